@@ -1,0 +1,91 @@
+// What a front end gets in one request: the stored article with its lead media, the media of
+// its media blocks, the targets of its related blocks and its related links embedded. Each
+// kind of embedded thing costs one query for the whole article or page, never one per item.
+import { type MediaRepository, toMedia } from '../media/repository.js'
+import type { Media } from '../media/schemas.js'
+import type { RelatedLinksRepository } from '../related-links/repository.js'
+import type { RelatedLink } from '../related-links/schemas.js'
+import type { ArticlesRepository, StoredSummary } from './repository.js'
+import type { Article, ArticleSummary, BlockRead, StoredArticle } from './schemas.js'
+
+export interface EmbedContext {
+  /** Base of absolute URLs. */
+  base: string
+  /** Editors see unpublished targets; everyone else never learns of them. */
+  includeUnpublished: boolean
+}
+
+export type ArticleEmbedder = ReturnType<typeof createArticleEmbedder>
+
+export function createArticleEmbedder(deps: { articles: ArticlesRepository; media: MediaRepository; related: RelatedLinksRepository }) {
+  function mediaMap(ids: (string | null)[], base: string): Map<string, Media> {
+    const found = deps.media.findByIds(ids.filter((id): id is string => id !== null))
+    const out = new Map<string, Media>()
+    for (const [id, item] of found) out.set(id, toMedia(base, item))
+    return out
+  }
+
+  function summaries(list: StoredSummary[], ctx: EmbedContext): ArticleSummary[] {
+    const media = mediaMap(
+      list.map((s) => s.leadMediaId),
+      ctx.base,
+    )
+    return list.map(({ leadMediaId, ...summary }) => ({ ...summary, leadMedia: leadMediaId === null ? null : (media.get(leadMediaId) ?? null) }))
+  }
+
+  /** Visible target summaries by id, with their lead media, in one query each. */
+  function targets(ids: string[], ctx: EmbedContext): Map<string, ArticleSummary> {
+    const found = [...deps.articles.summariesByIds(ids).values()].filter((s) => ctx.includeUnpublished || s.status === 'published')
+    return new Map(summaries(found, ctx).map((s) => [s.id, s]))
+  }
+
+  function article(stored: StoredArticle, ctx: EmbedContext): Article {
+    const links = deps.related.listForArticle(stored.id)
+    const targetIds: string[] = []
+    for (const link of links) if (link.articleId !== null) targetIds.push(link.articleId)
+    for (const block of stored.body) if (block.type === 'related' && block.articleId !== undefined) targetIds.push(block.articleId)
+    const summariesById = targets(targetIds, ctx)
+
+    const mediaIds: (string | null)[] = [stored.leadMediaId]
+    for (const block of stored.body) if (block.type === 'media') mediaIds.push(block.mediaId)
+    const media = mediaMap(mediaIds, ctx.base)
+
+    const body: BlockRead[] = []
+    for (const block of stored.body) {
+      if (block.type === 'media') {
+        body.push({ ...block, media: media.get(block.mediaId) ?? null })
+      } else if (block.type === 'related') {
+        if (block.articleId === undefined) {
+          body.push({ ...block, article: null })
+          continue
+        }
+        const target = summariesById.get(block.articleId)
+        // A teaser to an unpublished (or deleted) story is left out for readers.
+        if (target === undefined && !ctx.includeUnpublished) continue
+        body.push({ ...block, article: target ?? null })
+      } else {
+        body.push(block)
+      }
+    }
+
+    const related: RelatedLink[] = []
+    for (const link of links) {
+      if (link.articleId === null) {
+        related.push({ ...link, article: null })
+        continue
+      }
+      const target = summariesById.get(link.articleId)
+      if (target === undefined && !ctx.includeUnpublished) continue
+      related.push({ ...link, article: target ?? null })
+    }
+
+    return {
+      ...stored,
+      body,
+      leadMedia: stored.leadMediaId === null ? null : (media.get(stored.leadMediaId) ?? null),
+      related,
+    }
+  }
+
+  return { article, summaries, targets }
+}

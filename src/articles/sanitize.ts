@@ -1,0 +1,40 @@
+// Inline markup in block text: only a, em, strong, i, b, br, sub and sup survive, links only
+// to http, https and mailto. sanitize-html does the parsing, because hand-rolled regexes
+// are how markup filters get bypassed.
+import sanitizeHtml from 'sanitize-html'
+
+const INLINE: sanitizeHtml.IOptions = {
+  allowedTags: ['a', 'em', 'strong', 'i', 'b', 'br', 'sub', 'sup'],
+  allowedAttributes: { a: ['href'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href'],
+  allowProtocolRelative: false,
+  // Removed tags keep their text ("<span>x</span>" → "x"); script, style and the like lose it too.
+  disallowedTagsMode: 'discard',
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'title', 'head'],
+}
+
+const PLAIN: sanitizeHtml.IOptions = { ...INLINE, allowedTags: [], allowedAttributes: {} }
+
+// C0 and C1 controls other than tab and newline have no place in stored text.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g
+
+/** Normalizes stored text: NFC, no control characters, CRLF as LF. */
+export function cleanText(text: string): string {
+  return text.normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROLS, '')
+}
+
+export function sanitizeInline(html: string): string {
+  const clean = sanitizeHtml(cleanText(html), INLINE)
+  // A link whose href was refused (javascript:, relative) is left as plain text. The output
+  // of sanitize-html is well-formed, so a bare "<a>" here is exactly such a link.
+  return clean.includes('<a>') ? clean.replace(/<a>([\s\S]*?)<\/a>/g, '$1') : clean
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: '\u00A0' }
+
+/** Text without any markup (for search, and for fields that are plain text). */
+export function stripTags(html: string): string {
+  return sanitizeHtml(cleanText(html), PLAIN).replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_, name: string) => ENTITIES[name] ?? '')
+}

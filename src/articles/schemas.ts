@@ -1,0 +1,274 @@
+// The public shape of articles and their body blocks: the contract with editorial tools,
+// front ends and generated clients.
+import { type Static, type TSchema, Type } from 'typebox'
+import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Media } from '../media/schemas.js'
+import type { RelatedLink } from '../related-links/schemas.js'
+import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
+
+export const ARTICLE_STATUSES = ['draft', 'review', 'scheduled', 'published', 'archived'] as const
+export type ArticleStatus = (typeof ARTICLE_STATUSES)[number]
+
+export const ArticleStatusSchema = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('review'),
+  Type.Literal('scheduled'),
+  Type.Literal('published'),
+  Type.Literal('archived'),
+])
+
+const InlineText = (description: string, maxLength = 20_000) =>
+  Type.String({ minLength: 1, maxLength, description: `${description} Inline markup allowed: a (http, https, mailto), em, strong, i, b, br, sub, sup.` })
+
+const HttpUrl = Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 })
+
+// Each block's write shape. `additionalProperties: false` turns a typo into a 400.
+const blockShapes = {
+  paragraph: { text: InlineText('The paragraph.') },
+  heading: { text: InlineText('The subhead.', 500), level: Type.Integer({ minimum: 2, maximum: 4 }) },
+  quote: { text: InlineText('The quotation.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
+  list: {
+    style: Type.Union([Type.Literal('bulleted'), Type.Literal('numbered')]),
+    items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500 }),
+  },
+  media: {
+    mediaId: Id,
+    caption: Type.Optional(Type.String({ maxLength: 2_000, description: 'Overrides the media caption for this use.' })),
+    credit: Type.Optional(Type.String({ maxLength: 500, description: 'Overrides the media credit for this use.' })),
+  },
+  related: {
+    articleId: Type.Optional(Id),
+    url: Type.Optional(HttpUrl),
+    title: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  embed: { url: HttpUrl, provider: Type.Optional(Type.String({ maxLength: 100 })) },
+}
+
+export type BlockType = keyof typeof blockShapes
+export const BLOCK_TYPES = Object.keys(blockShapes) as BlockType[]
+
+function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false) {
+  return Type.Object(
+    { type: Type.Literal(type), ...props },
+    { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block` },
+  )
+}
+
+function oneOfBlocks<T extends TSchema[]>(id: string, blocks: [...T], description: string) {
+  const union = Type.Union(blocks)
+  return shareSchema(
+    id,
+    Type.Unsafe<Static<typeof union>>({ oneOf: blocks, discriminator: { propertyName: 'type' }, description }),
+  )
+}
+
+export const Block = oneOfBlocks(
+  'Block',
+  [
+    blockSchema('paragraph', blockShapes.paragraph),
+    blockSchema('heading', blockShapes.heading),
+    blockSchema('quote', blockShapes.quote),
+    blockSchema('list', blockShapes.list),
+    blockSchema('media', blockShapes.media),
+    blockSchema('related', blockShapes.related),
+    blockSchema('embed', blockShapes.embed),
+  ],
+  'A body block as written. A `related` block names either `articleId` or `url`.',
+)
+export type Block = Static<typeof Block>
+
+export const ArticleSummary = shareSchema(
+  'ArticleSummary',
+  Type.Object({
+    id: Id,
+    slug: Type.String(),
+    title: Type.String(),
+    subtitle: Type.String(),
+    summary: Type.String(),
+    status: ArticleStatusSchema,
+    authors: Type.Array(Type.String()),
+    section: Nullable(Type.String()),
+    tags: Type.Array(Type.String()),
+    leadMedia: Type.Union([ref(Media), Type.Null()]),
+    commentCount: Type.Integer(),
+    publishedAt: Nullable(Timestamp),
+    updatedAt: Timestamp,
+  }),
+)
+export type ArticleSummary = Static<typeof ArticleSummary>
+
+// Read shapes: the write shape plus what the service embeds.
+export const BlockRead = oneOfBlocks(
+  'BlockRead',
+  [
+    blockSchema('paragraph', blockShapes.paragraph, true),
+    blockSchema('heading', blockShapes.heading, true),
+    blockSchema('quote', blockShapes.quote, true),
+    blockSchema('list', blockShapes.list, true),
+    blockSchema('media', { ...blockShapes.media, media: Type.Union([ref(Media), Type.Null()]) }, true),
+    blockSchema('related', { ...blockShapes.related, article: Type.Union([ref(ArticleSummary), Type.Null()]) }, true),
+    blockSchema('embed', blockShapes.embed, true),
+  ],
+  'A body block as read: `media` blocks embed their `media`, internal `related` blocks their `article`.',
+)
+export type BlockRead = Static<typeof BlockRead>
+
+const articleFields = {
+  id: Id,
+  slug: Type.String(),
+  title: Type.String(),
+  subtitle: Type.String(),
+  summary: Type.String(),
+  status: ArticleStatusSchema,
+  authors: Type.Array(Type.String()),
+  section: Nullable(Type.String()),
+  tags: Type.Array(Type.String()),
+  sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE".' }),
+  locale: Type.String(),
+  leadMediaId: Nullable(Id),
+  commentsEnabled: Type.Boolean(),
+  commentCount: Type.Integer({ description: 'Approved comments.' }),
+  publishedAt: Nullable(Timestamp),
+  scheduledAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  version: Type.Integer({ minimum: 1 }),
+}
+
+export const Article = shareSchema(
+  'Article',
+  Type.Object({
+    ...articleFields,
+    body: Type.Array(ref(BlockRead)),
+    leadMedia: Type.Union([ref(Media), Type.Null()]),
+    related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
+  }),
+)
+export type Article = Static<typeof Article>
+
+/** An article as stored, before anything is embedded. */
+export interface StoredArticle {
+  id: string
+  slug: string
+  title: string
+  subtitle: string
+  summary: string
+  body: Block[]
+  status: ArticleStatus
+  authors: string[]
+  section: string | null
+  tags: string[]
+  sources: string[]
+  locale: string
+  leadMediaId: string | null
+  commentsEnabled: boolean
+  commentCount: number
+  publishedAt: string | null
+  scheduledAt: string | null
+  createdAt: string
+  updatedAt: string
+  version: number
+}
+
+const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
+
+const editable = {
+  slug: Type.String({ pattern: SLUG_PATTERN, maxLength: SLUG_MAX, description: 'Lower-case ASCII words joined by "-"; made from the title when absent.' }),
+  title: Type.String({ minLength: 1, maxLength: 500, description: 'Plain text.' }),
+  subtitle: Type.String({ maxLength: 1_000, description: 'The dek; plain text.' }),
+  summary: Type.String({ maxLength: 5_000, description: 'Plain text.' }),
+  body: Type.Array(ref(Block), { maxItems: 2_000 }),
+  authors: Type.Array(Name('A byline.'), { maxItems: 50 }),
+  section: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
+  tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
+  sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50 }),
+  locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.' }),
+  leadMediaId: Nullable(Id),
+  commentsEnabled: Type.Boolean(),
+}
+
+const Opt = <T extends Record<string, TSchema>>(props: T) =>
+  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: ReturnType<typeof Type.Optional<T[K]>> }
+
+export const ArticleCreate = Type.Object(
+  {
+    ...Opt(editable),
+    title: editable.title,
+    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('review')], { description: 'Publish with POST /publish.' })),
+  },
+  { additionalProperties: false },
+)
+export type ArticleCreate = Static<typeof ArticleCreate>
+
+export const ArticlePatch = Type.Object(
+  {
+    ...Opt(editable),
+    status: Type.Optional(
+      Type.Union([Type.Literal('draft'), Type.Literal('review'), Type.Literal('archived')], {
+        description: 'Moves the article out of the public eye when it was published; publish with POST /publish.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type ArticlePatch = Static<typeof ArticlePatch>
+
+export const ArticleQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Union([ArticleStatusSchema], { description: 'Editors only; other callers see published articles.' })),
+    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary and body; best match first.' })),
+  },
+  { additionalProperties: false },
+)
+export type ArticleQuery = Static<typeof ArticleQuery>
+
+export const ArticleList = Type.Object({
+  data: Type.Array(ref(ArticleSummary)),
+  nextCursor: Nullable(Type.String()),
+})
+
+export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })
+
+export const PublishBody = Type.Object(
+  { at: Type.Optional(Timestamp) },
+  { additionalProperties: false, description: 'Without `at`, or with a time not in the future, publishes now; with a future `at`, schedules.' },
+)
+
+export const ArticleRevision = shareSchema(
+  'ArticleRevision',
+  Type.Object({
+    revision: Type.Integer({ minimum: 1, description: 'The article `version` this revision recorded.' }),
+    createdAt: Timestamp,
+    keyId: Nullable(Type.String({ description: 'The API key that made the change; null for the scheduler.' })),
+    snapshot: Type.Object(
+      {
+        slug: Type.String(),
+        title: Type.String(),
+        subtitle: Type.String(),
+        summary: Type.String(),
+        body: Type.Array(ref(Block)),
+        status: ArticleStatusSchema,
+        authors: Type.Array(Type.String()),
+        section: Nullable(Type.String()),
+        tags: Type.Array(Type.String()),
+        sources: Type.Array(Type.String()),
+        locale: Type.String(),
+        leadMediaId: Nullable(Id),
+        commentsEnabled: Type.Boolean(),
+        publishedAt: Nullable(Timestamp),
+        scheduledAt: Nullable(Timestamp),
+      },
+      { description: 'The article as it was after this change.' },
+    ),
+  }),
+)
+export type ArticleRevision = Static<typeof ArticleRevision>
+
+export const RevisionList = Type.Object({ data: Type.Array(ref(ArticleRevision)), nextCursor: Nullable(Type.String()) })
+
+export const RevisionParams = Type.Object({ id: Id, revision: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+

@@ -1,0 +1,30 @@
+// The SQLite connection: pragmas that make it safe for a server, and migrations applied
+// before anything reads. `db/` knows nothing of HTTP.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { projectPath } from '../paths.js'
+import * as schema from './schema.js'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+export function openDatabase(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new Database(path)
+  // WAL lets readers run while one writer writes; NORMAL sync is durable across process
+  // crashes (only an OS crash can lose the last commits) and much faster than FULL.
+  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  // A second process (a backup, the key command) may hold the lock for a moment.
+  sqlite.pragma('busy_timeout = 5000')
+  const db = drizzle({ client: sqlite, schema }) as Db
+  migrate(db, { migrationsFolder: projectPath('migrations') })
+  return db
+}
+
+export function closeDatabase(db: Db): void {
+  if (db.$client.open) db.$client.close()
+}

@@ -1,0 +1,265 @@
+// The tables, in Drizzle: the one place where snake_case SQL names meet camelCase TypeScript.
+// Times are ISO 8601 UTC text written by the service in one fixed format, so that they sort
+// as strings and reach JSON without conversion.
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['admin', 'editor', 'moderator'] }).notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: text('created_at').notNull(),
+  revokedAt: text('revoked_at'),
+})
+
+export const media = sqliteTable(
+  'media',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['image', 'video', 'audio', 'document'] }).notNull(),
+    mimeType: text('mime_type').notNull(),
+    filename: text('filename').notNull(),
+    size: integer('size').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    sha256: text('sha256').notNull(),
+    caption: text('caption').notNull().default(''),
+    credit: text('credit').notNull().default(''),
+    creator: text('creator').notNull().default(''),
+    copyright: text('copyright').notNull().default(''),
+    usageTerms: text('usage_terms').notNull().default(''),
+    altText: text('alt_text').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [index('media_sha256_idx').on(t.sha256), index('media_created_idx').on(t.createdAt, t.id)],
+)
+
+export const articles = sqliteTable(
+  'articles',
+  {
+    // An integer key gives FTS5 a stable rowid and keyset paging a cheap tie-breaker;
+    // `id` is the opaque public identifier.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    slug: text('slug').notNull().unique(),
+    title: text('title').notNull(),
+    subtitle: text('subtitle').notNull().default(''),
+    summary: text('summary').notNull().default(''),
+    body: text('body', { mode: 'json' }).notNull().$type<unknown[]>(),
+    status: text('status', { enum: ['draft', 'review', 'scheduled', 'published', 'archived'] }).notNull(),
+    authors: text('authors', { mode: 'json' }).notNull().$type<string[]>(),
+    section: text('section'),
+    tags: text('tags', { mode: 'json' }).notNull().$type<string[]>(),
+    sources: text('sources', { mode: 'json' }).notNull().$type<string[]>(),
+    locale: text('locale').notNull().default('en'),
+    leadMediaId: text('lead_media_id').references(() => media.id, { onDelete: 'restrict' }),
+    commentsEnabled: integer('comments_enabled', { mode: 'boolean' }).notNull().default(true),
+    commentCount: integer('comment_count').notNull().default(0),
+    publishedAt: text('published_at'),
+    scheduledAt: text('scheduled_at'),
+    // publishedAt for published articles, updatedAt for the rest: the list's one sort key.
+    sortAt: text('sort_at').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
+    index('articles_sort_idx').on(t.sortAt, t.seq),
+    index('articles_section_idx').on(t.section, t.status, t.sortAt, t.seq),
+    index('articles_scheduled_idx').on(t.status, t.scheduledAt),
+    index('articles_lead_media_idx').on(t.leadMediaId),
+  ],
+)
+
+// Tags and authors are also kept as rows, with a copy of the article's status and sort key,
+// so that a filtered list is one index range scan however large the archive grows.
+export const articleTags = sqliteTable(
+  'article_tags',
+  {
+    articleSeq: integer('article_seq')
+      .notNull()
+      .references(() => articles.seq, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+    status: text('status').notNull(),
+    sortAt: text('sort_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.articleSeq, t.tag] }),
+    index('article_tags_tag_idx').on(t.tag, t.status, t.sortAt, t.articleSeq),
+  ],
+)
+
+export const articleAuthors = sqliteTable(
+  'article_authors',
+  {
+    articleSeq: integer('article_seq')
+      .notNull()
+      .references(() => articles.seq, { onDelete: 'cascade' }),
+    author: text('author').notNull(),
+    status: text('status').notNull(),
+    sortAt: text('sort_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.articleSeq, t.author] }),
+    index('article_authors_author_idx').on(t.author, t.status, t.sortAt, t.articleSeq),
+  ],
+)
+
+// Which media an article uses (lead or body block): the foreign key makes deleting media in
+// use fail inside SQLite, so no race can slip a delete between a check and a write.
+export const articleMedia = sqliteTable(
+  'article_media',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    mediaId: text('media_id')
+      .notNull()
+      .references(() => media.id, { onDelete: 'restrict' }),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.mediaId] }), index('article_media_media_idx').on(t.mediaId)],
+)
+
+export const articleRevisions = sqliteTable(
+  'article_revisions',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    revision: integer('revision').notNull(),
+    snapshot: text('snapshot', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    keyId: text('key_id'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.revision] })],
+)
+
+export const relatedLinks = sqliteTable(
+  'related_links',
+  {
+    id: text('id').primaryKey(),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    targetArticleId: text('target_article_id').references(() => articles.id, { onDelete: 'cascade' }),
+    url: text('url'),
+    title: text('title').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    index('related_links_article_idx').on(t.articleId, t.position),
+    uniqueIndex('related_links_target_uq').on(t.articleId, t.targetArticleId),
+    uniqueIndex('related_links_url_uq').on(t.articleId, t.url),
+    index('related_links_target_idx').on(t.targetArticleId),
+  ],
+)
+
+export const comments = sqliteTable(
+  'comments',
+  {
+    id: text('id').primaryKey(),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    parentId: text('parent_id').references((): any => comments.id, { onDelete: 'cascade' }),
+    depth: integer('depth').notNull().default(0),
+    authorName: text('author_name').notNull(),
+    authorEmail: text('author_email'),
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'spam'] }).notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    spamScore: integer('spam_score').notNull().default(0),
+    spamReasons: text('spam_reasons', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
+    moderatedBy: text('moderated_by'),
+    moderatedAt: text('moderated_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    index('comments_article_idx').on(t.articleId, t.status, t.createdAt, t.id),
+    index('comments_queue_idx').on(t.status, t.createdAt, t.id),
+    index('comments_parent_idx').on(t.parentId),
+    index('comments_ip_idx').on(t.ip, t.createdAt),
+  ],
+)
+
+// The audit trail of moderation: kept when a comment is erased, so it holds no comment text.
+export const commentModerations = sqliteTable(
+  'comment_moderations',
+  {
+    id: text('id').primaryKey(),
+    commentId: text('comment_id').notNull(),
+    articleId: text('article_id').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    keyId: text('key_id'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('comment_moderations_comment_idx').on(t.commentId, t.createdAt)],
+)
+
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events', { mode: 'json' }).notNull().$type<string[]>(),
+  secret: text('secret').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  version: integer('version').notNull().default(1),
+})
+
+// The transactional outbox: an event row is written in the same transaction as the change
+// that causes it, with one delivery row for each webhook subscribed to its type.
+export const webhookEvents = sqliteTable('webhook_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  data: text('data', { mode: 'json' }).notNull().$type<unknown>(),
+  createdAt: text('created_at').notNull(),
+})
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    // Increasing, so that one endpoint receives its events in the order they happened.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.status, t.seq),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+)
+
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: text('id').primaryKey(),
+    deliverySeq: integer('delivery_seq')
+      .notNull()
+      .references(() => webhookDeliveries.seq, { onDelete: 'cascade' }),
+    webhookId: text('webhook_id').notNull(),
+    eventId: text('event_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    attemptedAt: text('attempted_at').notNull(),
+    statusCode: integer('status_code'),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('webhook_attempts_webhook_idx').on(t.webhookId, t.attemptedAt)],
+)

@@ -1,0 +1,69 @@
+// /v1/keys: admins make, list and revoke API keys.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { bearer, requireRole } from '../http/auth.js'
+import { notFound } from '../http/problems.js'
+import { IdParams, json, problems, ref } from '../http/schemas.js'
+import type { KeysRepository } from './repository.js'
+import { ApiKeyCreate, ApiKeyList, ApiKeyWithToken } from './schemas.js'
+
+export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepository }) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['keys']
+  r.addHook('onRequest', requireRole('admin'))
+
+  r.post(
+    '/',
+    {
+      schema: {
+        summary: 'Make an API key; its secret is shown only in this answer',
+        operationId: 'createKey',
+        tags,
+        security: bearer,
+        body: ApiKeyCreate,
+        response: { 201: json('The new key, with its secret.', ref(ApiKeyWithToken)), ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const key = keys.create(request.body.name, request.body.role)
+      return reply.code(201).header('location', `/v1/keys/${key.id}`).send(key)
+    },
+  )
+
+  r.get(
+    '/',
+    {
+      schema: {
+        summary: 'List the active API keys, without secrets',
+        operationId: 'listKeys',
+        tags,
+        security: bearer,
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), cursor: Type.Optional(Type.String({ maxLength: 512 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: json('A page of keys.', ApiKeyList), ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => keys.list(request.query.limit ?? 20, request.query.cursor),
+  )
+
+  r.delete(
+    '/:id',
+    {
+      schema: {
+        summary: 'Revoke an API key at once',
+        operationId: 'revokeKey',
+        tags,
+        security: bearer,
+        params: IdParams,
+        response: { 204: { description: 'Revoked.' }, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      if (!keys.revoke(request.params.id)) throw notFound('API key', request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}
