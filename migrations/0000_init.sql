@@ -92,7 +92,8 @@ CREATE TABLE `comment_moderations` (
 --> statement-breakpoint
 CREATE INDEX `comment_moderations_comment_idx` ON `comment_moderations` (`comment_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `comments` (
-	`id` text PRIMARY KEY NOT NULL,
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` text NOT NULL,
 	`article_id` text NOT NULL,
 	`parent_id` text,
 	`depth` integer DEFAULT 0 NOT NULL,
@@ -102,8 +103,10 @@ CREATE TABLE `comments` (
 	`status` text NOT NULL,
 	`ip` text,
 	`user_agent` text,
+	`spam_verdict` text DEFAULT 'ok' NOT NULL,
 	`spam_score` integer DEFAULT 0 NOT NULL,
 	`spam_reasons` text DEFAULT '[]' NOT NULL,
+	`fingerprint` text DEFAULT '' NOT NULL,
 	`moderated_by` text,
 	`moderated_at` text,
 	`created_at` text NOT NULL,
@@ -113,10 +116,24 @@ CREATE TABLE `comments` (
 	FOREIGN KEY (`parent_id`) REFERENCES `comments`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `comments_article_idx` ON `comments` (`article_id`,`status`,`created_at`,`id`);--> statement-breakpoint
-CREATE INDEX `comments_queue_idx` ON `comments` (`status`,`created_at`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `comments_id_unique` ON `comments` (`id`);--> statement-breakpoint
+CREATE INDEX `comments_article_idx` ON `comments` (`article_id`,`status`,`seq`);--> statement-breakpoint
+CREATE INDEX `comments_queue_idx` ON `comments` (`status`,`seq`);--> statement-breakpoint
+CREATE INDEX `comments_article_seq_idx` ON `comments` (`article_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `comments_parent_idx` ON `comments` (`parent_id`);--> statement-breakpoint
-CREATE INDEX `comments_ip_idx` ON `comments` (`ip`,`created_at`);--> statement-breakpoint
+CREATE INDEX `comments_repeat_idx` ON `comments` (`ip`,`fingerprint`,`created_at`);--> statement-breakpoint
+CREATE TABLE `idempotency_keys` (
+	`caller` text NOT NULL,
+	`key` text NOT NULL,
+	`fingerprint` text NOT NULL,
+	`status_code` integer,
+	`headers` text,
+	`body` text,
+	`created_at` text NOT NULL,
+	PRIMARY KEY(`caller`, `key`)
+);
+--> statement-breakpoint
+CREATE INDEX `idempotency_keys_created_idx` ON `idempotency_keys` (`created_at`);--> statement-breakpoint
 CREATE TABLE `media` (
 	`id` text PRIMARY KEY NOT NULL,
 	`kind` text NOT NULL,
@@ -139,6 +156,12 @@ CREATE TABLE `media` (
 --> statement-breakpoint
 CREATE INDEX `media_sha256_idx` ON `media` (`sha256`);--> statement-breakpoint
 CREATE INDEX `media_created_idx` ON `media` (`created_at`,`id`);--> statement-breakpoint
+CREATE TABLE `related_link_lists` (
+	`article_id` text PRIMARY KEY NOT NULL,
+	`version` integer DEFAULT 1 NOT NULL,
+	FOREIGN KEY (`article_id`) REFERENCES `articles`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `related_links` (
 	`id` text PRIMARY KEY NOT NULL,
 	`article_id` text NOT NULL,
@@ -165,10 +188,12 @@ CREATE TABLE `webhook_attempts` (
 	`status_code` integer,
 	`duration_ms` integer NOT NULL,
 	`error` text,
+	`retry_at` text,
 	FOREIGN KEY (`delivery_seq`) REFERENCES `webhook_deliveries`(`seq`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `webhook_attempts_webhook_idx` ON `webhook_attempts` (`webhook_id`,`attempted_at`);--> statement-breakpoint
+CREATE INDEX `webhook_attempts_webhook_idx` ON `webhook_attempts` (`webhook_id`,`attempted_at`,`id`);--> statement-breakpoint
+CREATE INDEX `webhook_attempts_delivery_idx` ON `webhook_attempts` (`delivery_seq`);--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`webhook_id` text NOT NULL,
@@ -182,7 +207,7 @@ CREATE TABLE `webhook_deliveries` (
 );
 --> statement-breakpoint
 CREATE INDEX `webhook_deliveries_webhook_idx` ON `webhook_deliveries` (`webhook_id`,`status`,`seq`);--> statement-breakpoint
-CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_event_idx` ON `webhook_deliveries` (`event_id`,`webhook_id`);--> statement-breakpoint
 CREATE TABLE `webhook_events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`type` text NOT NULL,
@@ -190,12 +215,18 @@ CREATE TABLE `webhook_events` (
 	`created_at` text NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `webhook_events_created_idx` ON `webhook_events` (`created_at`);--> statement-breakpoint
 CREATE TABLE `webhooks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`url` text NOT NULL,
 	`events` text NOT NULL,
+	`active` integer DEFAULT true NOT NULL,
 	`secret` text NOT NULL,
+	`previous_secret` text,
+	`previous_secret_expires_at` text,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,
 	`version` integer DEFAULT 1 NOT NULL
 );
+--> statement-breakpoint
+CREATE INDEX `webhooks_created_idx` ON `webhooks` (`created_at`,`id`);

@@ -12,9 +12,13 @@ import { startScheduler } from './articles/scheduler.js'
 import type { Config } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { authPlugin } from './http/auth.js'
-import { registerErrorHandling } from './http/errors.js'
+import { conditionalPlugin } from './http/conditional.js'
+import { frameworkErrors, registerErrorHandling } from './http/errors.js'
+import { idempotencyPlugin } from './http/idempotency.js'
+import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
 import { json, registerSharedSchemas } from './http/schemas.js'
+import { registerSerialization } from './http/serialization.js'
 import { registerValidation } from './http/validation.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
@@ -39,7 +43,38 @@ declare module 'fastify' {
 export interface AppDeps {
   /** An open database; by default the app opens (and on close, closes) config.databasePath. */
   db?: Db
+  /** Where log lines go instead of stdout (tests read them to check what is logged). */
+  logStream?: { write(line: string): void }
+  /** Overrides of SERVER_LIMITS (tests shorten them to see a slow client cut off in seconds). */
+  serverLimits?: Partial<ServerLimits>
 }
+
+/**
+ * How long a client may take, so that slow or idle clients (slowloris) cannot hold sockets:
+ * headers must arrive within `headersTimeoutMs`, the whole request (a 25 MiB upload included)
+ * within `requestTimeoutMs`, and a socket idle for `idleTimeoutMs` is closed. Keep-alive
+ * outlasts the 60 s idle timeout of common load balancers, so they never reuse a closed socket.
+ */
+export interface ServerLimits {
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  idleTimeoutMs: number
+  keepAliveTimeoutMs: number
+  maxRequestsPerSocket: number
+  maxHeaderBytes: number
+  /** How often Node checks the headers and request timeouts (its default is 30 s). */
+  timeoutCheckMs: number
+}
+
+export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+  idleTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 72_000,
+  maxRequestsPerSocket: 1000,
+  maxHeaderBytes: 16 * 1024,
+  timeoutCheckMs: 5_000,
+})
 
 const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }
 
@@ -48,8 +83,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      // API keys must never reach a log.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      // API keys, addresses and e-mails must never reach a log: requests are logged by method
+      // and path only (the query can hold a search, never a secret), with their request id.
+      serializers: {
+        req: (request) => ({ method: request.method, url: request.url }),
+        res: (reply) => ({ statusCode: reply.statusCode }),
+      },
+      redact: { paths: ['req.headers', 'headers.authorization'], censor: '[redacted]' },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     // Fastify takes a hop count too, though its types list only the other forms.
     trustProxy: config.trustProxy as boolean | string,
@@ -57,18 +98,32 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // Article bodies can be long; media uploads have their own limit (MAX_UPLOAD_BYTES).
     bodyLimit: 5 * 1024 * 1024,
     return503OnClosing: true,
+    ...serverOptions({ ...SERVER_LIMITS, ...deps.serverLimits }),
+    // Slugs may be 120 characters (Fastify's default limit on a path parameter is 100).
+    routerOptions: { maxParamLength: 256 },
+    // Errors the router raises before any hook runs (a malformed URL) leave as problems too.
+    frameworkErrors,
   })
   app.decorate('db', db)
   app.decorate('config', config)
   app.addHook('onClose', async () => closeDatabase(db))
+  // The id a problem's `instance` and every log line carry, so a report can be matched to the logs.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
 
-  registerValidation(app, registerSharedSchemas(app))
+  const sharedSchemas = registerSharedSchemas(app)
+  registerValidation(app, sharedSchemas)
+  registerSerialization(app, sharedSchemas)
   registerErrorHandling(app)
   await registerOpenApi(app, pkg.version)
 
   const keys = createKeysRepository(db)
   if (config.adminToken !== null) keys.ensureAdmin(config.adminToken)
   await app.register(authPlugin, { resolveToken: (token) => keys.findByToken(token) })
+  await registerSecurity(app, config.corsWriteOrigins)
+  await app.register(conditionalPlugin, { maxAge: config.publicCacheMaxAge, staleWhileRevalidate: config.publicCacheMaxAge * 5 })
+  await app.register(idempotencyPlugin, { db })
 
   app.get(
     '/health',
@@ -79,6 +134,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         tags: ['service'],
         response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok') })) },
       },
+      config: { cache: 'no-store' },
     },
     async () => ({ status: 'ok' as const }),
   )
@@ -105,4 +161,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('preClose', async () => stopScheduler?.())
 
   return app
+}
+
+function serverOptions(limits: ServerLimits) {
+  return {
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      connectionsCheckingInterval: limits.timeoutCheckMs,
+    },
+  }
 }

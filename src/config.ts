@@ -14,13 +14,31 @@ export interface Config {
   readonly commentModeration: CommentModeration
   /** Comments close by themselves this many days after publication; 0 keeps them open. */
   readonly commentsCloseAfterDays: number
+  /** A comment with more links than this is spam; fewer links still raise its spam score. */
+  readonly commentMaxLinks: number
+  /** How many levels a comment thread may have (1: no replies). */
+  readonly commentMaxDepth: number
+  /** Words and phrases that flag a comment for a moderator (lower case). */
+  readonly commentBlockedWords: readonly string[]
+  /** Hosts whose links (or their subdomains') make a comment spam (lower case). */
+  readonly commentBlockedHosts: readonly string[]
   readonly maxUploadBytes: number
   readonly webhookRetrySchedule: readonly number[]
+  /** How long (ms) one webhook delivery attempt may take, answer included, before it counts as failed. */
+  readonly webhookTimeoutMs: number
+  /** How often (ms) the delivery worker looks for webhook deliveries that fell due. */
+  readonly webhookPollMs: number
+  /** Finished webhook deliveries and their attempt log are kept this many days; 0 keeps them forever. */
+  readonly webhookLogRetentionDays: number
   readonly logLevel: string
   /** Fastify's `trustProxy`: false, true, a hop count, or a list of addresses/CIDRs. */
   readonly trustProxy: boolean | number | string
   /** How often (ms) the scheduler looks for articles that fell due. */
   readonly schedulerIntervalMs: number
+  /** Origins allowed to write from a browser (CORS); reads are open to any origin. `*` allows all. */
+  readonly corsWriteOrigins: readonly string[]
+  /** max-age (s) of anonymous reads of published content; stale-while-revalidate is five times it. */
+  readonly publicCacheMaxAge: number
 }
 
 export class ConfigError extends Error {
@@ -89,6 +107,20 @@ function trustProxy(env: Env): boolean | number | string {
   return raw
 }
 
+/** A comma-separated list, trimmed and lower-cased, blanks dropped. */
+function list(env: Env, name: string): string[] {
+  const raw = read(env, name)
+  if (raw === undefined) return []
+  return [...new Set(raw.split(',').map((item) => item.trim().normalize('NFKC').toLowerCase()).filter((item) => item !== ''))]
+}
+
+function blockedHosts(env: Env): string[] {
+  const hosts = list(env, 'COMMENT_BLOCKED_HOSTS').map((host) => host.replace(/^\*?\./, ''))
+  const bad = hosts.find((host) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host))
+  if (bad !== undefined) throw new ConfigError('COMMENT_BLOCKED_HOSTS', `must be a comma-separated list of host names, got "${bad}"`)
+  return hosts
+}
+
 function adminToken(env: Env): string | null {
   const raw = read(env, 'CMS_ADMIN_TOKEN')
   if (raw === undefined) return null
@@ -96,6 +128,25 @@ function adminToken(env: Env): string | null {
   if (raw.length < 16) throw new ConfigError('CMS_ADMIN_TOKEN', 'must be at least 16 characters')
   if (/\s/.test(raw)) throw new ConfigError('CMS_ADMIN_TOKEN', 'must not contain white space')
   return raw
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = read(env, 'CORS_WRITE_ORIGINS')
+  if (raw === undefined) return []
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean)
+  for (const origin of origins) {
+    if (origin === '*') continue
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+      throw new ConfigError('CORS_WRITE_ORIGINS', `must list origins like https://desk.example.com, got "${origin}"`)
+    }
+  }
+  return origins
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -113,10 +164,19 @@ export function loadConfig(env: Env = process.env): Config {
     commentRateLimit: integer(env, 'COMMENT_RATE_LIMIT', 5, 0, 1_000_000),
     commentModeration: oneOf(env, 'COMMENT_MODERATION', ['pre', 'post'] as const, 'pre'),
     commentsCloseAfterDays: integer(env, 'COMMENTS_CLOSE_AFTER_DAYS', 0, 0, 36_500),
+    commentMaxLinks: integer(env, 'COMMENT_MAX_LINKS', 2, 0, 100),
+    commentMaxDepth: integer(env, 'COMMENT_MAX_DEPTH', 5, 1, 50),
+    commentBlockedWords: Object.freeze(list(env, 'COMMENT_BLOCKED_WORDS')),
+    commentBlockedHosts: Object.freeze(blockedHosts(env)),
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 26_214_400, 1, Number.MAX_SAFE_INTEGER),
     webhookRetrySchedule: Object.freeze(retrySchedule(env)),
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    webhookLogRetentionDays: integer(env, 'WEBHOOK_LOG_RETENTION_DAYS', 30, 0, 36_500),
     logLevel,
     trustProxy: trustProxy(env),
     schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
+    corsWriteOrigins: Object.freeze(corsOrigins(env)),
+    publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
   })
 }

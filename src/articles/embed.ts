@@ -4,7 +4,7 @@
 import { type MediaRepository, toMedia } from '../media/repository.js'
 import type { Media } from '../media/schemas.js'
 import type { RelatedLinksRepository } from '../related-links/repository.js'
-import type { RelatedLink } from '../related-links/schemas.js'
+import { type RelatedLink, toRelatedLink } from '../related-links/schemas.js'
 import type { ArticlesRepository, StoredSummary } from './repository.js'
 import type { Article, ArticleSummary, BlockRead, StoredArticle } from './schemas.js'
 
@@ -70,13 +70,10 @@ export function createArticleEmbedder(deps: { articles: ArticlesRepository; medi
 
     const related: RelatedLink[] = []
     for (const link of links) {
-      if (link.articleId === null) {
-        related.push({ ...link, article: null })
-        continue
-      }
-      const target = summariesById.get(link.articleId)
-      if (target === undefined && !ctx.includeUnpublished) continue
-      related.push({ ...link, article: target ?? null })
+      const target = link.articleId === null ? null : (summariesById.get(link.articleId) ?? null)
+      if (link.articleId !== null && target === null && !ctx.includeUnpublished) continue
+      // Positions count what this caller sees, so a hidden link leaves no gap to notice.
+      related.push(toRelatedLink({ ...link, position: related.length }, target))
     }
 
     return {

@@ -84,8 +84,20 @@ const SUMMARY_COLUMNS = `a.seq, a.id, a.slug, a.title, a.subtitle, a.summary, a.
   a.lead_media_id AS leadMediaId, a.comment_count AS commentCount, a.published_at AS publishedAt,
   a.updated_at AS updatedAt, a.sort_at AS sortAt`
 
-// Search ranks title matches above subtitle, summary, tags and body text.
-const BM25 = 'bm25(articles_fts, 10.0, 5.0, 3.0, 1.0, 4.0)'
+// Search ranks an article by the fields that hold every word of the query, title first, then
+// newest first. bm25 was the obvious choice, but its scores depend on the whole index, so every
+// published story would shift them and a reader paging through results would see some twice
+// and miss others; these scores depend on the article alone, so a cursor stays valid.
+const RANKED_FIELDS: readonly [column: string, weight: number][] = [
+  ['title', 16],
+  ['subtitle', 8],
+  ['tags', 4],
+  ['summary', 2],
+  ['body', 1],
+]
+const SEARCH_SCORE = RANKED_FIELDS.map(
+  ([, weight]) => `CASE WHEN f.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) THEN ${weight} ELSE 0 END`,
+).join(' + ')
 
 function toStored(row: ArticleRow): StoredArticle {
   return {
@@ -141,6 +153,19 @@ function toSummary(row: SummaryRow): StoredSummary {
 /** The key tags and authors are filtered by: case and spacing do not matter. */
 export function filterKey(value: string): string {
   return cleanText(value).trim().replace(/\s+/g, ' ').toLowerCase()
+}
+
+/** A title as stored; one of only spaces or control characters would show as nothing. */
+function cleanTitle(raw: string): string {
+  const title = cleanText(raw).trim()
+  if (title === '') throw badRequest('body.title must not be blank', [{ path: 'body.title', message: 'must not be blank' }])
+  return title
+}
+
+/** A section as stored: a blank one is no section. */
+function cleanSection(raw: string | null | undefined): string | null {
+  const section = raw == null ? '' : cleanText(raw).trim()
+  return section === '' ? null : section
 }
 
 /** Trims, drops empties and case-insensitive duplicates, keeping the first spelling. */
@@ -267,6 +292,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       version = @version
     WHERE id = @id AND version = @previousVersion`)
   const seqOf = sqlite.prepare<[string], { seq: number }>('SELECT seq FROM articles WHERE id = ?')
+  const maxSeq = sqlite.prepare<[], { seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM articles')
   const deleteTags = sqlite.prepare('DELETE FROM article_tags WHERE article_seq = ?')
   const insertTag = sqlite.prepare('INSERT OR IGNORE INTO article_tags (article_seq, tag, status, sort_at) VALUES (?, ?, ?, ?)')
   const deleteAuthors = sqlite.prepare('DELETE FROM article_authors WHERE article_seq = ?')
@@ -392,7 +418,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
 
   const create = transaction((input: ArticleCreate, keyId: string | null): StoredArticle => {
     const time = now()
-    const title = cleanText(input.title).trim()
+    const title = cleanTitle(input.title)
     const slug = input.slug ?? slugify(title)
     if (slug === '') {
       throw badRequest('body.slug is required: the title has no letters or digits to make one from', [
@@ -408,7 +434,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       body: sanitizeBlocks(input.body ?? []),
       status: input.status ?? 'draft',
       authors: cleanList(input.authors ?? []),
-      section: input.section == null ? null : cleanText(input.section).trim(),
+      section: cleanSection(input.section),
       tags: cleanList(input.tags ?? []),
       sources: cleanList(input.sources ?? []),
       locale: input.locale ?? 'en',
@@ -437,12 +463,12 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     const before = current(id, options.ifVersion)
     const after: StoredArticle = { ...before, updatedAt: now() }
     if (patch.slug !== undefined) after.slug = patch.slug
-    if (patch.title !== undefined) after.title = cleanText(patch.title).trim()
+    if (patch.title !== undefined) after.title = cleanTitle(patch.title)
     if (patch.subtitle !== undefined) after.subtitle = cleanText(patch.subtitle).trim()
     if (patch.summary !== undefined) after.summary = cleanText(patch.summary).trim()
     if (patch.body !== undefined) after.body = sanitizeBlocks(patch.body)
     if (patch.authors !== undefined) after.authors = cleanList(patch.authors)
-    if (patch.section !== undefined) after.section = patch.section === null ? null : cleanText(patch.section).trim()
+    if (patch.section !== undefined) after.section = cleanSection(patch.section)
     if (patch.tags !== undefined) after.tags = cleanList(patch.tags)
     if (patch.sources !== undefined) after.sources = cleanList(patch.sources)
     if (patch.locale !== undefined) after.locale = patch.locale
@@ -571,17 +597,22 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     }
 
     let sql: string
+    // Search pages keep to the articles that existed at the first page (seq only grows).
+    let lastSeq = 0
     if (fts !== null) {
       if (query.cursor !== undefined) {
-        const [score, seq] = decodeCursor(query.cursor, ['number', 'number']) as [number, number]
-        where.push('(hits.score, a.seq) > (?, ?)')
-        args.push(score, seq)
+        const [score, sortAt, seq, until] = decodeCursor(query.cursor, ['number', 'string', 'number', 'number']) as [number, string, number, number]
+        where.push('(hits.score, a.sort_at, a.seq) < (?, ?, ?)', 'a.seq <= ?')
+        args.push(score, sortAt, seq, until)
+        lastSeq = until
+      } else {
+        lastSeq = maxSeq.get()!.seq
       }
-      sql = `WITH hits AS (SELECT rowid, ${BM25} AS score FROM articles_fts WHERE articles_fts MATCH ?)
+      sql = `WITH hits AS (SELECT f.rowid AS rowid, ${SEARCH_SCORE} AS score FROM articles_fts f WHERE articles_fts MATCH ?)
         SELECT ${SUMMARY_COLUMNS}, hits.score AS score FROM hits JOIN articles a ON a.seq = hits.rowid
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY hits.score, a.seq LIMIT ?`
-      args.unshift(fts)
+        ORDER BY hits.score DESC, a.sort_at DESC, a.seq DESC LIMIT ?`
+      args.unshift(...RANKED_FIELDS.map(([column]) => `{${column}} : (${fts})`), fts)
     } else {
       if (query.cursor !== undefined) {
         const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]
@@ -598,7 +629,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     const page = hasMore ? rows.slice(0, query.limit) : rows
     const last = page[page.length - 1]
     const nextCursor =
-      hasMore && last ? encodeCursor(fts !== null ? [last.score ?? 0, last.seq] : [last.sortAt, last.seq]) : null
+      hasMore && last ? encodeCursor(fts !== null ? [last.score ?? 0, last.sortAt, last.seq, lastSeq] : [last.sortAt, last.seq]) : null
     return { data: page.map(toSummary), nextCursor }
   }
 

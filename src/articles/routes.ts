@@ -146,7 +146,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     },
     async (request) => {
       const keyId = keyIdOf(request.caller)
-      return embed.article(articles.update(request.params.id, request.body, { keyId }), context(request))
+      return embed.article(articles.update(request.params.id, request.body, { keyId, ifVersion: request.ifVersion }), context(request))
     },
   )
 
@@ -164,7 +164,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       },
     },
     async (request, reply) => {
-      articles.remove(request.params.id)
+      articles.remove(request.params.id, request.ifVersion)
       return reply.code(204).send()
     },
   )

@@ -11,6 +11,14 @@ const INLINE: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   // Removed tags keep their text ("<span>x</span>" → "x"); script, style and the like lose it too.
   disallowedTagsMode: 'discard',
+  // sanitize-html checks the scheme only of URLs that have one, so relative and
+  // protocol-relative hrefs would pass; a stored story has no page to be relative to.
+  transformTags: {
+    a: (tagName, attribs) => {
+      const { href, ...rest } = attribs
+      return { tagName, attribs: href !== undefined && /^\s*(https?|mailto):/i.test(href) ? { ...rest, href } : rest }
+    },
+  },
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'title', 'head'],
 }
 

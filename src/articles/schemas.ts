@@ -58,7 +58,8 @@ function oneOfBlocks<T extends TSchema[]>(id: string, blocks: [...T], descriptio
   const union = Type.Union(blocks)
   return shareSchema(
     id,
-    Type.Unsafe<Static<typeof union>>({ oneOf: blocks, discriminator: { propertyName: 'type' }, description }),
+    // Ajv applies `discriminator` to objects only: without `type` a string or number slips through as a block.
+    Type.Unsafe<Static<typeof union>>({ type: 'object', oneOf: blocks, discriminator: { propertyName: 'type' }, description }),
   )
 }
 
@@ -220,7 +221,7 @@ export const ArticleQuery = Type.Object(
     section: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary and body; best match first.' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary, tags and body text; accents and case do not matter, the last word matches as a prefix. Best match first: articles with every word in the title, then in the subtitle, tags, summary, body; newest first among equal matches.' })),
   },
   { additionalProperties: false },
 )

@@ -19,9 +19,10 @@ export function slugify(title: string): string {
   const words = folded.split(/[^a-z0-9]+/).filter(Boolean)
   let slug = ''
   for (const word of words) {
-    const next = slug === '' ? word : `${slug}-${word}`
+    // A first word longer than the limit is cut rather than leaving no slug at all.
+    const next = slug === '' ? word.slice(0, SLUG_MAX) : `${slug}-${word}`
     if (next.length > SLUG_MAX) break
     slug = next
   }
-  return slug === '' ? '' : slug
+  return slug
 }

@@ -1,8 +1,299 @@
-// /v1/articles/{id}/comments and /v1/comments: reader comments and moderation.
-import type { FastifyInstance } from 'fastify'
+// /v1/articles/{id}/comments and /v1/comments: readers submit and read comments; moderators
+// work the queue. Reader-facing routes answer with the public `Comment` only, so e-mail
+// addresses, IPs and spam verdicts can leave the service through the moderator routes alone.
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { StoredArticle } from '../articles/schemas.js'
+import { bearer, hasRole, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
+import { forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
 import type { ResourceDeps } from '../http/resource.js'
+import { IdParams, json, problems, ref } from '../http/schemas.js'
+import { commentsClosedReason } from './closing.js'
+import { initialStatus } from './moderation.js'
+import { createCommentsRepository } from './repository.js'
+import {
+  Comment,
+  CommentCreate,
+  CommentList,
+  CommentModerate,
+  CommentModerateMany,
+  CommentPageQuery,
+  CommentQueueQuery,
+  ModeratedComment,
+  ModeratedCommentBatch,
+  ModeratedCommentList,
+  toModerated,
+  toPublic,
+} from './schemas.js'
+import { checkOrHold, createLocalSpamChecker, fingerprint, REPEAT_WINDOW_MS, type SpamChecker, type SpamInput, type Verdict } from './spam.js'
+import { BODY_MAX_CHARS, charCount, isBlank, NAME_MAX_CHARS, plainLine, plainText } from './text.js'
 
-export async function commentRoutes(app: FastifyInstance, deps: ResourceDeps) {
-  void app
-  void deps
+export interface CommentRouteOptions extends ResourceDeps {
+  /** Replaces the local spam checker (e.g. with one that asks Akismet). */
+  spamChecker?: SpamChecker
+}
+
+// A comment is at most 20,000 characters of raw text; anything far beyond is not a comment.
+const SUBMISSION_BODY_LIMIT = 256 * 1024
+const USER_AGENT_MAX = 512
+
+export async function commentRoutes(app: FastifyInstance, options: CommentRouteOptions) {
+  const { config, db, recordEvent, articles } = options
+  const r = app.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['comments']
+  const comments = createCommentsRepository(db, recordEvent)
+  const spam =
+    options.spamChecker ??
+    createLocalSpamChecker({
+      maxLinks: config.commentMaxLinks,
+      blockedWords: config.commentBlockedWords,
+      blockedHosts: config.commentBlockedHosts,
+    })
+  const moderatorOnly = requireRole('moderator')
+
+  // Registered here, inside this plugin, and only for the routes that ask for it: the limit
+  // is on submissions, never on reading. `request.ip` honours TRUST_PROXY.
+  const limited = config.commentRateLimit > 0
+  if (limited) {
+    await app.register(rateLimit, {
+      global: false,
+      keyGenerator: (request) => request.ip,
+      errorResponseBuilder: (_request, context) =>
+        tooManyRequests(
+          `At most ${context.max} comments a minute may come from one address; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} s.`,
+          context.ttl / 1000,
+        ),
+    })
+  }
+  const submissionLimit: { rateLimit?: RateLimitOptions } = limited ? { rateLimit: { max: config.commentRateLimit, timeWindow: 60_000 } } : {}
+
+  /**
+   * The article as this caller may see it: 404 for an absent article and, to anyone but
+   * editors, for one that is not published (the same answer, so drafts do not leak).
+   */
+  const visibleArticle = (request: FastifyRequest, id: string): StoredArticle => {
+    const article = articles.getById(id)
+    if (!article || (article.status !== 'published' && !hasRole(request.caller, ['editor']))) throw notFound('article', id)
+    return article
+  }
+
+  async function checkSpam(request: FastifyRequest, input: SpamInput): Promise<Verdict> {
+    const ip = request.ip ?? null
+    const since = new Date(Date.now() - REPEAT_WINDOW_MS).toISOString()
+    const { verdict, error } = await checkOrHold(spam, input, {
+      ip,
+      userAgent: request.headers['user-agent'] ?? null,
+      recentRepeats: (print) => comments.countRepeats(ip, print, since),
+    })
+    if (error !== undefined) request.log.warn({ err: error }, 'spam check failed; holding the comment for moderation')
+    return verdict
+  }
+
+  r.post(
+    '/articles/:id/comments',
+    {
+      bodyLimit: SUBMISSION_BODY_LIMIT,
+      config: submissionLimit,
+      schema: {
+        summary: 'Submit a comment (anyone)',
+        description:
+          'Tags are removed: `authorName` and `body` are stored as plain text. The comment is checked for spam before it ' +
+          'is stored; its `status` says whether it is shown (`approved`), waits for a moderator (`pending`) or was taken ' +
+          'for `spam`. With COMMENT_MODERATION=pre (the default) every comment waits. `authorEmail` is seen only by ' +
+          'moderators. Submissions are limited per client address (COMMENT_RATE_LIMIT a minute).',
+        operationId: 'createComment',
+        tags,
+        security: optionalBearer,
+        params: IdParams,
+        body: CommentCreate,
+        response: {
+          201: json('The comment, with the status it got.', ref(Comment)),
+          ...problems(400, 401, 403, 404, 413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const article = visibleArticle(request, request.params.id)
+      // Editors can see drafts, but readers cannot comment on what they cannot read.
+      if (article.status !== 'published') throw forbidden('Comments open when the article is published.')
+      const closed = commentsClosedReason(article, config.commentsCloseAfterDays, new Date())
+      if (closed !== null) throw forbidden(closed)
+
+      const input = request.body
+      const authorName = plainLine(input.authorName)
+      if (isBlank(authorName)) throw invalidField('body.authorName', 'is empty once tags are removed')
+      if (charCount(authorName) > NAME_MAX_CHARS) throw invalidField('body.authorName', `must be at most ${NAME_MAX_CHARS} characters`)
+      const body = plainText(input.body)
+      if (isBlank(body)) throw invalidField('body.body', 'is empty once tags are removed')
+      if (charCount(body) > BODY_MAX_CHARS) throw invalidField('body.body', `must be at most ${BODY_MAX_CHARS} characters once tags are removed`)
+      const authorEmail = input.authorEmail ? input.authorEmail.trim().toLowerCase() : null
+
+      let parentId: string | null = null
+      let depth = 0
+      if (input.parentId != null) {
+        const parent = comments.getById(input.parentId)
+        // One answer for absent, hidden and elsewhere: a reader learns nothing about comments they cannot see.
+        if (!parent || parent.articleId !== article.id || parent.status !== 'approved') {
+          throw invalidField('body.parentId', 'is not a comment shown under this article')
+        }
+        depth = parent.depth + 1
+        if (depth >= config.commentMaxDepth) {
+          throw invalidField('body.parentId', `is a reply too deep: threads may be at most ${config.commentMaxDepth} levels deep`)
+        }
+        parentId = parent.id
+      }
+
+      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
+      const created = comments.create({
+        articleId: article.id,
+        parentId,
+        depth,
+        authorName,
+        authorEmail,
+        body,
+        status: initialStatus(verdict.verdict, config.commentModeration),
+        ip: request.ip ?? null,
+        userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
+        spam: verdict,
+        fingerprint: fingerprint(body),
+      })
+      return reply.code(201).send(toPublic(created))
+    },
+  )
+
+  r.get(
+    '/articles/:id/comments',
+    {
+      schema: {
+        summary: "List an article's approved comments, oldest first",
+        description:
+          'Only `approved` comments, for every caller (moderators see the rest through GET /v1/comments). Replies carry ' +
+          'their `parentId`; build the threads from it.',
+        operationId: 'listArticleComments',
+        tags,
+        security: optionalBearer,
+        params: IdParams,
+        querystring: CommentPageQuery,
+        response: { 200: json('A page of comments.', CommentList), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const article = visibleArticle(request, request.params.id)
+      const page = comments.listApproved(article.id, { limit: request.query.limit ?? 20, cursor: request.query.cursor })
+      return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
+    },
+  )
+
+  r.get(
+    '/comments',
+    {
+      onRequest: moderatorOnly,
+      schema: {
+        summary: 'The moderation queue: comments across articles, oldest first (moderators)',
+        description: 'Every status unless `status` is given (`?status=pending` is the queue); `articleId` narrows to one article.',
+        operationId: 'listComments',
+        tags,
+        security: bearer,
+        querystring: CommentQueueQuery,
+        response: { 200: json('A page of comments, as moderators see them.', ModeratedCommentList), ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit, ...filters } = request.query
+      const page = comments.list({ ...filters, limit: limit ?? 20 })
+      return { data: page.data.map(toModerated), nextCursor: page.nextCursor }
+    },
+  )
+
+  // Declared before /comments/:id so that "moderate" is never taken for an id; Fastify's
+  // router prefers the static segment anyway, and this keeps that visible.
+  r.post(
+    '/comments/moderate',
+    {
+      onRequest: moderatorOnly,
+      schema: {
+        summary: 'Moderate many comments at once (moderators)',
+        description:
+          'All or nothing, in one transaction: when an id is unknown (400) or a change is one the state machine refuses ' +
+          '(409), no comment changes. Comments that already have the status are left as they are.',
+        operationId: 'moderateComments',
+        tags,
+        security: bearer,
+        body: CommentModerateMany,
+        response: { 200: json('The comments after the decision.', ModeratedCommentBatch), ...problems(400, 401, 403, 409) },
+      },
+    },
+    async (request) => {
+      const changed = comments.moderateMany(request.body.ids, request.body.status, keyIdOf(request.caller))
+      return { data: changed.map(toModerated) }
+    },
+  )
+
+  r.get(
+    '/comments/:id',
+    {
+      onRequest: moderatorOnly,
+      schema: {
+        summary: 'Read one comment as moderators see it (moderators)',
+        operationId: 'getComment',
+        tags,
+        security: bearer,
+        params: IdParams,
+        response: { 200: json('The comment.', ref(ModeratedComment)), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const comment = comments.getById(request.params.id)
+      if (!comment) throw notFound('comment', request.params.id)
+      return toModerated(comment)
+    },
+  )
+
+  r.patch(
+    '/comments/:id',
+    {
+      onRequest: moderatorOnly,
+      schema: {
+        summary: 'Moderate one comment (moderators)',
+        description:
+          '`pending` → `approved`, `rejected` or `spam`; afterwards any decision can be replaced by another, but a comment ' +
+          'never returns to `pending` (409). Sending the status it has changes nothing. The decision is recorded with the ' +
+          "moderator's key and the time.",
+        operationId: 'moderateComment',
+        tags,
+        security: bearer,
+        params: IdParams,
+        body: CommentModerate,
+        response: { 200: json('The comment after the decision.', ref(ModeratedComment)), ...problems(400, 401, 403, 404, 409, 412) },
+      },
+    },
+    async (request) => {
+      const after = comments.moderate(request.params.id, request.body.status, { keyId: keyIdOf(request.caller), ifVersion: request.ifVersion })
+      return toModerated(after)
+    },
+  )
+
+  r.delete(
+    '/comments/:id',
+    {
+      onRequest: moderatorOnly,
+      schema: {
+        summary: 'Erase a comment (moderators)',
+        description:
+          'The comment and its text are gone; its replies stay and move up to its parent. The audit trail keeps a row ' +
+          'saying who erased it and when, without the text.',
+        operationId: 'deleteComment',
+        tags,
+        security: bearer,
+        params: IdParams,
+        response: { 204: { description: 'Erased.' }, ...problems(401, 403, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      comments.remove(request.params.id, { keyId: keyIdOf(request.caller), ifVersion: request.ifVersion })
+      return reply.code(204).send()
+    },
+  )
+
 }

@@ -138,6 +138,9 @@ export const articleRevisions = sqliteTable(
   (t) => [primaryKey({ columns: [t.articleId, t.revision] })],
 )
 
+// An article's related links: `position` is the editor's order, kept dense (0..n-1) by the
+// writes and, when a target's deletion removes a link, by the `related_links_repack` trigger
+// (migration related-positions). A link names either a target article or an external url.
 export const relatedLinks = sqliteTable(
   'related_links',
   {
@@ -159,10 +162,23 @@ export const relatedLinks = sqliteTable(
   ],
 )
 
+// The version of each article's list of related links, for If-Match on the list's writes. The
+// links are their own resource: changing them leaves the article's version and updatedAt alone.
+// A list that was never written has no row and is at version 1.
+export const relatedLinkLists = sqliteTable('related_link_lists', {
+  articleId: text('article_id')
+    .primaryKey()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull().default(1),
+})
+
 export const comments = sqliteTable(
   'comments',
   {
-    id: text('id').primaryKey(),
+    // Submission order: lists run oldest first by it and page by it, so two comments sent in
+    // the same millisecond still come in the order they arrived, and a cursor never skips one.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
     articleId: text('article_id')
       .notNull()
       .references(() => articles.id, { onDelete: 'cascade' }),
@@ -174,8 +190,11 @@ export const comments = sqliteTable(
     status: text('status', { enum: ['pending', 'approved', 'rejected', 'spam'] }).notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    spamVerdict: text('spam_verdict', { enum: ['ok', 'suspect', 'spam'] }).notNull().default('ok'),
     spamScore: integer('spam_score').notNull().default(0),
     spamReasons: text('spam_reasons', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
+    // The normalized text's hash, so the spam check finds one client's repeats with one index seek.
+    fingerprint: text('fingerprint').notNull().default(''),
     moderatedBy: text('moderated_by'),
     moderatedAt: text('moderated_at'),
     createdAt: text('created_at').notNull(),
@@ -183,14 +202,19 @@ export const comments = sqliteTable(
     version: integer('version').notNull().default(1),
   },
   (t) => [
-    index('comments_article_idx').on(t.articleId, t.status, t.createdAt, t.id),
-    index('comments_queue_idx').on(t.status, t.createdAt, t.id),
+    // One index per list: the public list, the queue by status, and the moderators' list by
+    // article (the list across everything runs on the primary key).
+    index('comments_article_idx').on(t.articleId, t.status, t.seq),
+    index('comments_queue_idx').on(t.status, t.seq),
+    index('comments_article_seq_idx').on(t.articleId, t.seq),
     index('comments_parent_idx').on(t.parentId),
-    index('comments_ip_idx').on(t.ip, t.createdAt),
+    index('comments_repeat_idx').on(t.ip, t.fingerprint, t.createdAt),
   ],
 )
 
 // The audit trail of moderation: kept when a comment is erased, so it holds no comment text.
+// One row per change of status: the automatic one at submission (from_status null, key_id
+// null), each moderator's decision, and the erasure (to_status 'deleted').
 export const commentModerations = sqliteTable(
   'comment_moderations',
   {
@@ -205,24 +229,39 @@ export const commentModerations = sqliteTable(
   (t) => [index('comment_moderations_comment_idx').on(t.commentId, t.createdAt)],
 )
 
-export const webhooks = sqliteTable('webhooks', {
-  id: text('id').primaryKey(),
-  url: text('url').notNull(),
-  events: text('events', { mode: 'json' }).notNull().$type<string[]>(),
-  secret: text('secret').notNull(),
-  createdAt: text('created_at').notNull(),
-  updatedAt: text('updated_at').notNull(),
-  version: integer('version').notNull().default(1),
-})
+// A subscription: where to POST which events, signed with its secret. The secret is stored as
+// given because signing needs it; only admins can reach this table through the API, and no
+// answer but the one that creates or rotates it shows it.
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).notNull().$type<string[]>(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    secret: text('secret').notNull(),
+    // After a rotation deliveries carry a signature with the old secret too, until this time.
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: text('previous_secret_expires_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [index('webhooks_created_idx').on(t.createdAt, t.id)],
+)
 
 // The transactional outbox: an event row is written in the same transaction as the change
 // that causes it, with one delivery row for each webhook subscribed to its type.
-export const webhookEvents = sqliteTable('webhook_events', {
-  id: text('id').primaryKey(),
-  type: text('type').notNull(),
-  data: text('data', { mode: 'json' }).notNull().$type<unknown>(),
-  createdAt: text('created_at').notNull(),
-})
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    data: text('data', { mode: 'json' }).notNull().$type<unknown>(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('webhook_events_created_idx').on(t.createdAt)],
+)
 
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
@@ -237,12 +276,15 @@ export const webhookDeliveries = sqliteTable(
       .references(() => webhookEvents.id, { onDelete: 'cascade' }),
     status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
+    // While an attempt is in flight this is pushed past its timeout (a lease), so a crash
+    // mid-attempt only delays the retry and two processes never send the same attempt.
     nextAttemptAt: text('next_attempt_at').notNull(),
     createdAt: text('created_at').notNull(),
   },
   (t) => [
+    // The head of each endpoint's queue is one seek: its earliest pending delivery.
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.status, t.seq),
-    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_event_idx').on(t.eventId, t.webhookId),
   ],
 )
 
@@ -260,6 +302,26 @@ export const webhookAttempts = sqliteTable(
     statusCode: integer('status_code'),
     durationMs: integer('duration_ms').notNull(),
     error: text('error'),
+    // When this attempt failed and another was scheduled: the time it was scheduled for.
+    retryAt: text('retry_at'),
   },
-  (t) => [index('webhook_attempts_webhook_idx').on(t.webhookId, t.attemptedAt)],
+  (t) => [
+    index('webhook_attempts_webhook_idx').on(t.webhookId, t.attemptedAt, t.id),
+    index('webhook_attempts_delivery_idx').on(t.deliverySeq),
+  ],
+)
+
+// Responses kept for Idempotency-Key replays (src/http/idempotency.ts), 24 hours each.
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    statusCode: integer('status_code'),
+    headers: text('headers'),
+    body: text('body'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )

@@ -97,6 +97,19 @@ function isSqliteError(error: unknown): error is Error & { code: string } {
   return error instanceof Error && error.name === 'SqliteError' && typeof (error as { code?: unknown }).code === 'string'
 }
 
+/**
+ * Fastify's `frameworkErrors` option: a malformed URL (bad percent-encoding) or an overlong
+ * path parameter is refused by the router before any hook or error handler runs, and without
+ * this it would answer in Fastify's own JSON shape rather than as a problem.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+  if (status === 500) request.log.error({ err: error }, 'request failed in the router')
+  const [slug, title] = STATUS_SLUGS[status] ?? ['internal', 'Internal Server Error']
+  const detail = status === 500 ? 'Something went wrong on our side; it has been logged.' : error.message
+  void sendProblem(reply, problemDocument(request, status, slug, title, detail))
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Problem | Error, request, reply) => {
     if (error instanceof Problem) {

@@ -1,7 +1,7 @@
 // Validation with two Ajv instances: querystrings, params and headers are text, so their values
 // are coerced ("20" → 20); bodies are JSON, so a wrong type is a 400, never silently converted.
 // Unknown fields are refused, never dropped, and every failing field is reported.
-import { Ajv, type Options } from 'ajv'
+import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 
@@ -21,11 +21,26 @@ function makeAjv(options: Options, schemas: readonly object[]): Ajv {
   return ajv
 }
 
+// One pair of Ajv instances and one compiled validator per distinct schema for the whole
+// process: the shared schemas never change, and compiling is most of an app's start-up.
+let instances: { body: Ajv; text: Ajv } | undefined
+const compiled = new Map<string, ValidateFunction>()
+
 export function registerValidation(app: FastifyInstance, schemas: readonly object[]): void {
-  const body = makeAjv({ coerceTypes: false }, schemas)
-  const text = makeAjv({ coerceTypes: 'array' }, schemas)
+  instances ??= { body: makeAjv({ coerceTypes: false }, schemas), text: makeAjv({ coerceTypes: 'array' }, schemas) }
+  const { body, text } = instances
+  // Bodies are JSON (or multipart where a route registers it). Fastify's built-in text/plain
+  // parser would hand a string to a JSON schema and answer 400 where the contract says 415.
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema & { $id?: string }; httpPart?: string }) => {
     const ajv = httpPart === 'body' ? body : text
-    return (schema.$id && ajv.getSchema(schema.$id)) || ajv.compile(schema)
+    if (schema.$id) return ajv.getSchema(schema.$id) ?? ajv.compile(schema)
+    const key = `${httpPart === 'body' ? 'body' : 'text'}\u0000${JSON.stringify(schema)}`
+    let validate = compiled.get(key)
+    if (!validate) {
+      validate = ajv.compile(schema)
+      compiled.set(key, validate)
+    }
+    return validate
   })
 }

@@ -1,4 +1,4 @@
-// The outbox's write side: repositories call `record` inside their own transaction, so an
+// The outbox's write side: repositories call `recordEvent` inside their own transaction, so an
 // event exists exactly when the change that caused it was committed.
 import type { Db } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
@@ -22,13 +22,12 @@ export function createOutbox(db: Db): RecordEvent {
   const sqlite = db.$client
   const insertEvent = sqlite.prepare('INSERT INTO webhook_events (id, type, data, created_at) VALUES (?, ?, ?, ?)')
   // Fan out to every subscribed webhook at once, so a webhook added later never receives
-  // events from before it existed.
+  // events from before it existed, and a paused one (active = 0) collects nothing to flood
+  // its endpoint with when it is resumed.
+  const subscribed = 'w.active = 1 AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?)'
   const insertDeliveries = sqlite.prepare(`INSERT INTO webhook_deliveries (webhook_id, event_id, status, attempts, next_attempt_at, created_at)
-    SELECT w.id, ?, 'pending', 0, ?, ? FROM webhooks w WHERE EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?)
-    ORDER BY w.id`)
-  const anySubscriber = sqlite.prepare<[string], { one: number }>(
-    'SELECT 1 AS one FROM webhooks w WHERE EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?) LIMIT 1',
-  )
+    SELECT w.id, ?, 'pending', 0, ?, ? FROM webhooks w WHERE ${subscribed} ORDER BY w.id`)
+  const anySubscriber = sqlite.prepare<[string], { one: number }>(`SELECT 1 AS one FROM webhooks w WHERE ${subscribed} LIMIT 1`)
 
   return (type, data) => {
     // With no subscriber there is nobody to tell: skip the write (and keep hot paths lean).

@@ -1,0 +1,145 @@
+// `npm run seed`: loads a small newsroom into DATABASE_PATH — a few stories of the fictional
+// river town of Vallmora, with bylines, sections, tags, wire sources and linked teasers.
+// Stories whose slug already exists are left alone, so running it twice changes nothing.
+import { createArticlesRepository } from '../src/articles/repository.js'
+import type { ArticleCreate } from '../src/articles/schemas.js'
+import { loadConfig } from '../src/config.js'
+import { closeDatabase, openDatabase } from '../src/db/client.js'
+import { createOutbox } from '../src/webhooks/outbox.js'
+
+interface SeedStory extends ArticleCreate {
+  slug: string
+  publish?: 'now' | 'later' | 'no'
+  /** Slugs of earlier stories to tease with `related` blocks. */
+  teasers?: string[]
+}
+
+const stories: SeedStory[] = [
+  {
+    slug: 'vallmora-footbridge-reopens-after-eight-months',
+    title: 'Vallmora footbridge reopens after eight months of repairs',
+    subtitle: 'Commuters return to the old crossing, now wider and lit at night',
+    summary: 'The iron footbridge over the Sella river carried its first walkers on Monday since cracks closed it in March.',
+    section: 'local',
+    tags: ['transport', 'infrastructure', 'Sella river'],
+    authors: ['Marta Quiroga'],
+    body: [
+      { type: 'paragraph', text: 'The first people across were a baker with two trays of rolls and a boy who ran the whole length <em>twice</em>.' },
+      { type: 'paragraph', text: 'Engineers replaced 140 rivets and the timber deck, and added lamps that dim after midnight to spare the bats under the arches.' },
+      { type: 'heading', text: 'What changed', level: 2 },
+      { type: 'list', style: 'bulleted', items: ['A deck 40 cm wider', 'Ramps at both ends', 'Lighting from dusk to dawn'] },
+      { type: 'quote', text: 'We walked around for eight months. Today it feels like the town is stitched back together.', attribution: 'Rosa Ibarz, who runs the kiosk on the east bank' },
+    ],
+  },
+  {
+    slug: 'reservoir-falls-to-lowest-level-in-two-decades',
+    title: 'Reservoir falls to its lowest level in two decades',
+    subtitle: 'Farmers along the valley face a second summer of cuts',
+    summary: 'The Cinca Alta reservoir holds 23 percent of its capacity after the driest spring on the station’s records.',
+    section: 'environment',
+    tags: ['drought', 'water', 'farming'],
+    authors: ['Tomás Ferreira', 'Lena Hoang'],
+    sources: ['EFE'],
+    body: [
+      { type: 'paragraph', text: 'The old church of Sant Pere, drowned when the dam was built, shows its bell tower above the water for the first time since 2005.' },
+      { type: 'paragraph', text: 'The basin authority will cut irrigation to <strong>two days a week</strong> from June, the same limit as last year.' },
+      { type: 'heading', text: 'Who is affected', level: 2 },
+      { type: 'paragraph', text: 'About 1,900 farms draw on the canal. Fruit growers say young trees will not survive another rationed summer.' },
+      { type: 'quote', text: 'You can plan for one dry year. Two in a row empties the savings of a family farm.', attribution: 'Jordi Mallol, peach grower' },
+    ],
+  },
+  {
+    slug: 'council-approves-night-bus-pilot',
+    title: 'Council approves a night bus pilot for weekends',
+    subtitle: 'Two lines will run until 4 a.m. from September',
+    summary: 'The vote passed 14 to 7 after shift workers filled the public gallery.',
+    section: 'politics',
+    tags: ['transport', 'city council'],
+    authors: ['Amadou Sy'],
+    body: [
+      { type: 'paragraph', text: 'Nurses, bakers and bar staff had asked for a night service for years; the pilot will run for one year before a review.' },
+      { type: 'list', style: 'numbered', items: ['N1: station to the hospital', 'N2: old town to the industrial park'] },
+      { type: 'paragraph', text: 'The opposition backed the idea but voted against the cost, estimated at 310,000 euros.' },
+    ],
+    teasers: ['vallmora-footbridge-reopens-after-eight-months'],
+  },
+  {
+    slug: 'youth-orchestra-wins-regional-title',
+    title: 'Youth orchestra wins the regional title with a borrowed cello',
+    subtitle: 'A last-minute loan saved the final',
+    summary: 'Vallmora’s youth orchestra took first prize after its principal cellist’s instrument cracked the night before.',
+    section: 'culture',
+    tags: ['music', 'youth'],
+    authors: ['Lena Hoang'],
+    body: [
+      { type: 'paragraph', text: 'The cello, lent by a retired teacher from the next village, arrived at the hall forty minutes before the orchestra went on.' },
+      { type: 'quote', text: 'It has a darker voice than mine. I had to listen to it before I could play it.', attribution: 'Noa Sert, 16' },
+      { type: 'paragraph', text: 'The orchestra will play the winning programme at the <a href="https://example.org/vallmora-summer-concerts">summer concerts</a> in the cloister.' },
+    ],
+  },
+  {
+    slug: 'flood-defences-tested-as-sella-rises',
+    title: 'Flood defences tested as the Sella rises overnight',
+    subtitle: 'The new barriers held; two streets were evacuated as a precaution',
+    summary: 'The river rose 2.4 metres in nine hours after storms upstream, the highest level since the barriers were finished.',
+    section: 'environment',
+    tags: ['flood', 'weather', 'Sella river'],
+    authors: ['Marta Quiroga'],
+    sources: ['AP', 'EFE'],
+    body: [
+      { type: 'paragraph', text: 'Civil protection volunteers knocked on doors in Carrer del Molí from 1 a.m.; 60 residents slept at the sports hall.' },
+      { type: 'heading', text: 'The barriers', level: 2 },
+      { type: 'paragraph', text: 'The removable panels, installed along the east bank in 2024, were raised for the first time in a real flood.' },
+      { type: 'embed', url: 'https://example.org/river-gauge/sella-vallmora', provider: 'River gauge' },
+    ],
+    teasers: ['reservoir-falls-to-lowest-level-in-two-decades', 'vallmora-footbridge-reopens-after-eight-months'],
+  },
+  {
+    slug: 'library-budget-talks-stall',
+    title: 'Budget talks stall over library opening hours',
+    summary: 'Draft: waiting for the finance committee’s figures.',
+    section: 'politics',
+    tags: ['city council', 'libraries'],
+    authors: ['Amadou Sy'],
+    body: [{ type: 'paragraph', text: 'Notes: confirm the Saturday hours with the head librarian before publishing.' }],
+    publish: 'no',
+  },
+  {
+    slug: 'harvest-festival-programme-announced',
+    title: 'Harvest festival programme announced',
+    summary: 'Scheduled: goes live tomorrow morning.',
+    section: 'culture',
+    tags: ['festivals'],
+    authors: ['Tomás Ferreira'],
+    body: [{ type: 'paragraph', text: 'Three days of markets, a night parade and a cider contest in the main square.' }],
+    publish: 'later',
+  },
+]
+
+const config = loadConfig()
+const db = openDatabase(config.databasePath)
+const articles = createArticlesRepository(db, createOutbox(db))
+const ids = new Map<string, string>()
+let created = 0
+try {
+  for (const { publish = 'now', teasers = [], ...story } of stories) {
+    const existing = articles.getBySlug(story.slug)
+    if (existing) {
+      ids.set(story.slug, existing.id)
+      continue
+    }
+    const body = [...(story.body ?? [])]
+    for (const slug of teasers) {
+      const articleId = ids.get(slug)
+      if (articleId) body.push({ type: 'related', articleId })
+    }
+    const article = articles.create({ ...story, body }, null)
+    ids.set(story.slug, article.id)
+    created += 1
+    if (publish === 'now') articles.publish(article.id, undefined, { keyId: null })
+    if (publish === 'later') articles.publish(article.id, new Date(Date.now() + 86_400_000).toISOString(), { keyId: null })
+  }
+  process.stdout.write(`Seeded ${created} new stories (${stories.length - created} were already there) into ${config.databasePath}.\n`)
+} finally {
+  closeDatabase(db)
+}

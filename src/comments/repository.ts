@@ -1,0 +1,284 @@
+// Comments in SQLite. Every change of status is one transaction that also writes the audit
+// row, moves the article's `comment_count` (approved comments) and records the webhook event,
+// so the count is never recounted on read and never drifts from the rows.
+import type { Statement } from 'better-sqlite3'
+import type { Db } from '../db/client.js'
+import { newId, now } from '../db/ids.js'
+import { decodeCursor, toPage } from '../http/cursor.js'
+import { badRequest, conflict, notFound, preconditionFailed } from '../http/problems.js'
+import type { RecordEvent } from '../webhooks/outbox.js'
+import { allowedTransitions, canTransition, type CommentStatus, countDelta } from './moderation.js'
+import { type StoredComment, toPublic } from './schemas.js'
+import type { SpamVerdictKind } from './spam.js'
+
+export type CommentsRepository = ReturnType<typeof createCommentsRepository>
+
+/** A comment ready to store: text already plain, status already decided. */
+export interface NewComment {
+  articleId: string
+  parentId: string | null
+  depth: number
+  authorName: string
+  authorEmail: string | null
+  body: string
+  status: CommentStatus
+  ip: string | null
+  userAgent: string | null
+  spam: { verdict: SpamVerdictKind; score: number; reasons: string[] }
+  fingerprint: string
+}
+
+/** Who decides, and (for If-Match) the version the decision was made on. */
+export interface ModerationOptions {
+  keyId: string | null
+  ifVersion?: number | undefined
+}
+
+export interface PageOptions {
+  limit: number
+  cursor?: string | undefined
+}
+
+export interface QueueOptions extends PageOptions {
+  status?: CommentStatus | undefined
+  articleId?: string | undefined
+}
+
+interface CommentRow {
+  seq: number
+  id: string
+  articleId: string
+  parentId: string | null
+  depth: number
+  authorName: string
+  authorEmail: string | null
+  body: string
+  status: CommentStatus
+  ip: string | null
+  userAgent: string | null
+  spamVerdict: SpamVerdictKind
+  spamScore: number
+  spamReasons: string
+  moderatedBy: string | null
+  moderatedAt: string | null
+  createdAt: string
+  updatedAt: string
+  version: number
+}
+
+const COLUMNS = `c.seq, c.id, c.article_id AS articleId, c.parent_id AS parentId, c.depth, c.author_name AS authorName,
+  c.author_email AS authorEmail, c.body, c.status, c.ip, c.user_agent AS userAgent,
+  c.spam_verdict AS spamVerdict, c.spam_score AS spamScore, c.spam_reasons AS spamReasons,
+  c.moderated_by AS moderatedBy, c.moderated_at AS moderatedAt, c.created_at AS createdAt,
+  c.updated_at AS updatedAt, c.version`
+
+function toStored(row: CommentRow): StoredComment {
+  return {
+    id: row.id,
+    articleId: row.articleId,
+    parentId: row.parentId,
+    depth: row.depth,
+    authorName: row.authorName,
+    authorEmail: row.authorEmail,
+    body: row.body,
+    status: row.status,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    spam: { verdict: row.spamVerdict, score: row.spamScore, reasons: JSON.parse(row.spamReasons) as string[] },
+    moderatedBy: row.moderatedBy,
+    moderatedAt: row.moderatedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+  }
+}
+
+export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
+  const sqlite = db.$client
+
+  const byId = sqlite.prepare<[string], CommentRow>(`SELECT ${COLUMNS} FROM comments c WHERE c.id = ?`)
+  const articleExists = sqlite.prepare<[string], { one: number }>('SELECT 1 AS one FROM articles WHERE id = ?')
+  const insertComment = sqlite.prepare(`INSERT INTO comments (id, article_id, parent_id, depth, author_name, author_email,
+      body, status, ip, user_agent, spam_verdict, spam_score, spam_reasons, fingerprint, created_at, updated_at, version)
+    VALUES (@id, @articleId, @parentId, @depth, @authorName, @authorEmail, @body, @status, @ip, @userAgent,
+      @spamVerdict, @spamScore, @spamReasons, @fingerprint, @createdAt, @updatedAt, 1)`)
+  const updateStatus = sqlite.prepare(`UPDATE comments SET status = @status, moderated_by = @keyId, moderated_at = @time,
+      updated_at = @time, version = version + 1
+    WHERE id = @id AND version = @version`)
+  // The count is a derived figure, not editorial content: it moves without touching the
+  // article's version or updatedAt, so an editor's If-Match is not broken by a reader.
+  const moveCount = sqlite.prepare('UPDATE articles SET comment_count = comment_count + ? WHERE id = ?')
+  const insertAudit = sqlite.prepare(`INSERT INTO comment_moderations (id, comment_id, article_id, from_status, to_status, key_id, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`)
+  // Replies outlive an erased parent: the whole subtree moves up one level...
+  const liftSubtree = sqlite.prepare(`WITH RECURSIVE subtree(id) AS (
+      SELECT id FROM comments WHERE parent_id = ?
+      UNION ALL SELECT c.id FROM comments c JOIN subtree s ON c.parent_id = s.id)
+    UPDATE comments SET depth = depth - 1 WHERE id IN (SELECT id FROM subtree)`)
+  // ...and the direct replies now answer the erased comment's own parent.
+  const reparentReplies = sqlite.prepare(`UPDATE comments SET parent_id = ?, updated_at = ?, version = version + 1 WHERE parent_id = ?`)
+  const deleteComment = sqlite.prepare('DELETE FROM comments WHERE id = ?')
+  const repeats = sqlite.prepare<[string, string, string], { n: number }>(
+    'SELECT count(*) AS n FROM comments WHERE ip = ? AND fingerprint = ? AND created_at >= ?',
+  )
+
+  const statements = new Map<string, Statement<unknown[]>>()
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql)
+    if (!statement) {
+      statement = sqlite.prepare<unknown[]>(sql)
+      statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  function audit(comment: { id: string; articleId: string }, from: CommentStatus | null, to: string, keyId: string | null, time: string) {
+    insertAudit.run(newId(), comment.id, comment.articleId, from, to, keyId, time)
+  }
+
+  function moveArticleCount(articleId: string, from: CommentStatus | null, to: CommentStatus | null) {
+    const delta = countDelta(from, to)
+    if (delta !== 0) moveCount.run(delta, articleId)
+  }
+
+  function current(id: string, ifVersion: number | undefined): StoredComment {
+    const row = byId.get(id)
+    if (!row) throw notFound('comment', id)
+    if (ifVersion !== undefined && row.version !== ifVersion) {
+      throw preconditionFailed(`The comment is at version ${row.version}, not ${ifVersion}; fetch it again before moderating it.`)
+    }
+    return toStored(row)
+  }
+
+  function refusal(comment: StoredComment, to: CommentStatus): string {
+    const allowed = allowedTransitions(comment.status)
+    return `Comment "${comment.id}" is ${comment.status} and cannot become ${to}; it can become ${allowed.join(', ')}.`
+  }
+
+  /** Applies one decision that the state machine allows; the same status changes nothing. */
+  function apply(before: StoredComment, to: CommentStatus, keyId: string | null, time: string): StoredComment {
+    if (before.status === to) return before
+    const result = updateStatus.run({ id: before.id, status: to, keyId, time, version: before.version })
+    if (result.changes === 0) throw preconditionFailed('The comment changed while this request was being handled; fetch it again.')
+    audit(before, before.status, to, keyId, time)
+    moveArticleCount(before.articleId, before.status, to)
+    const after: StoredComment = { ...before, status: to, moderatedBy: keyId, moderatedAt: time, updatedAt: time, version: before.version + 1 }
+    recordEvent('comment.moderated', { ...toPublic(after), previousStatus: before.status })
+    return after
+  }
+
+  const create = sqlite.transaction((input: NewComment): StoredComment => {
+    // The route checked the article, but it may have been deleted while the spam check ran.
+    if (!articleExists.get(input.articleId)) throw notFound('article', input.articleId)
+    const time = now()
+    const comment: StoredComment = {
+      id: newId(),
+      articleId: input.articleId,
+      parentId: input.parentId,
+      depth: input.depth,
+      authorName: input.authorName,
+      authorEmail: input.authorEmail,
+      body: input.body,
+      status: input.status,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      spam: input.spam,
+      moderatedBy: null,
+      moderatedAt: null,
+      createdAt: time,
+      updatedAt: time,
+      version: 1,
+    }
+    insertComment.run({
+      ...comment,
+      spamVerdict: input.spam.verdict,
+      spamScore: input.spam.score,
+      spamReasons: JSON.stringify(input.spam.reasons),
+      fingerprint: input.fingerprint,
+    })
+    audit(comment, null, comment.status, null, time)
+    moveArticleCount(comment.articleId, null, comment.status)
+    recordEvent('comment.created', toPublic(comment))
+    return comment
+  })
+
+  const moderate = sqlite.transaction((id: string, to: CommentStatus, options: ModerationOptions): StoredComment => {
+    const before = current(id, options.ifVersion)
+    if (!canTransition(before.status, to)) throw conflict(refusal(before, to))
+    return apply(before, to, options.keyId, now())
+  })
+
+  /** All or nothing: every id must exist and every change be allowed, or nothing changes. */
+  const moderateMany = sqlite.transaction((ids: readonly string[], to: CommentStatus, keyId: string | null): StoredComment[] => {
+    const found = ids.map((id) => byId.get(id))
+    const missing = ids.flatMap((id, i) => (found[i] ? [] : [{ path: `body.ids[${i}]`, message: `no comment with id "${id}"` }]))
+    if (missing.length > 0) throw badRequest(missing.map((e) => `${e.path} ${e.message}`).join('; '), missing)
+    const comments = found.map((row) => toStored(row!))
+    const refused = comments.filter((comment) => !canTransition(comment.status, to))
+    if (refused.length > 0) throw conflict(`Nothing was changed. ${refused.map((comment) => refusal(comment, to)).join(' ')}`)
+    const time = now()
+    return comments.map((comment) => apply(comment, to, keyId, time))
+  })
+
+  const remove = sqlite.transaction((id: string, options: ModerationOptions): void => {
+    const before = current(id, options.ifVersion)
+    const time = now()
+    liftSubtree.run(before.id)
+    reparentReplies.run(before.parentId, time, before.id)
+    deleteComment.run(before.id)
+    audit(before, before.status, 'deleted', options.keyId, time)
+    moveArticleCount(before.articleId, before.status, null)
+  })
+
+  function page(where: string[], args: unknown[], options: PageOptions) {
+    if (options.cursor !== undefined) {
+      const [seq] = decodeCursor(options.cursor, ['number'])
+      where.push('c.seq > ?')
+      args.push(seq)
+    }
+    // Oldest first is submission order: `seq` grows with each comment and is never reused.
+    const sql = `SELECT ${COLUMNS} FROM comments c ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.seq LIMIT ?`
+    const rows = prepared(sql).all(...args, options.limit + 1) as CommentRow[]
+    const { data, nextCursor } = toPage(rows, options.limit, (last) => [last.seq])
+    return { data: data.map(toStored), nextCursor }
+  }
+
+  return {
+    create,
+    moderate,
+    moderateMany,
+    remove,
+
+    getById(id: string): StoredComment | null {
+      const row = byId.get(id)
+      return row ? toStored(row) : null
+    },
+
+    /** An article's approved comments, oldest first: what readers see. */
+    listApproved(articleId: string, options: PageOptions) {
+      return page(['c.article_id = ?', "c.status = 'approved'"], [articleId], options)
+    },
+
+    /** Every comment, oldest first, optionally of one status or article: the moderation queue. */
+    list(options: QueueOptions) {
+      const where: string[] = []
+      const args: unknown[] = []
+      if (options.articleId !== undefined) {
+        where.push('c.article_id = ?')
+        args.push(options.articleId)
+      }
+      if (options.status !== undefined) {
+        where.push('c.status = ?')
+        args.push(options.status)
+      }
+      return page(where, args, options)
+    },
+
+    /** How many comments this client sent with this fingerprint since `since` (for the spam check). */
+    countRepeats(ip: string | null, fingerprint: string, since: string): number {
+      if (ip === null) return 0
+      return repeats.get(ip, fingerprint, since)?.n ?? 0
+    },
+  }
+}

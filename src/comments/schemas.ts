@@ -1,0 +1,175 @@
+// The shapes of comments: the public `Comment` that anyone may read, and `ModeratedComment`,
+// which adds what only moderators may see (e-mail, IP, user agent, spam verdict, decisions).
+// Public routes answer with `Comment`, so fields missing from it can never reach a reader.
+import { type Static, Type } from 'typebox'
+import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import type { CommentStatus } from './moderation.js'
+import type { SpamVerdictKind } from './spam.js'
+import { BODY_MAX_CHARS, NAME_MAX_CHARS } from './text.js'
+
+export const CommentStatusSchema = Type.Union(
+  [Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('spam')],
+  { description: '`pending` waits for a moderator; only `approved` comments are shown to readers.' },
+)
+
+const commentFields = {
+  id: Id,
+  articleId: Id,
+  parentId: Nullable(Id),
+  authorName: Type.String({ description: 'Plain text.' }),
+  body: Type.String({ description: 'Plain text; line breaks are `\\n`. Show it as text, never as HTML.' }),
+  status: CommentStatusSchema,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  version: Type.Integer({ minimum: 1 }),
+}
+
+export const Comment = shareSchema(
+  'Comment',
+  Type.Object(commentFields, {
+    description:
+      'A reader comment. A reply carries its `parentId`; when the parent is not shown (no longer approved), show the reply at the top level.',
+  }),
+)
+export type Comment = Static<typeof Comment>
+
+export const SpamVerdictSchema = Type.Object(
+  {
+    verdict: Type.Union([Type.Literal('ok'), Type.Literal('suspect'), Type.Literal('spam')]),
+    score: Type.Integer({ minimum: 0 }),
+    reasons: Type.Array(Type.String()),
+  },
+  { description: 'What the spam check said when the comment arrived.' },
+)
+
+export const ModeratedComment = shareSchema(
+  'ModeratedComment',
+  Type.Object(
+    {
+      ...commentFields,
+      authorEmail: Nullable(Type.String()),
+      ip: Nullable(Type.String({ description: "The client's address as the service saw it (see TRUST_PROXY)." })),
+      userAgent: Nullable(Type.String()),
+      spam: SpamVerdictSchema,
+      moderatedBy: Nullable(Type.String({ description: 'The API key id of the last moderator who decided.' })),
+      moderatedAt: Nullable(Timestamp),
+    },
+    { description: 'A comment as moderators see it. Never served to anyone else.' },
+  ),
+)
+export type ModeratedComment = Static<typeof ModeratedComment>
+
+/** A comment as stored: everything, public or not. */
+export interface StoredComment {
+  id: string
+  articleId: string
+  parentId: string | null
+  depth: number
+  authorName: string
+  authorEmail: string | null
+  body: string
+  status: CommentStatus
+  ip: string | null
+  userAgent: string | null
+  spam: { verdict: SpamVerdictKind; score: number; reasons: string[] }
+  moderatedBy: string | null
+  moderatedAt: string | null
+  createdAt: string
+  updatedAt: string
+  version: number
+}
+
+/** Only the public fields: for readers' responses and webhook events. */
+export function toPublic(comment: StoredComment): Comment {
+  return {
+    id: comment.id,
+    articleId: comment.articleId,
+    parentId: comment.parentId,
+    authorName: comment.authorName,
+    body: comment.body,
+    status: comment.status,
+    createdAt: comment.createdAt,
+    updatedAt: comment.updatedAt,
+    version: comment.version,
+  }
+}
+
+export function toModerated(comment: StoredComment): ModeratedComment {
+  return {
+    ...toPublic(comment),
+    authorEmail: comment.authorEmail,
+    ip: comment.ip,
+    userAgent: comment.userAgent,
+    spam: comment.spam,
+    moderatedBy: comment.moderatedBy,
+    moderatedAt: comment.moderatedAt,
+  }
+}
+
+// Raw limits are generous so that markup around a long comment still fits; the limits that
+// matter (BODY_MAX_CHARS, NAME_MAX_CHARS) apply to the text left after the tags are gone.
+export const CommentCreate = Type.Object(
+  {
+    authorName: Type.String({ minLength: 1, maxLength: 1_000, description: `Plain text, 1 to ${NAME_MAX_CHARS} characters once tags are removed.` }),
+    authorEmail: Type.Optional(
+      Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Literal('')], {
+        description: 'Seen only by moderators. An empty string counts as none.',
+      }),
+    ),
+    body: Type.String({ minLength: 1, maxLength: 20_000, description: `Plain text, 1 to ${BODY_MAX_CHARS} characters once tags are removed.` }),
+    parentId: Type.Optional(Nullable(Id)),
+    website: Type.Optional(
+      Type.String({
+        maxLength: 2_000,
+        description: 'The honeypot: a form field hidden from people (and from autofill). Send it empty or leave it out; a filled one makes the comment spam.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CommentCreate = Static<typeof CommentCreate>
+
+export const CommentList = Type.Object({
+  data: Type.Array(ref(Comment)),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+})
+
+export const ModeratedCommentList = Type.Object({
+  data: Type.Array(ref(ModeratedComment)),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+})
+
+export const CommentPageQuery = Type.Object(PageQuery, { additionalProperties: false })
+
+export const CommentQueueQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(CommentStatusSchema),
+    articleId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+)
+export type CommentQueueQuery = Static<typeof CommentQueueQuery>
+
+export const CommentModerate = Type.Object(
+  { status: CommentStatusSchema },
+  {
+    additionalProperties: false,
+    description: 'The decision. A decided comment never goes back to `pending` (409); the status it already has changes nothing.',
+  },
+)
+
+export const CommentModerateMany = Type.Object(
+  {
+    ids: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }),
+    status: CommentStatusSchema,
+  },
+  {
+    additionalProperties: false,
+    description: 'All or nothing: an unknown id (400) or a change the state machine refuses (409) changes none of them.',
+  },
+)
+
+export const ModeratedCommentBatch = Type.Object({
+  data: Type.Array(ref(ModeratedComment), { description: 'The comments after the decision, in the order of `ids`.' }),
+})

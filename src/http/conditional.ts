@@ -1,0 +1,132 @@
+// HTTP caching and preconditions for every route at once: strong ETags, 304 on If-None-Match,
+// If-Match turned into a version the repositories check atomically, and Cache-Control.
+//
+// An ETag is `"<version>-<digest>"` for a single resource (its JSON has a `version`) and
+// `"<digest>"` for anything else, the digest being a hash of the exact bytes sent. The digest
+// makes it strong: any change to what a reader gets (an embedded photo's new caption, a new
+// approved comment) changes it. The version is what If-Match compares: a write is refused (412)
+// when the resource itself changed since the client read it, not because a comment was approved.
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { preconditionFailed } from './problems.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The version named by If-Match, for the repository's atomic check; undefined when absent or `*`. */
+    ifVersion: number | undefined
+  }
+  interface FastifyContextConfig {
+    /** `no-store` for routes whose answers must never be cached, even for anonymous callers. */
+    cache?: 'public' | 'no-store'
+  }
+}
+
+export interface CachingOptions {
+  /** Seconds a shared cache may serve an anonymous read without asking again. */
+  maxAge: number
+  /** Seconds it may then serve it stale while it revalidates in the background. */
+  staleWhileRevalidate: number
+}
+
+const kVersion = Symbol('resourceVersion')
+type WithVersion = FastifyReply & { [kVersion]?: number }
+
+const WRITES = new Set(['PATCH', 'PUT', 'DELETE'])
+
+/** For answers that are a resource without a top-level `version` (a list with its own version). */
+export function setEtagVersion(reply: FastifyReply, version: number): void {
+  ;(reply as WithVersion)[kVersion] = version
+}
+
+export function digest(payload: string | Buffer): string {
+  return createHash('sha256').update(payload).digest('base64url').slice(0, 27)
+}
+
+export function makeEtag(payload: string | Buffer, version?: number): string {
+  return version === undefined ? `"${digest(payload)}"` : `"${version}-${digest(payload)}"`
+}
+
+/** The entity tags of an If-None-Match or If-Match header; `*` stays `*`. */
+export function parseEtags(header: string): string[] {
+  if (header.trim() === '*') return ['*']
+  return header.match(/(?:W\/)?"[^"]*"/g) ?? []
+}
+
+/** If-None-Match uses the weak comparison: W/"x" matches "x". */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  const tags = parseEtags(header)
+  const opaque = etag.replace(/^W\//, '')
+  return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === opaque)
+}
+
+/**
+ * The version an If-Match header asks for; `*` and absence ask for none. If-Match uses the
+ * strong comparison, so weak and malformed tags never match and are skipped; a header with
+ * no usable tag is a 412 rather than a blind write. The repositories check one version
+ * atomically, so a list naming several versions is refused too (in practice a client sends
+ * the one ETag it read).
+ */
+export function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined
+  const tags = parseEtags(header)
+  if (tags.includes('*')) return undefined
+  const versions = new Set<number>()
+  for (const tag of tags) {
+    const match = /^"(\d{1,15})-[A-Za-z0-9_-]+"$/.exec(tag)
+    if (match) versions.add(Number(match[1]))
+  }
+  if (versions.size === 1) return [...versions][0]
+  if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
+  throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+}
+
+export const conditionalPlugin = fp<CachingOptions>(
+  async function conditional(app: FastifyInstance, options) {
+    const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
+
+    app.decorateRequest('ifVersion', undefined)
+    // After the route's own checks (credentials, role, input), as RFC 9110 13.2.1 orders them:
+    // an anonymous caller with a stale If-Match learns it needs a key, not that it is stale.
+    app.addHook('preHandler', async (request: FastifyRequest) => {
+      if (WRITES.has(request.method)) request.ifVersion = versionFromIfMatch(request.headers['if-match'])
+    })
+
+    // Remember a single resource's version before the object becomes bytes.
+    app.addHook('preSerialization', async (_request, reply: WithVersion, payload: unknown) => {
+      if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+        const version = (payload as { version?: unknown }).version
+        if (typeof version === 'number' && Number.isInteger(version)) reply[kVersion] = version
+      }
+      return payload
+    })
+
+    app.addHook('onSend', async (request, reply: WithVersion, payload: unknown) => {
+      const isRead = request.method === 'GET' || request.method === 'HEAD'
+      if (!reply.hasHeader('cache-control')) {
+        const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
+        const cacheable = isRead && anonymous && reply.statusCode === 200 && request.routeOptions.config?.cache !== 'no-store'
+        reply.header('cache-control', cacheable ? publicCache : 'private, no-store')
+      }
+      if (isRead) {
+        const vary = reply.getHeader('vary')
+        reply.header('vary', vary ? `${String(vary)}, Authorization` : 'Authorization')
+      }
+      if (!isRead || reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload
+      let etag = reply.getHeader('etag') as string | undefined
+      if (etag === undefined) {
+        etag = makeEtag(payload, reply[kVersion])
+        reply.header('etag', etag)
+      }
+      if (noneMatch(request.headers['if-none-match'], etag)) {
+        reply.code(304)
+        reply.removeHeader('content-type')
+        reply.removeHeader('content-length')
+        return ''
+      }
+      return payload
+    })
+  },
+  { name: 'conditional', dependencies: ['auth'] },
+)

@@ -1,0 +1,183 @@
+// /v1/keys: admins make, list and revoke keys; a secret is shown once; CMS_ADMIN_TOKEN makes
+// a working admin key at start, and doing so again changes nothing.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildApp } from '../src/app.js'
+import { hashToken } from '../src/keys/tokens.js'
+import { auth, makeApp, testConfig } from './helpers.js'
+
+t.test('an admin makes a key; its secret works and is shown only once', async (t) => {
+  const { app, admin } = await makeApp(t)
+  const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: 'Desk tool', role: 'editor' } })
+  t.equal(res.statusCode, 201)
+  const key = res.json()
+  t.match(key, { id: String, name: 'Desk tool', role: 'editor', token: String, createdAt: String })
+  t.same(Object.keys(key).sort(), ['createdAt', 'id', 'name', 'role', 'token'])
+  t.ok(key.token.length >= 32, 'the secret is long')
+  t.equal(new Date(key.createdAt).toISOString(), key.createdAt, 'createdAt is ISO 8601 UTC')
+
+  const created = await app.inject({ method: 'POST', url: '/v1/articles', headers: auth(key.token), payload: { title: 'Made by the new key' } })
+  t.equal(created.statusCode, 201, 'the new editor key can create an article')
+
+  const list = await app.inject({ method: 'GET', url: '/v1/keys', headers: auth(admin) })
+  t.equal(list.statusCode, 200)
+  const listed = list.json()
+  t.equal(listed.nextCursor, null)
+  const entry = listed.data.find((k: { id: string }) => k.id === key.id)
+  t.same(entry, { id: key.id, name: 'Desk tool', role: 'editor', createdAt: key.createdAt })
+  t.notOk(list.body.includes(key.token), 'the list never carries a secret')
+  t.notOk(list.body.includes(hashToken(key.token)), 'nor its hash')
+  for (const item of listed.data) t.notOk('token' in item || 'tokenHash' in item, `no secret on ${item.name}`)
+})
+
+t.test('the secret is stored hashed, never as given', async (t) => {
+  const { app, admin } = await makeApp(t)
+  const key = (await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: 'Hashed', role: 'moderator' } })).json()
+  const rows = app.db.$client.prepare('SELECT * FROM api_keys WHERE id = ?').all(key.id) as Record<string, unknown>[]
+  t.equal(rows.length, 1)
+  t.notOk(JSON.stringify(rows).includes(key.token), 'the table does not hold the secret')
+  t.equal(rows[0]!.token_hash, hashToken(key.token))
+})
+
+t.test('a revoked key is refused at once', async (t) => {
+  const { app, admin } = await makeApp(t)
+  const key = (await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: 'Short-lived', role: 'editor' } })).json()
+  t.equal((await app.inject({ method: 'GET', url: '/v1/articles?status=draft', headers: auth(key.token) })).statusCode, 200)
+
+  const revoked = await app.inject({ method: 'DELETE', url: `/v1/keys/${key.id}`, headers: auth(admin) })
+  t.equal(revoked.statusCode, 204)
+  t.equal(revoked.body, '')
+
+  const after = await app.inject({ method: 'GET', url: '/v1/articles?status=draft', headers: auth(key.token) })
+  t.equal(after.statusCode, 401)
+  t.equal(after.headers['www-authenticate'], 'Bearer')
+  t.match(after.headers['content-type'], /^application\/problem\+json/)
+  const anonymousRead = await app.inject({ method: 'GET', url: '/v1/articles', headers: auth(key.token) })
+  t.equal(anonymousRead.statusCode, 401, 'a revoked key is not quietly treated as anonymous')
+
+  const list = (await app.inject({ method: 'GET', url: '/v1/keys', headers: auth(admin) })).json()
+  t.notOk(list.data.some((k: { id: string }) => k.id === key.id), 'a revoked key is no longer listed')
+
+  const again = await app.inject({ method: 'DELETE', url: `/v1/keys/${key.id}`, headers: auth(admin) })
+  t.equal(again.statusCode, 404, 'revoking twice is a 404')
+  const unknown = await app.inject({ method: 'DELETE', url: '/v1/keys/nosuchkey', headers: auth(admin) })
+  t.equal(unknown.statusCode, 404)
+  t.match(unknown.headers['content-type'], /^application\/problem\+json/)
+})
+
+t.test('only admins manage keys', async (t) => {
+  const { app, editor, moderator } = await makeApp(t)
+  for (const [who, token] of [
+    ['editor', editor],
+    ['moderator', moderator],
+  ] as const) {
+    const requests = [
+      { method: 'POST' as const, url: '/v1/keys', payload: { name: 'x', role: 'admin' } },
+      { method: 'GET' as const, url: '/v1/keys' },
+      { method: 'DELETE' as const, url: '/v1/keys/anything' },
+    ]
+    for (const request of requests) {
+      const res = await app.inject({ ...request, headers: auth(token) })
+      t.equal(res.statusCode, 403, `${who}: ${request.method} ${request.url} → 403`)
+      t.equal(res.json().status, 403)
+    }
+  }
+  for (const request of [
+    { method: 'POST' as const, url: '/v1/keys', payload: { name: 'x', role: 'admin' } },
+    { method: 'GET' as const, url: '/v1/keys' },
+    { method: 'DELETE' as const, url: '/v1/keys/anything' },
+  ]) {
+    const res = await app.inject(request)
+    t.equal(res.statusCode, 401, `anonymous: ${request.method} ${request.url} → 401`)
+    t.equal(res.headers['www-authenticate'], 'Bearer')
+  }
+})
+
+t.test('key bodies are validated', async (t) => {
+  const { app, admin } = await makeApp(t)
+  const cases: [string, unknown][] = [
+    ['missing role', { name: 'No role' }],
+    ['missing name', { role: 'editor' }],
+    ['empty name', { name: '', role: 'editor' }],
+    ['unknown role', { name: 'Root', role: 'superuser' }],
+    ['anonymous is not a role', { name: 'Nobody', role: 'anonymous' }],
+    ['typo field', { name: 'Typo', role: 'editor', rol: 'admin' }],
+    ['a token cannot be chosen', { name: 'Chosen', role: 'editor', token: 'my-own-secret-value' }],
+  ]
+  for (const [label, payload] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: payload as object })
+    t.equal(res.statusCode, 400, label)
+    t.ok(Array.isArray(res.json().errors) && res.json().errors.length > 0, `${label}: errors[] says why`)
+  }
+  const bad = await app.inject({ method: 'GET', url: '/v1/keys?limit=0', headers: auth(admin) })
+  t.equal(bad.statusCode, 400)
+  const badCursor = await app.inject({ method: 'GET', url: '/v1/keys?cursor=nonsense', headers: auth(admin) })
+  t.equal(badCursor.statusCode, 400)
+})
+
+t.test('keys page with a cursor', async (t) => {
+  const { app, admin } = await makeApp(t)
+  for (let i = 0; i < 5; i++) {
+    await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: `Paged ${i}`, role: 'editor' } })
+  }
+  const seen: string[] = []
+  let cursor: string | null = null
+  let pages = 0
+  do {
+    const url: string = `/v1/keys?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+    const page = (await app.inject({ method: 'GET', url, headers: auth(admin) })).json()
+    t.ok(page.data.length <= 2)
+    seen.push(...page.data.map((k: { id: string }) => k.id))
+    cursor = page.nextCursor
+    pages += 1
+  } while (cursor !== null && pages < 20)
+  t.equal(seen.length, 8, 'three test keys and five new ones')
+  t.equal(new Set(seen).size, 8, 'each key once')
+})
+
+t.test('CMS_ADMIN_TOKEN makes a working admin key, once, across restarts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-keys-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const token = 'bootstrap-admin-token-0123456789'
+  const config = testConfig({ DATABASE_PATH: join(dir, 'cms.sqlite'), CMS_ADMIN_TOKEN: token })
+
+  const countKeys = (app: Awaited<ReturnType<typeof buildApp>>) =>
+    (app.db.$client.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n
+
+  const first = await buildApp(config)
+  await first.ready()
+  const made = await first.inject({ method: 'POST', url: '/v1/keys', headers: auth(token), payload: { name: 'From bootstrap', role: 'editor' } })
+  t.equal(made.statusCode, 201, 'the bootstrap token is an admin key')
+  const keysBefore = countKeys(first)
+  t.equal(keysBefore, 2)
+  await first.close()
+
+  const second = await buildApp(config)
+  t.teardown(() => second.close())
+  await second.ready()
+  t.equal(countKeys(second), keysBefore, 'a restart adds no second admin key')
+  const list = await second.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })
+  t.equal(list.statusCode, 200, 'the same token still works after a restart')
+  t.equal(list.json().data.filter((k: { role: string }) => k.role === 'admin').length, 1)
+})
+
+t.test('CMS_ADMIN_TOKEN brings back a revoked bootstrap key at the next start', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-keys-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const token = 'another-bootstrap-token-abcdef'
+  const config = testConfig({ DATABASE_PATH: join(dir, 'cms.sqlite'), CMS_ADMIN_TOKEN: token })
+  const first = await buildApp(config)
+  await first.ready()
+  const keys = (await first.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).json()
+  const own = keys.data[0]
+  t.equal((await first.inject({ method: 'DELETE', url: `/v1/keys/${own.id}`, headers: auth(token) })).statusCode, 204)
+  t.equal((await first.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).statusCode, 401, 'revoked at once')
+  await first.close()
+
+  const second = await buildApp(config)
+  t.teardown(() => second.close())
+  await second.ready()
+  t.equal((await second.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).statusCode, 200, 'the operator said it must exist')
+})
