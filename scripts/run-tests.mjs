@@ -1,6 +1,6 @@
 // Runs the tap suite and ends with the plain line "N passed, N failed" that CI reads.
 // Extra arguments go to tap (e.g. `npm test -- test/articles.test.ts`).
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -9,9 +9,18 @@ const require = createRequire(import.meta.url)
 const TAP_BIN = join(dirname(require.resolve('tap/package.json')), 'dist/esm/run.mjs')
 
 const args = process.argv.slice(2)
+
+// Several files start the built server as `npm start` does: build once, before any of them
+// runs, rather than have them race to write dist/ at the same time.
+const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
+if (build.status !== 0) {
+  process.stdout.write('\n0 passed, 1 failed\n')
+  process.exit(1)
+}
+
 const child = spawn(process.execPath, [TAP_BIN, ...args], {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, FORCE_COLOR: '0' },
+  env: { ...process.env, FORCE_COLOR: '0', SKIP_BUILD: '1' },
 })
 
 let tail = ''

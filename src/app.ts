@@ -132,6 +132,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         summary: 'Readiness: 200 once the service is ready',
         operationId: 'getHealth',
         tags: ['service'],
+        security: [],
         response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok') })) },
       },
       config: { cache: 'no-store' },

@@ -107,8 +107,7 @@ export function bodyFor(fields: string[], base: Record<string, unknown> = {}): f
 }
 
 export interface ProblemCheck {
-  ok(value: unknown, message?: string): unknown
-  fail(message: string): unknown
+  fail: (message: string) => unknown
 }
 
 /** Never a 5xx; every 4xx a problem document. Answers whether the response was a refusal. */

@@ -61,8 +61,8 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 }
 
 t.before(async () => {
-  // What `npm start` runs first.
-  await run('npm', ['run', '-s', 'build'], { cwd: projectPath(), timeout: 120_000 })
+  // What `npm start` runs first (`npm test` builds once for every file and sets SKIP_BUILD).
+  if (process.env.SKIP_BUILD !== '1') await run('npm', ['run', '-s', 'build'], { cwd: projectPath(), timeout: 120_000 })
 })
 
 t.test('a story from draft to published over real HTTP, then a graceful stop', async (t) => {

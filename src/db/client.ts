@@ -20,9 +20,31 @@ export function openDatabase(path: string): Db {
   sqlite.pragma('foreign_keys = ON')
   // A second process (a backup, the key command) may hold the lock for a moment.
   sqlite.pragma('busy_timeout = 5000')
+  beginImmediately(sqlite)
   const db = drizzle({ client: sqlite, schema }) as Db
   migrate(db, { migrationsFolder: projectPath('migrations') })
   return db
+}
+
+/**
+ * Makes every `transaction(fn)` begin IMMEDIATE. A deferred transaction that reads, then
+ * writes, fails at once with SQLITE_BUSY when another connection (a backup, `key:create`)
+ * wrote in between: SQLite cannot upgrade a stale snapshot, and busy_timeout does not apply.
+ * Taking the write lock at BEGIN makes it wait its turn instead. One process writes through one
+ * connection anyway, so this costs nothing in concurrency.
+ */
+function beginImmediately(sqlite: Database.Database): void {
+  const deferred = sqlite.transaction.bind(sqlite)
+  sqlite.transaction = function transaction<F extends (...args: any[]) => unknown>(fn: F) {
+    const tx = deferred(fn)
+    const immediate = tx.immediate as unknown as (...args: unknown[]) => unknown
+    return Object.assign((...args: unknown[]) => immediate(...args), {
+      default: tx.immediate,
+      deferred: tx.deferred,
+      immediate: tx.immediate,
+      exclusive: tx.exclusive,
+    })
+  } as Database.Database['transaction']
 }
 
 export function closeDatabase(db: Db): void {

@@ -14,7 +14,8 @@ single resource's ETag is \`"<version>-<digest>"\`: send it back in \`If-Match\`
 DELETE, and a stale one answers 412 without changing anything. A POST with an
 \`Idempotency-Key\` is answered once: a repeat within 24 hours gets the first answer again
 (\`Idempotent-Replayed: true\`), the same key with another request 422. Anonymous reads are
-\`Cache-Control: public\`; anything authenticated is \`private, no-store\`.`
+\`Cache-Control: public\`; anything authenticated is \`private, no-store\`. Every answer carries
+\`X-Request-Id\`, which a problem repeats as \`instance\` (\`urn:cms:request:<id>\`): quote it when reporting one.`
 
 const problem = (description: string) => ({
   description,
@@ -40,8 +41,9 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
       response['200'] = {
         ...ok,
         headers: {
-          etag: { description: 'A strong validator of this answer.', schema: { type: 'string' } },
-          'cache-control': { description: '`public` with a short max-age for anonymous reads; `private, no-store` otherwise.', schema: { type: 'string' } },
+          // @fastify/swagger takes each header as a schema and wraps it in `schema` itself.
+          etag: { type: 'string', description: 'A strong validator of this answer.' },
+          'cache-control': { type: 'string', description: '`public` with a short max-age for anonymous reads; `private, no-store` otherwise.' },
         },
       }
     }
@@ -62,11 +64,52 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
   return { url: path, schema: { ...schema, headers, response } }
 }
 
+const pascal = (text: string) => text.replace(/(^|[-_\s])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase())
+
+/**
+ * Tidies the finished document where TypeBox's output and OpenAPI tools disagree, without
+ * touching validation: each inline member of a discriminated `oneOf` becomes a named
+ * component (`Block` + `paragraph` → `BlockParagraph`) with a `mapping`, since a discriminator
+ * can only select named schemas; and an `anyOf` of a single schema is replaced by that schema.
+ */
+export function tidyDocument(document: { openapiObject?: any; swaggerObject?: any }) {
+  const openapiObject = document.openapiObject ?? document.swaggerObject
+  const schemas: Record<string, any> = openapiObject.components?.schemas ?? {}
+  for (const [name, schema] of Object.entries<any>({ ...schemas })) {
+    const property: string | undefined = schema?.discriminator?.propertyName
+    if (!property || !Array.isArray(schema.oneOf)) continue
+    const mapping: Record<string, string> = {}
+    schema.oneOf = schema.oneOf.map((member: any) => {
+      const tag = member?.properties?.[property]?.enum?.[0] ?? member?.properties?.[property]?.const
+      if (member.$ref || typeof tag !== 'string' || schemas[`${name}${pascal(tag)}`]) return member
+      const ref = `#/components/schemas/${name}${pascal(tag)}`
+      schemas[`${name}${pascal(tag)}`] = member
+      mapping[tag] = ref
+      return { $ref: ref }
+    })
+    if (Object.keys(mapping).length > 0) schema.discriminator = { ...schema.discriminator, mapping: { ...schema.discriminator.mapping, ...mapping } }
+  }
+  const collapse = (node: any): any => {
+    if (Array.isArray(node)) return node.map(collapse)
+    if (node === null || typeof node !== 'object') return node
+    const out: Record<string, any> = {}
+    for (const [key, value] of Object.entries(node)) out[key] = collapse(value)
+    if (Array.isArray(out.anyOf) && out.anyOf.length === 1) {
+      const { anyOf, ...rest } = out
+      return { ...anyOf[0], ...rest }
+    }
+    return out
+  }
+  return collapse(openapiObject)
+}
+
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Newsroom CMS API', version, description: API_DESCRIPTION },
+      // Relative: the service answers wherever it is deployed (PUBLIC_URL names that place).
+      servers: [{ url: '/', description: 'This service' }],
       tags: [
         { name: 'articles', description: 'Stories, from draft to published.' },
         { name: 'media', description: 'Photos, video, audio and documents, with captions and credits.' },
@@ -83,6 +126,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
     },
     transform: documentHttpSemantics,
+    transformObject: tidyDocument,
     // Shared schemas keep their $id as the component name (Article, Media, Problem...).
     refResolver: {
       buildLocalReference(json, _baseUri, _fragment, i) {

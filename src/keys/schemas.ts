@@ -1,6 +1,6 @@
 // The public shape of API keys.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, ref, shareSchema, Timestamp } from '../http/schemas.js'
 
 export const KeyRole = Type.Union([Type.Literal('admin'), Type.Literal('editor'), Type.Literal('moderator')])
 
@@ -36,4 +36,4 @@ export const ApiKeyCreate = Type.Object(
 )
 export type ApiKeyCreate = Static<typeof ApiKeyCreate>
 
-export const ApiKeyList = Type.Object({ data: Type.Array(ApiKey), nextCursor: Nullable(Type.String()) })
+export const ApiKeyList = Type.Object({ data: Type.Array(ref(ApiKey)), nextCursor: Nullable(Type.String()) })

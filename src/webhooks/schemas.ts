@@ -1,6 +1,6 @@
 // The public shape of webhooks, their delivery log, and redeliveries.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, Page, PageQuery, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, Page, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
 import { EVENT_TYPES, type EventType } from './outbox.js'
 
 // One `enum` rather than a union of literals: a wrong value reads "must be one of: …".
@@ -110,7 +110,7 @@ export const WebhookAttempt = shareSchema(
 )
 export type WebhookAttempt = Static<typeof WebhookAttempt>
 
-export const WebhookAttemptList = Page(WebhookAttempt)
+export const WebhookAttemptList = Page(ref(WebhookAttempt))
 
 export const WebhookAttemptQuery = Type.Object(
   { ...PageQuery, eventId: Type.Optional(Id) },

@@ -1,0 +1,370 @@
+// `npm run bench`: seeds a dataset, starts the service as `npm start` does beside two bare
+// yardsticks, and measures them with autocannon, interleaved (A, B, A, B...) so that a load
+// change on the machine hits both sides alike. Writes the table to BENCHMARKS.md.
+// Options: --articles N, --duration S, --rounds R, --connections C, --quick, --out FILE,
+// --json FILE, --db FILE, --no-seed (reuse --db as it is).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+import { encodeCursor } from '../../src/http/cursor.js'
+import { projectPath } from '../../src/paths.js'
+import { seedDatabase, type SeedResult } from './seed-data.js'
+
+interface Options {
+  articles: number
+  duration: number
+  rounds: number
+  warmup: number
+  connections: number
+  out: string
+  json: string | null
+  db: string
+  seed: boolean
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    articles: 10_000,
+    duration: 5,
+    rounds: 3,
+    warmup: 2,
+    connections: 50,
+    out: projectPath('BENCHMARKS.md'),
+    json: null,
+    db: projectPath('data/bench.sqlite'),
+    seed: true,
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const value = () => {
+      const next = argv[++i]
+      if (next === undefined) throw new Error(`${arg} needs a value`)
+      return next
+    }
+    const count = (min: number, max: number) => {
+      const n = Number(value())
+      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${arg} must be a whole number from ${min} to ${max}`)
+      return n
+    }
+    if (arg === '--articles') options.articles = count(10, 1_000_000)
+    else if (arg === '--duration') options.duration = count(1, 600)
+    else if (arg === '--rounds') options.rounds = count(1, 20)
+    else if (arg === '--connections') options.connections = count(1, 1000)
+    else if (arg === '--out') options.out = value()
+    else if (arg === '--json') options.json = value()
+    else if (arg === '--db') options.db = value()
+    else if (arg === '--no-seed') options.seed = false
+    else if (arg === '--quick') Object.assign(options, { articles: 200, duration: 1, rounds: 1, warmup: 0.5 })
+    else throw new Error(`unknown option ${arg}`)
+  }
+  return options
+}
+
+interface Server {
+  child: ChildProcess
+  base: string
+}
+
+let nextPort = 39_000 + Math.floor(Math.random() * 5_000)
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited with code ${child.exitCode}`)
+    try {
+      const response = await fetch(url)
+      await response.arrayBuffer()
+      if (response.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`)
+}
+
+function start(args: string[], env: Record<string, string>): Server {
+  const port = nextPort++
+  const child = spawn(process.execPath, args.map((a) => a.replace('{port}', String(port))), {
+    cwd: projectPath('.'),
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return { child, base: `http://127.0.0.1:${port}` }
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return
+  const exited = new Promise((resolve) => server.child.once('exit', resolve))
+  server.child.kill('SIGTERM')
+  await exited
+}
+
+function residentMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return kb / 1024
+}
+
+interface Target {
+  url: string
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  /** The status class every answer must have. */
+  expect: '2xx' | '3xx'
+}
+
+interface Sample {
+  rps: number
+  p50: number
+  p99: number
+  ok: number
+  bad: number
+}
+
+async function shoot(target: Target, seconds: number, connections: number): Promise<Sample> {
+  const result = await autocannon({
+    url: target.url,
+    method: target.method ?? 'GET',
+    headers: target.headers,
+    body: target.body,
+    idReplacement: target.body !== undefined,
+    connections,
+    duration: seconds,
+  })
+  const ok = target.expect === '2xx' ? result['2xx'] : result['3xx']
+  const total = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx']
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, ok, bad: total - ok + result.errors + result.timeouts }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+interface Measured {
+  rps: number
+  p50: number
+  p99: number
+  ok: number
+  bad: number
+}
+
+function summarize(samples: Sample[]): Measured {
+  return {
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    ok: samples.reduce((n, s) => n + s.ok, 0),
+    bad: samples.reduce((n, s) => n + s.bad, 0),
+  }
+}
+
+/** Warms each target up, then runs them in turn, round after round. */
+async function interleaved(targets: Target[], options: Options): Promise<{ measured: Measured[]; warmOk: number[] }> {
+  const warmOk: number[] = []
+  for (const target of targets) {
+    const warm = await shoot(target, options.warmup, options.connections)
+    warmOk.push(warm.ok)
+  }
+  const samples: Sample[][] = targets.map(() => [])
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [i, target] of targets.entries()) samples[i]!.push(await shoot(target, options.duration, options.connections))
+  }
+  return { measured: samples.map(summarize), warmOk }
+}
+
+export interface Row {
+  name: string
+  target: string
+  rps: number
+  p50: number
+  p99: number
+  /** requests/s over the yardstick's, when there is one. */
+  ratio: number | null
+  bad: number
+}
+
+export interface Report {
+  machine: { nproc: number; cpu: string; node: string; date: string; loadavg: number[] }
+  articles: number
+  seedSeconds: number | null
+  coldStartMs: number
+  rssMb: number
+  comments: { responses: number; rowsAdded: number; lost: number }
+  rows: Row[]
+}
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown'
+  } catch {
+    return cpus()[0]?.model ?? 'unknown'
+  }
+}
+
+function table(report: Report): string {
+  const f = (n: number, digits = 1) => n.toFixed(digits)
+  const lines = [
+    `| Benchmark | Target | req/s | p50 ms | p99 ms | ratio | failed |`,
+    `|---|---|---:|---:|---:|---:|---:|`,
+    ...report.rows.map(
+      (r) => `| ${r.name} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${r.ratio === null ? '' : `${f(r.ratio * 100, 0)}%`} | ${r.bad} |`,
+    ),
+  ]
+  return lines.join('\n')
+}
+
+function markdown(report: Report, options: Options): string {
+  const m = report.machine
+  return `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}.
+
+- Machine: ${m.nproc} CPUs (${m.cpu}), Node ${m.node}, load average at the start ${m.loadavg.map((n) => n.toFixed(2)).join(' / ')}
+- Dataset: ${report.articles.toLocaleString('en')} published articles${report.seedSeconds === null ? '' : `, seeded in ${report.seedSeconds.toFixed(1)} s`}
+- autocannon, ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.duration} s per target after a ${options.warmup} s warm-up; medians of the rounds
+- Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
+
+${table(report)}
+
+- Cold start (spawn to \`/health\` 200): ${report.coldStartMs.toFixed(0)} ms
+- Resident memory after the run: ${report.rssMb.toFixed(0)} MB
+- Comment submission: ${report.comments.responses} answered 201, ${report.comments.rowsAdded} rows added, ${report.comments.lost} lost
+`
+}
+
+export async function runBench(options: Options): Promise<Report> {
+  const log = (text: string) => process.stdout.write(`${text}\n`)
+  const startLoad = loadavg()
+  let seed: SeedResult
+  let seedSeconds: number | null = null
+  if (options.seed) {
+    log(`Seeding ${options.articles} articles into ${options.db}...`)
+    const t0 = performance.now()
+    let shown = 0
+    seed = await seedDatabase(options.db, {
+      articles: options.articles,
+      onProgress: (done) => {
+        if (done - shown >= 100_000) {
+          shown = done
+          log(`  ${done} articles, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+        }
+      },
+    })
+    seedSeconds = (performance.now() - t0) / 1000
+    writeFileSync(`${options.db}.json`, JSON.stringify(seed))
+    log(`Seeded in ${seedSeconds.toFixed(1)} s`)
+  } else {
+    seed = JSON.parse(readFileSync(`${options.db}.json`, 'utf8')) as SeedResult
+  }
+
+  const mediaDir = mkdtempSync(join(tmpdir(), 'bench-media-'))
+  const bareScript = projectPath('dist/scripts/bench/bare-server.js')
+  const hello = start([bareScript, 'hello', '{port}'], {})
+  const bare = start([bareScript, 'sqlite', '{port}', options.db], {})
+  const spawnedAt = performance.now()
+  const service = start([projectPath('dist/src/server.js')], {
+    DATABASE_PATH: options.db,
+    MEDIA_DIR: mediaDir,
+    LOG_LEVEL: 'warn',
+    COMMENT_RATE_LIMIT: '0',
+    COMMENT_MODERATION: 'post',
+    NODE_ENV: 'production',
+  })
+  try {
+    await waitFor(`${service.base}/health`, service.child)
+    const coldStartMs = performance.now() - spawnedAt
+    await waitFor(`${hello.base}/`, hello.child)
+    await waitFor(`${bare.base}/articles`, bare.child)
+    log(`Service cold start: ${coldStartMs.toFixed(0)} ms`)
+
+    const slug = encodeURIComponent(seed.sampleSlug)
+    const tag = encodeURIComponent(seed.popularTag)
+    const cursor = encodeCursor([seed.deep.sortAt, seed.deep.seq])
+    const article = await fetch(`${service.base}/v1/articles/slug/${slug}`)
+    const etag = article.headers.get('etag')
+    await article.arrayBuffer()
+    if (!article.ok || etag === null) throw new Error(`GET article by slug: ${article.status}, etag ${etag}`)
+
+    const reads: [string, string, string][] = [
+      ['Article by slug', `/articles/slug/${slug}`, `/v1/articles/slug/${slug}`],
+      ['List, first page', '/articles', '/v1/articles'],
+      ['List, deep page (cursor)', `/articles?sortAt=${encodeURIComponent(seed.deep.sortAt)}&seq=${seed.deep.seq}`, `/v1/articles?cursor=${cursor}`],
+      ['Tag filter', `/articles?tag=${tag}`, `/v1/articles?tag=${tag}`],
+      ['Full-text search', `/articles?q=${seed.searchWord}`, `/v1/articles?q=${seed.searchWord}`],
+    ]
+    const rows: Row[] = []
+    const helloTarget: Target = { url: `${hello.base}/`, expect: '2xx' }
+    const revalidate: Target = { url: `${service.base}/v1/articles/slug/${slug}`, headers: { 'if-none-match': etag }, expect: '3xx' }
+    log('Hello-world vs 304 revalidation...')
+    {
+      const { measured } = await interleaved([helloTarget, revalidate], options)
+      const [h, r] = measured as [Measured, Measured]
+      rows.push({ name: 'Bare Fastify hello-world', target: '', ...h, ratio: null })
+      rows.push({ name: '304 revalidation (If-None-Match)', target: '≥ 70% of hello-world', ...r, ratio: r.rps / h.rps })
+    }
+    for (const [name, barePath, servicePath] of reads) {
+      log(`${name}...`)
+      const { measured } = await interleaved(
+        [
+          { url: bare.base + barePath, expect: '2xx' },
+          { url: service.base + servicePath, expect: '2xx' },
+        ],
+        options,
+      )
+      const [b, s] = measured as [Measured, Measured]
+      const target = name === 'Full-text search' ? 'p50 < 25 ms at 1M' : '≥ 80%, p99 < 25 ms'
+      rows.push({ name: `${name}: bare`, target: '', ...b, ratio: null })
+      rows.push({ name: `${name}: service`, target, ...s, ratio: s.rps / b.rps })
+    }
+
+    log('Comment submission...')
+    const counter = new Database(options.db, { readonly: true })
+    const countRows = counter.prepare<[string], { n: number }>('SELECT count(*) AS n FROM comments WHERE article_id = ?')
+    const before = countRows.get(seed.newestId)!.n
+    const submit: Target = {
+      url: `${service.base}/v1/articles/${seed.newestId}/comments`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ authorName: 'Bench reader', body: 'A remark on the harbour plan, number [<id>], from a regular reader.' }),
+      expect: '2xx',
+    }
+    const { measured, warmOk } = await interleaved([submit], options)
+    const c = measured[0]!
+    const after = countRows.get(seed.newestId)!.n
+    counter.close()
+    const responses = c.ok + warmOk[0]!
+    const rowsAdded = after - before
+    rows.push({ name: 'Comment submission (POST)', target: '≥ 3,000/s, none lost', ...c, ratio: null })
+
+    const rssMb = residentMb(service.child.pid!)
+    const report: Report = {
+      machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString(), loadavg: startLoad },
+      articles: seed.articles,
+      seedSeconds,
+      coldStartMs,
+      rssMb,
+      comments: { responses, rowsAdded, lost: Math.max(0, responses - rowsAdded) },
+      rows,
+    }
+    log('')
+    log(table(report))
+    log('')
+    log(`Cold start ${coldStartMs.toFixed(0)} ms, RSS after the run ${rssMb.toFixed(0)} MB; comments: ${responses} answered 201, ${rowsAdded} rows added`)
+    writeFileSync(options.out, markdown(report, options))
+    if (options.json !== null) writeFileSync(options.json, JSON.stringify(report, null, 2))
+    log(`Wrote ${options.out}`)
+    return report
+  } finally {
+    await Promise.all([stop(service), stop(hello), stop(bare)])
+    rmSync(mediaDir, { recursive: true, force: true })
+  }
+}
+
+await runBench(parseOptions(process.argv.slice(2)))

@@ -1,0 +1,206 @@
+// The authorization matrix, read from the OpenAPI document itself: every operation called
+// anonymously, with an unknown key, a revoked key and each role, against what its `security`
+// and its resource's role allow. Then a crawl of every GET route as an anonymous caller that
+// must never find a draft, a pending comment, an e-mail address or a client IP.
+import t from 'tap'
+import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
+import { multipart, tinyPng } from './reliability-support.js'
+
+type Role = 'admin' | 'editor' | 'moderator'
+/** Which role a key-only operation needs, by its OpenAPI tag (admins may do everything). */
+const ROLE_BY_TAG: Record<string, Role> = { keys: 'admin', webhooks: 'admin', articles: 'editor', media: 'editor', 'related-links': 'editor', comments: 'moderator' }
+
+interface Operation {
+  method: string
+  path: string
+  operationId: string
+  tag: string
+  keyOnly: boolean
+  jsonBody: boolean
+}
+
+function operations(doc: any): Operation[] {
+  const out: Operation[] = []
+  for (const [path, ops] of Object.entries<any>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(ops)) {
+      const security: Record<string, string[]>[] = op.security ?? doc.security ?? []
+      // Key-only: every alternative names a scheme; an empty alternative `{}` makes it optional.
+      const keyOnly = security.length > 0 && security.every((alt) => Object.keys(alt).length > 0)
+      out.push({ method: method.toUpperCase(), path, operationId: op.operationId, tag: op.tags?.[0], keyOnly, jsonBody: Boolean(op.requestBody?.content?.['application/json']) })
+    }
+  }
+  return out
+}
+
+interface Fixtures {
+  articleId: string
+  slug: string
+  mediaId: string
+  linkId: string
+  commentId: string
+  webhookId: string
+  keyId: string
+  eventId: string
+}
+
+let seed = 0
+async function makeFixtures(testApp: TestApp): Promise<Fixtures> {
+  const { app, admin, editor } = testApp
+  seed += 1
+  const target = await createArticle(testApp, { title: `Matrix target ${seed}` }, { published: true })
+  const article = await createArticle(testApp, { title: `Matrix story ${seed}` }, { published: true })
+  const upload = multipart([{ name: 'file', filename: 'm.png', data: await tinyPng(seed) }])
+  const media = await app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(editor), ...upload.headers }, payload: upload.payload })
+  const link = await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/related`, headers: auth(editor), payload: { articleId: target.id } })
+  const comment = await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/comments`, payload: { authorName: 'Matrix reader', body: `Comment ${seed}` } })
+  const webhook = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth(admin), payload: { url: 'https://hooks.example.com/m', events: ['article.updated'] } })
+  const key = await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: `spare ${seed}`, role: 'editor' } })
+  await app.inject({ method: 'PATCH', url: `/v1/articles/${article.id}`, headers: auth(editor), payload: { summary: 'Changed so an event is due.' } })
+  const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${webhook.json().id}/deliveries`, headers: auth(admin) })
+  for (const res of [media, link, comment, webhook, key]) if (res.statusCode !== 201) throw new Error(`fixture: ${res.statusCode} ${res.body}`)
+  return {
+    articleId: article.id,
+    slug: article.slug,
+    mediaId: media.json().id,
+    linkId: link.json().id,
+    commentId: comment.json().id,
+    webhookId: webhook.json().id,
+    keyId: key.json().id,
+    eventId: deliveries.json().data?.[0]?.eventId ?? 'no-event-yet',
+  }
+}
+
+function urlFor(path: string, f: Fixtures): string {
+  const idFor = path.startsWith('/v1/keys')
+    ? f.keyId
+    : path.startsWith('/v1/media')
+      ? f.mediaId
+      : path.startsWith('/v1/comments')
+        ? f.commentId
+        : path.startsWith('/v1/webhooks')
+          ? f.webhookId
+          : f.articleId
+  return path
+    .replace('{id}', idFor)
+    .replace('{slug}', f.slug)
+    .replace('{linkId}', f.linkId)
+    .replace('{revision}', '1')
+    .replace('{eventId}', f.eventId)
+}
+
+t.test('every operation against every kind of caller', async (t) => {
+  const testApp = await makeApp(t, { COMMENT_RATE_LIMIT: '0', WEBHOOK_POLL_MS: '60000' })
+  const { app, admin, editor, moderator } = testApp
+  const ops = operations(app.swagger())
+  t.ok(ops.length >= 40, `${ops.length} operations in the document`)
+
+  const revoked = (await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: 'to revoke', role: 'admin' } })).json()
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/keys/${revoked.id}`, headers: auth(admin) })).statusCode, 204, 'a key revoked')
+  const tokens: Record<Role, string> = { admin, editor, moderator }
+  const shared = await makeFixtures(testApp)
+
+  const call = (op: Operation, f: Fixtures, headers: Record<string, string>) =>
+    app.inject({
+      method: op.method as 'GET',
+      url: urlFor(op.path, f),
+      headers: { ...headers, ...(op.jsonBody && { 'content-type': 'application/json' }) },
+      ...(op.jsonBody && { payload: '{}' }),
+    })
+
+  for (const op of ops) {
+    if (op.path === '/health') continue
+    const name = `${op.method} ${op.path}`
+    t.ok(op.tag in ROLE_BY_TAG, `${name}: its tag "${op.tag}" has a role in this matrix`)
+    const needed = ROLE_BY_TAG[op.tag]!
+
+    // Refusals change nothing, so they share one set of fixtures.
+    const anonymous = await call(op, shared, {})
+    if (op.keyOnly) t.equal(anonymous.statusCode, 401, `${name}: anonymous → 401`)
+    else t.notOk([401, 403].includes(anonymous.statusCode), `${name}: anonymous allowed (${anonymous.statusCode})`)
+    if (anonymous.statusCode === 401) t.equal(anonymous.headers['www-authenticate'], 'Bearer', `${name}: 401 says Bearer`)
+    t.equal((await call(op, shared, auth('cms_unknown_0123456789abcdef'))).statusCode, 401, `${name}: unknown key → 401`)
+    t.equal((await call(op, shared, auth(revoked.token))).statusCode, 401, `${name}: revoked key → 401`)
+    t.equal((await call(op, shared, { authorization: 'Basic YWRtaW46YWRtaW4=' })).statusCode, 401, `${name}: not a Bearer header → 401`)
+
+    for (const role of ['editor', 'moderator', 'admin'] as const) {
+      const allowed = !op.keyOnly || role === 'admin' || role === needed
+      // An allowed call may change or delete what it touches: it gets fixtures of its own.
+      const res = await call(op, allowed && op.method !== 'GET' ? await makeFixtures(testApp) : shared, auth(tokens[role]))
+      if (allowed) t.notOk([401, 403].includes(res.statusCode) || res.statusCode >= 500, `${name}: ${role} allowed (${res.statusCode})`)
+      else t.equal(res.statusCode, 403, `${name}: ${role} → 403`)
+    }
+  }
+})
+
+t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller through any GET route', async (t) => {
+  const testApp = await makeApp(t, { COMMENT_RATE_LIMIT: '0', TRUST_PROXY: 'true', COMMENT_MODERATION: 'pre' })
+  const { app, editor, moderator } = testApp
+  const SECRET_TITLE = 'Quokkagate embargoed exclusive'
+  const SECRET_EMAIL = 'whistle.blower@zz-secret.example'
+  const SECRET_IP = '203.0.113.177'
+  const SECRET_COMMENT = 'Platypusnote pending remark'
+  const draft = await createArticle(testApp, { title: SECRET_TITLE, summary: 'Quokkagate summary', tags: ['quokkagate'], section: 'Quokkagate desk' })
+  const review = await createArticle(testApp, { title: 'Quokkagate in review' })
+  await app.inject({ method: 'PATCH', url: `/v1/articles/${review.id}`, headers: auth(editor), payload: { status: 'review' } })
+  const scheduled = await createArticle(testApp, { title: 'Quokkagate scheduled' })
+  await app.inject({ method: 'POST', url: `/v1/articles/${scheduled.id}/publish`, headers: auth(editor), payload: { at: new Date(Date.now() + 86_400_000).toISOString() } })
+  const upload = multipart([{ name: 'file', filename: 'quokkagate-photo.png', data: await tinyPng(99) }])
+  const media = (await app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(editor), ...upload.headers }, payload: upload.payload })).json()
+  const published = await createArticle(testApp, { title: 'Harbour reopens', body: [{ type: 'related', articleId: draft.id }] }, { published: true })
+  const unpublished = await createArticle(testApp, { title: 'Quokkagate once live' }, { published: true })
+  await app.inject({ method: 'POST', url: `/v1/articles/${unpublished.id}/unpublish`, headers: auth(editor) })
+  const link = await app.inject({ method: 'POST', url: `/v1/articles/${published.id}/related`, headers: auth(editor), payload: { articleId: draft.id } })
+  t.equal(link.statusCode, 201, 'a related link to the draft')
+  const pending = await app.inject({
+    method: 'POST',
+    url: `/v1/articles/${published.id}/comments`,
+    headers: { 'x-forwarded-for': SECRET_IP },
+    payload: { authorName: 'Reader', authorEmail: SECRET_EMAIL, body: SECRET_COMMENT },
+  })
+  t.equal(pending.statusCode, 201)
+  t.equal(pending.json().status, 'pending', 'the comment waits for a moderator')
+  const approved = await app.inject({
+    method: 'POST',
+    url: `/v1/articles/${published.id}/comments`,
+    headers: { 'x-forwarded-for': SECRET_IP },
+    payload: { authorName: 'Second reader', authorEmail: SECRET_EMAIL, body: 'An approved remark' },
+  })
+  await app.inject({ method: 'PATCH', url: `/v1/comments/${approved.json().id}`, headers: auth(moderator), payload: { status: 'approved' } })
+  const seen = await app.inject({ method: 'GET', url: `/v1/comments/${pending.json().id}`, headers: auth(moderator) })
+  t.match(seen.body, SECRET_IP, 'the IP was recorded (so its absence below means something)')
+  t.match(seen.body, SECRET_EMAIL, 'and the e-mail')
+
+  const secrets = [SECRET_TITLE, 'Quokkagate', 'quokkagate', SECRET_EMAIL, SECRET_IP, SECRET_COMMENT]
+  const hiddenIds = [draft.id, review.id, scheduled.id, unpublished.id, pending.json().id]
+  const ids: Record<string, string[]> = {
+    '{id}': [published.id, draft.id, review.id, scheduled.id, unpublished.id, media.id, pending.json().id, approved.json().id],
+    '{slug}': [draft.slug, published.slug, unpublished.slug],
+    '{linkId}': [link.json().id],
+    '{revision}': ['1', '2'],
+    '{eventId}': ['none'],
+  }
+  const queries = ['', '?q=quokkagate', '?q=Quokkagate%20embargoed', '?tag=quokkagate', '?section=Quokkagate%20desk', '?status=draft', '?status=pending', '?limit=100']
+  const gets = operations(app.swagger()).filter((op) => op.method === 'GET')
+  let crawled = 0
+  for (const op of [...gets, { path: '/openapi.json' } as Operation]) {
+    let urls = [op.path]
+    for (const [param, values] of Object.entries(ids)) {
+      if (op.path.includes(param)) urls = urls.flatMap((url) => values.map((value) => url.replace(param, value)))
+    }
+    for (const url of urls.flatMap((u) => queries.map((q) => u + q))) {
+      const res = await app.inject({ method: 'GET', url })
+      crawled += 1
+      if (res.statusCode >= 500) t.fail(`${url}: ${res.statusCode}`)
+      // A 404 may echo what the caller sent; only what the caller did not send is a leak.
+      const asked = decodeURIComponent(url)
+      const leaks = secrets.filter((secret) => res.body.includes(secret) && !asked.includes(secret))
+      if (res.statusCode < 300) leaks.push(...hiddenIds.filter((id) => res.body.includes(id) && !url.includes(id)))
+      if (leaks.length > 0) t.fail(`${url} (${res.statusCode}) shows ${leaks.join(', ')}`)
+    }
+  }
+  t.ok(crawled > 200, `${crawled} anonymous GETs across ${gets.length} routes found no hidden content`)
+  const list = await app.inject({ method: 'GET', url: '/v1/articles?limit=100' })
+  t.ok(list.json().data.some((a: { id: string }) => a.id === published.id), 'the crawl does see published content')
+  const comments = await app.inject({ method: 'GET', url: `/v1/articles/${published.id}/comments` })
+  t.match(comments.body, 'An approved remark', 'and approved comments')
+})

@@ -1,0 +1,61 @@
+// The benchmark's quick version run end to end, as CI runs it: it only has to work (every row
+// measured, no failed request, no comment lost). No timing is asserted: CI machines vary.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { projectPath } from '../src/paths.js'
+import type { Report } from '../scripts/bench/run.js'
+
+const run = promisify(execFile)
+
+t.test('npm run bench --quick measures every target and loses no comment', async (t) => {
+  // The bench runs the compiled service; errors in files other work has half-written must not stop it.
+  await run(process.execPath, [projectPath('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectPath('.') }).catch(() => {})
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const out = join(dir, 'BENCHMARKS.md')
+  const json = join(dir, 'report.json')
+  const { stdout } = await run(
+    process.execPath,
+    [projectPath('dist/scripts/bench/run.js'), '--quick', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')],
+    { cwd: projectPath('.'), timeout: 120_000 },
+  )
+  t.match(stdout, /Seeded in/)
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as Report
+  t.equal(report.articles, 200)
+  const names = report.rows.map((row) => row.name)
+  t.same(names, [
+    'Bare Fastify hello-world',
+    '304 revalidation (If-None-Match)',
+    'Article by slug: bare',
+    'Article by slug: service',
+    'List, first page: bare',
+    'List, first page: service',
+    'List, deep page (cursor): bare',
+    'List, deep page (cursor): service',
+    'Tag filter: bare',
+    'Tag filter: service',
+    'Full-text search: bare',
+    'Full-text search: service',
+    'Comment submission (POST)',
+  ])
+  for (const row of report.rows) {
+    t.ok(row.rps > 0, `${row.name}: requests were answered`)
+    t.equal(row.bad, 0, `${row.name}: no request failed or got an unexpected status`)
+    if (row.name.endsWith(': service') || row.name.startsWith('304')) t.type(row.ratio, 'number', `${row.name}: has a ratio`)
+  }
+  t.ok(report.comments.responses > 0, 'comments were submitted')
+  t.equal(report.comments.lost, 0, 'every 201 left a row')
+  t.ok(report.comments.rowsAdded >= report.comments.responses)
+  t.ok(report.coldStartMs > 0)
+  t.ok(report.rssMb > 0)
+
+  const markdown = readFileSync(out, 'utf8')
+  for (const name of names) t.ok(markdown.includes(`| ${name} |`), `BENCHMARKS.md has ${name}`)
+  t.match(markdown, /Node v\d+/)
+  t.match(markdown, /Cold start/)
+})

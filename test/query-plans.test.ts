@@ -1,0 +1,80 @@
+// The read queries on the hot paths, checked with EXPLAIN QUERY PLAN on a seeded database: each
+// one is an index seek or an ordered index range, never a scan of a table nor a sort of every
+// matching row, so its cost does not grow with the archive.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { buildApp } from '../src/app.js'
+import { openDatabase } from '../src/db/client.js'
+import { seedDatabase } from '../scripts/bench/seed-data.js'
+import { testConfig } from './helpers.js'
+
+interface Executed {
+  sql: string
+  args: unknown[]
+}
+
+t.test('hot read paths use indexes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'plans-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'plans.sqlite')
+  const seed = await seedDatabase(path, { articles: 400 })
+
+  const db = openDatabase(path)
+  const sqlite = db.$client
+  const executed: Executed[] = []
+  const prepare = sqlite.prepare.bind(sqlite)
+  // Records every statement the app runs, with its arguments, to explain it afterwards.
+  sqlite.prepare = ((sql: string) => {
+    const statement = prepare(sql)
+    for (const method of ['get', 'all', 'iterate'] as const) {
+      const original = (statement[method] as (...args: unknown[]) => unknown).bind(statement)
+      ;(statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        executed.push({ sql, args })
+        return original(...args)
+      }
+    }
+    return statement
+  }) as typeof sqlite.prepare
+  const app = await buildApp(testConfig({ DATABASE_PATH: path }), { db })
+  t.teardown(() => app.close())
+  await app.ready()
+
+  const first = await app.inject({ url: '/v1/articles?limit=20' })
+  t.equal(first.statusCode, 200)
+  const cursor = (first.json() as { nextCursor: string }).nextCursor
+  const article = await app.inject({ url: `/v1/articles/slug/${seed.sampleSlug}` })
+  t.equal(article.statusCode, 200)
+  const { id, authors, section } = article.json() as { id: string; authors: string[]; section: string }
+
+  const paths: [name: string, url: string, list: boolean][] = [
+    ['list, first page', '/v1/articles', true],
+    ['list, deep page', `/v1/articles?cursor=${cursor}`, true],
+    ['tag filter', `/v1/articles?tag=${encodeURIComponent(seed.popularTag)}`, true],
+    ['tag filter, deep page', `/v1/articles?tag=${encodeURIComponent(seed.popularTag)}&cursor=${cursor}`, true],
+    ['author filter', `/v1/articles?author=${encodeURIComponent(authors[0]!)}`, true],
+    ['section filter', `/v1/articles?section=${encodeURIComponent(section)}`, true],
+    ['article by slug', `/v1/articles/slug/${seed.sampleSlug}`, false],
+    ['article by id', `/v1/articles/${id}`, false],
+    ['comments list', `/v1/articles/${seed.newestId}/comments`, true],
+    ['related links', `/v1/articles/${id}/related`, false],
+  ]
+  for (const [name, url, list] of paths) {
+    executed.length = 0
+    const response = await app.inject({ url })
+    t.equal(response.statusCode, 200, `${name}: ${url}`)
+    const selects = executed.filter((e) => /^\s*(SELECT|WITH)/i.test(e.sql))
+    t.ok(selects.length > 0, `${name}: ran at least one query`)
+    for (const { sql, args } of selects) {
+      const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((row) => row.detail)
+      const shown = `${name}\n${sql.replace(/\s+/g, ' ').slice(0, 160)}\n  ${plan.join('\n  ')}`
+      // A scan is fine through an index (ordered, stopped by LIMIT), of a CTE or of a table-valued function.
+      const fullScans = plan.filter((line) => /^SCAN (?!.*USING)/.test(line) && !/^SCAN (hits|json_each|\(subquery|CONSTANT)/.test(line))
+      t.same(fullScans, [], `${name}: no table scan\n${shown}`)
+      if (list && /ORDER BY/i.test(sql) && /LIMIT/i.test(sql)) {
+        t.notOk(plan.some((line) => line.includes('TEMP B-TREE FOR ORDER BY')), `${name}: no sort of every matching row\n${shown}`)
+      }
+    }
+  }
+})
