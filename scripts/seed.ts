@@ -1,14 +1,28 @@
 // `npm run seed`: loads a small newsroom into DATABASE_PATH — a few stories of the fictional
-// river town of Vallmora, with bylines, sections, tags, wire sources and linked teasers.
-// Stories whose slug already exists are left alone, so running it twice changes nothing.
+// river town of Vallmora, with bylines, sections, tags, wire sources, linked teasers and lead
+// photos (drawn here, uploaded through the real upload path so that they get their sizes and
+// files like any other). Stories whose slug already exists are left alone, so running it twice
+// changes nothing.
+import sharp from 'sharp'
+import { buildApp } from '../src/app.js'
 import { createArticlesRepository } from '../src/articles/repository.js'
 import type { ArticleCreate } from '../src/articles/schemas.js'
 import { loadConfig } from '../src/config.js'
-import { closeDatabase, openDatabase } from '../src/db/client.js'
+import { openDatabase } from '../src/db/client.js'
+import { createKeysRepository } from '../src/keys/repository.js'
 import { createOutbox } from '../src/webhooks/outbox.js'
+
+interface SeedPhoto {
+  colors: [string, string]
+  caption: string
+  credit: string
+  creator: string
+  altText: string
+}
 
 interface SeedStory extends ArticleCreate {
   slug: string
+  photo?: SeedPhoto
   publish?: 'now' | 'later' | 'no'
   /** Slugs of earlier stories to tease with `related` blocks. */
   teasers?: string[]
@@ -17,6 +31,7 @@ interface SeedStory extends ArticleCreate {
 const stories: SeedStory[] = [
   {
     slug: 'vallmora-footbridge-reopens-after-eight-months',
+    photo: { colors: ['#5b7fa3', '#d9c9a3'], caption: 'Walkers cross the reopened footbridge over the Sella on Monday morning.', credit: 'Vallmora Daily / Marta Quiroga', creator: 'Marta Quiroga', altText: 'An iron footbridge with new lamps over a calm river at dawn.' },
     title: 'Vallmora footbridge reopens after eight months of repairs',
     subtitle: 'Commuters return to the old crossing, now wider and lit at night',
     summary: 'The iron footbridge over the Sella river carried its first walkers on Monday since cracks closed it in March.',
@@ -33,6 +48,7 @@ const stories: SeedStory[] = [
   },
   {
     slug: 'reservoir-falls-to-lowest-level-in-two-decades',
+    photo: { colors: ['#c9a66b', '#6b8fb3'], caption: 'The bell tower of Sant Pere stands clear of the Cinca Alta reservoir.', credit: '© EFE / Basin Authority', creator: 'Basin Authority press office', altText: 'A church bell tower rising out of a low reservoir between dry banks.' },
     title: 'Reservoir falls to its lowest level in two decades',
     subtitle: 'Farmers along the valley face a second summer of cuts',
     summary: 'The Cinca Alta reservoir holds 23 percent of its capacity after the driest spring on the station’s records.',
@@ -79,6 +95,7 @@ const stories: SeedStory[] = [
   },
   {
     slug: 'flood-defences-tested-as-sella-rises',
+    photo: { colors: ['#3f5566', '#8aa0ad'], caption: 'Volunteers check the raised barrier panels on the east bank overnight.', credit: 'AP / Civil Protection', creator: 'Civil Protection volunteers', altText: 'Metal flood barriers along a swollen brown river at night.' },
     title: 'Flood defences tested as the Sella rises overnight',
     subtitle: 'The new barriers held; two streets were evacuated as a precaution',
     summary: 'The river rose 2.4 metres in nine hours after storms upstream, the highest level since the barriers were finished.',
@@ -116,24 +133,63 @@ const stories: SeedStory[] = [
   },
 ]
 
-const config = loadConfig()
+/** A 1200×675 picture: a sky-to-water gradient with a horizon, enough to stand in for a photo. */
+function drawPhoto([top, bottom]: [string, string]): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${top}"/><stop offset="1" stop-color="${bottom}"/></linearGradient></defs>
+    <rect width="1200" height="675" fill="url(#g)"/><rect y="420" width="1200" height="6" fill="#2b2b2b" opacity="0.4"/></svg>`
+  return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer()
+}
+
+/** A multipart/form-data body with the file and the photo's text fields. */
+function uploadForm(file: Buffer, photo: SeedPhoto, filename: string) {
+  const boundary = `----seed${Date.now().toString(16)}`
+  const fields = { caption: photo.caption, credit: photo.credit, creator: photo.creator, altText: photo.altText }
+  const parts: Buffer[] = []
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))
+  }
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: image/jpeg\r\n\r\n`))
+  parts.push(file, Buffer.from(`\r\n--${boundary}--\r\n`))
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+// The uploads go through the app in-process: its request log would only be noise here.
+const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env })
 const db = openDatabase(config.databasePath)
+const app = await buildApp(config, { db })
 const articles = createArticlesRepository(db, createOutbox(db))
+const keys = createKeysRepository(db)
+// A key for the uploads, revoked as soon as the seed is done.
+const uploader = keys.create('seed script', 'editor')
 const ids = new Map<string, string>()
 let created = 0
 try {
-  for (const { publish = 'now', teasers = [], ...story } of stories) {
+  for (const { publish = 'now', teasers = [], photo, ...story } of stories) {
     const existing = articles.getBySlug(story.slug)
     if (existing) {
       ids.set(story.slug, existing.id)
       continue
     }
+    let leadMediaId: string | null = null
+    if (photo) {
+      const form = uploadForm(await drawPhoto(photo.colors), photo, `${story.slug}.jpg`)
+      const uploaded = await app.inject({
+        method: 'POST',
+        url: '/v1/media',
+        headers: { ...form.headers, authorization: `Bearer ${uploader.token}` },
+        payload: form.payload,
+      })
+      if (uploaded.statusCode !== 201) throw new Error(`uploading the photo of ${story.slug}: ${uploaded.statusCode} ${uploaded.body}`)
+      leadMediaId = (uploaded.json() as { id: string }).id
+    }
     const body = [...(story.body ?? [])]
+    if (leadMediaId !== null) body.splice(1, 0, { type: 'media', mediaId: leadMediaId })
     for (const slug of teasers) {
       const articleId = ids.get(slug)
       if (articleId) body.push({ type: 'related', articleId })
     }
-    const article = articles.create({ ...story, body }, null)
+    const article = articles.create({ ...story, body, leadMediaId }, null)
     ids.set(story.slug, article.id)
     created += 1
     if (publish === 'now') articles.publish(article.id, undefined, { keyId: null })
@@ -141,5 +197,7 @@ try {
   }
   process.stdout.write(`Seeded ${created} new stories (${stories.length - created} were already there) into ${config.databasePath}.\n`)
 } finally {
-  closeDatabase(db)
+  keys.revoke(uploader.id)
+  // Closing the app closes the database too.
+  await app.close()
 }
