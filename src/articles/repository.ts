@@ -1,7 +1,7 @@
 // Articles in SQLite: every write is one transaction that also keeps the search index, the
 // tag and author rows, the media-usage rows and a revision in step with the article.
-import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+import { isUniqueViolation, statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/problems.js'
@@ -257,26 +257,9 @@ function transitionEvent(before: StoredArticle, after: StoredArticle): EventType
   return null
 }
 
-function isUniqueViolation(error: unknown, column: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(column)
-  )
-}
-
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
   const sqlite = db.$client
-  const statements = new Map<string, Statement<unknown[]>>()
-  /** Prepares each distinct SQL text once: list queries vary by filter, not by value. */
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql)
-    if (!statement) {
-      statement = sqlite.prepare(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
+  const prepared = statementCache(sqlite)
 
   const byId = sqlite.prepare<[string], ArticleRow>(`SELECT ${COLUMNS} FROM articles a WHERE a.id = ?`)
   const bySlug = sqlite.prepare<[string], ArticleRow>(`SELECT ${COLUMNS} FROM articles a WHERE a.slug = ?`)

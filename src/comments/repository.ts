@@ -1,8 +1,8 @@
 // Comments in SQLite. Every change of status is one transaction that also writes the audit
 // row, moves the article's `comment_count` (approved comments) and records the webhook event,
 // so the count is never recounted on read and never drifts from the rows.
-import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+import { statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { badRequest, conflict, notFound, preconditionFailed } from '../http/problems.js'
@@ -122,15 +122,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     'SELECT count(*) AS n FROM comments WHERE ip = ? AND fingerprint = ? AND created_at >= ?',
   )
 
-  const statements = new Map<string, Statement<unknown[]>>()
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql)
-    if (!statement) {
-      statement = sqlite.prepare<unknown[]>(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
+  const prepared = statementCache(sqlite)
 
   function audit(comment: { id: string; articleId: string }, from: CommentStatus | null, to: string, keyId: string | null, time: string) {
     insertAudit.run(newId(), comment.id, comment.articleId, from, to, keyId, time)

@@ -1,7 +1,7 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
-import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.js'
+import { isForeignKeyViolation, statementCache } from '../db/statements.js'
 import { now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { conflict, notFound, preconditionFailed } from '../http/problems.js'
@@ -39,21 +39,9 @@ export function toMedia(base: string, item: StoredMedia): Media {
   return { ...item, url: mediaUrl(base, item) }
 }
 
-function isForeignKeyViolation(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
-}
-
 export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {}) {
   const sqlite = db.$client
-  const statements = new Map<string, Statement<unknown[]>>()
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql)
-    if (!statement) {
-      statement = sqlite.prepare(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
+  const prepared = statementCache(sqlite)
 
   const byId = sqlite.prepare<[string], StoredMedia>(`SELECT ${COLUMNS} FROM media WHERE id = ?`)
   const insert = sqlite.prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit,
