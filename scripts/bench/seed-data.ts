@@ -20,7 +20,7 @@ export interface SeedResult {
   media: number
   comments: number
   relatedLinks: number
-  /** Handy probes for the benchmark: a slug, a popular tag, a searchable word. */
+  /** Handy probes for the benchmark: a slug, a popular tag, a searchable word (in 1 story of 2,000). */
   sampleSlug: string
   newestId: string
   popularTag: string
@@ -45,6 +45,15 @@ const WORDS = (
   'the a of and to in on for with by from at after before over under about new old local national'
 ).split(' ')
 
+// Place names made of syllables: 2,000 rarer words, one per story, so that a search (for one of
+// them) matches a small share of the archive as a reader's search does, not half of it.
+const SYLLABLES = ['ka', 'lo', 'mer', 'ta', 'vin', 'do', 'sel', 'ra', 'bu', 'nek', 'ori', 'zan', 'pe', 'lum', 'gar', 'ste', 'wy', 'tho']
+const PLACES = Array.from({ length: 2_000 }, (_, i) => {
+  const a = SYLLABLES[i % 18]!
+  const b = SYLLABLES[Math.floor(i / 18) % 18]!
+  const c = SYLLABLES[Math.floor(i / 324) % 18]!
+  return `${a}${b}${c}ville`
+})
 const SECTIONS = ['news', 'politics', 'business', 'sport', 'culture', 'science', 'travel', 'opinion']
 const TAGS = Array.from({ length: 200 }, (_, i) => `${WORDS[i % 80]} ${WORDS[(i * 7 + 3) % 80]}`.trim())
 const AUTHORS = Array.from({ length: 60 }, (_, i) => `Reporter ${WORDS[i]} ${WORDS[(i * 11 + 5) % WORDS.length]}`)
@@ -132,7 +141,8 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
       const id = newId()
       ids.push(id)
       const time = timeOf(seq)
-      const titleText = sentence(5, 10).slice(0, -1)
+      const place = PLACES[seq % PLACES.length]!
+      const titleText = `${sentence(4, 9).slice(0, -1)} in ${place.charAt(0).toUpperCase()}${place.slice(1)}`
       const slug = `${titleText.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60)}-${seq}`
       if (seq === Math.ceil(total / 2)) sampleSlug = slug
       const subtitle = sentence(8, 14)
@@ -141,7 +151,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
       const paragraphs: string[] = []
       // About 150 words: short for news, but a million of them still fit the disk and the time.
       for (let p = 0; p < 4; p++) {
-        const text = paragraph(2 + (p % 2))
+        const text = p === 0 ? `${paragraph(2)} Residents of ${place} ${pick(WORDS)} ${pick(WORDS)}.` : paragraph(2 + (p % 2))
         paragraphs.push(text)
         blocks.push({ type: 'paragraph', text })
         if (p === 1) {
@@ -209,7 +219,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
     sampleSlug,
     newestId: ids[ids.length - 1]!,
     popularTag: TAGS[0]!,
-    searchWord: 'harbour',
+    searchWord: PLACES[1234]!,
     deep: { sortAt: timeOf(half), seq: half },
   }
 }
