@@ -14,17 +14,8 @@ import type { SpamVerdictKind } from './spam.js'
 export type CommentsRepository = ReturnType<typeof createCommentsRepository>
 
 /** A comment ready to store: text already plain, status already decided. */
-export interface NewComment {
-  articleId: string
-  parentId: string | null
-  depth: number
-  authorName: string
-  authorEmail: string | null
-  body: string
-  status: CommentStatus
-  ip: string | null
-  userAgent: string | null
-  spam: { verdict: SpamVerdictKind; score: number; reasons: string[] }
+export type NewComment = Omit<StoredComment, 'id' | 'moderatedBy' | 'moderatedAt' | 'createdAt' | 'updatedAt' | 'version'> & {
+  /** Normalized text, for spotting repeats from one client. */
   fingerprint: string
 }
 
