@@ -35,26 +35,12 @@ export interface QueueOptions extends PageOptions {
   articleId?: string | undefined
 }
 
-interface CommentRow {
+/** A row as selected: the stored comment with its spam verdict in three columns. */
+type CommentRow = Omit<StoredComment, 'spam'> & {
   seq: number
-  id: string
-  articleId: string
-  parentId: string | null
-  depth: number
-  authorName: string
-  authorEmail: string | null
-  body: string
-  status: CommentStatus
-  ip: string | null
-  userAgent: string | null
   spamVerdict: SpamVerdictKind
   spamScore: number
   spamReasons: string
-  moderatedBy: string | null
-  moderatedAt: string | null
-  createdAt: string
-  updatedAt: string
-  version: number
 }
 
 const COLUMNS = `c.seq, c.id, c.article_id AS articleId, c.parent_id AS parentId, c.depth, c.author_name AS authorName,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { bearer, requireRole } from '../http/auth.js'
 import { notFound } from '../http/problems.js'
-import { IdParams, json, problems, ref } from '../http/schemas.js'
+import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import type { KeysRepository } from './repository.js'
 import { ApiKeyCreate, ApiKeyList, ApiKeyWithToken } from './schemas.js'
 
@@ -39,10 +39,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
         operationId: 'listKeys',
         tags,
         security: bearer,
-        querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), cursor: Type.Optional(Type.String({ maxLength: 512 })) },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: json('A page of keys.', ApiKeyList), ...problems(400, 401, 403) },
       },
     },
