@@ -11,10 +11,13 @@ import { articleRoutes } from './articles/routes.js'
 import { startScheduler } from './articles/scheduler.js'
 import type { Config } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
+import { startCheckpointer } from './db/checkpointer.js'
+import { contentVersionReader } from './db/content-version.js'
 import { authPlugin } from './http/auth.js'
 import { conditionalPlugin } from './http/conditional.js'
 import { frameworkErrors, registerErrorHandling } from './http/errors.js'
 import { idempotencyPlugin } from './http/idempotency.js'
+import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
 import { json, registerSharedSchemas } from './http/schemas.js'
@@ -76,6 +79,9 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   timeoutCheckMs: 5_000,
 })
 
+/** How often the worker thread copies committed pages from the WAL into the database file. */
+const CHECKPOINT_INTERVAL_MS = 250
+
 const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -106,10 +112,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.decorate('db', db)
   app.decorate('config', config)
-  app.addHook('onClose', async () => closeDatabase(db))
+  const checkpointer = startCheckpointer(db.$client, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
+  app.addHook('onClose', async () => {
+    await checkpointer.stop()
+    closeDatabase(db)
+  })
   // The id a problem's `instance` and every log line carry, so a report can be matched to the logs.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   const sharedSchemas = registerSharedSchemas(app)
@@ -122,7 +133,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.adminToken !== null) keys.ensureAdmin(config.adminToken)
   await app.register(authPlugin, { resolveToken: (token) => keys.findByToken(token) })
   await registerSecurity(app, config.corsWriteOrigins)
-  await app.register(conditionalPlugin, { maxAge: config.publicCacheMaxAge, staleWhileRevalidate: config.publicCacheMaxAge * 5 })
+  const responseCache =
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db.$client) }) : undefined
+  await app.register(conditionalPlugin, {
+    maxAge: config.publicCacheMaxAge,
+    staleWhileRevalidate: config.publicCacheMaxAge * 5,
+    responseCache,
+    publicUrl: config.publicUrl,
+  })
   await app.register(idempotencyPlugin, { db })
 
   app.get(

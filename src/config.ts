@@ -39,6 +39,8 @@ export interface Config {
   readonly corsWriteOrigins: readonly string[]
   /** max-age (s) of anonymous reads of published content; stale-while-revalidate is five times it. */
   readonly publicCacheMaxAge: number
+  /** MiB of anonymous answers to article reads kept in memory (src/http/response-cache.ts); 0 turns the cache off. */
+  readonly responseCacheMb: number
 }
 
 export class ConfigError extends Error {
@@ -178,5 +180,6 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
     corsWriteOrigins: Object.freeze(corsOrigins(env)),
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
+    responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', 32, 0, 4096),
   })
 }

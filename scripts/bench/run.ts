@@ -111,6 +111,8 @@ function residentMb(pid: number): number {
 
 interface Target {
   url: string
+  /** Paths to take in turn (many different stories) instead of the url's path. */
+  paths?: string[]
   method?: 'GET' | 'POST'
   headers?: Record<string, string>
   body?: string
@@ -127,6 +129,8 @@ interface Sample {
 }
 
 async function shoot(target: Target, seconds: number, connections: number): Promise<Sample> {
+  let next = 0
+  const paths = target.paths
   const result = await autocannon({
     url: target.url,
     method: target.method ?? 'GET',
@@ -135,6 +139,7 @@ async function shoot(target: Target, seconds: number, connections: number): Prom
     idReplacement: target.body !== undefined,
     connections,
     duration: seconds,
+    ...(paths === undefined ? {} : { requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }] }),
   })
   const ok = target.expect === '2xx' ? result['2xx'] : result['3xx']
   const total = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx']
@@ -230,6 +235,9 @@ Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}.
 - Dataset: ${report.articles.toLocaleString('en')} published articles${report.seedSeconds === null ? '' : `, seeded in ${report.seedSeconds.toFixed(1)} s`}
 - autocannon, ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.duration} s per target after a ${options.warmup} s warm-up; medians of the rounds
 - Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
+- \`service\`: the service as \`npm start\` runs it, response cache on (RESPONSE_CACHE_MB=32): a story read again is served
+  from memory until anything it shows changes. \`service, cache off\`: a second instance with RESPONSE_CACHE_MB=0, what
+  every read costs when it misses the cache (the first read after a change). The three are interleaved in each round.
 
 ${table(report)}
 
@@ -269,17 +277,22 @@ export async function runBench(options: Options): Promise<Report> {
   const hello = start([bareScript, 'hello', '{port}'], {})
   const bare = start([bareScript, 'sqlite', '{port}', options.db], {})
   const spawnedAt = performance.now()
-  const service = start([projectPath('dist/src/server.js')], {
+  const serviceEnv = {
     DATABASE_PATH: options.db,
     MEDIA_DIR: mediaDir,
     LOG_LEVEL: 'warn',
     COMMENT_RATE_LIMIT: '0',
     COMMENT_MODERATION: 'post',
     NODE_ENV: 'production',
-  })
+  }
+  const service = start([projectPath('dist/src/server.js')], serviceEnv)
+  let uncached: Server | null = null
   try {
     await waitFor(`${service.base}/health`, service.child)
     const coldStartMs = performance.now() - spawnedAt
+    // The same service with its response cache off: what every read costs when it misses.
+    uncached = start([projectPath('dist/src/server.js')], { ...serviceEnv, RESPONSE_CACHE_MB: '0' })
+    await waitFor(`${uncached.base}/health`, uncached.child)
     await waitFor(`${hello.base}/`, hello.child)
     await waitFor(`${bare.base}/articles`, bare.child)
     log(`Service cold start: ${coldStartMs.toFixed(0)} ms`)
@@ -292,8 +305,17 @@ export async function runBench(options: Options): Promise<Report> {
     await article.arrayBuffer()
     if (!article.ok || etag === null) throw new Error(`GET article by slug: ${article.status}, etag ${etag}`)
 
+    const sampler = new Database(options.db, { readonly: true })
+    const slugs = sampler
+      .prepare<[number], string>("SELECT slug FROM articles WHERE status = 'published' ORDER BY random() LIMIT ?")
+      .pluck()
+      .all(Math.min(1000, seed.articles))
+      .map((s) => encodeURIComponent(s))
+    sampler.close()
+
     const reads: [string, string, string][] = [
       ['Article by slug', `/articles/slug/${slug}`, `/v1/articles/slug/${slug}`],
+      [`Article by slug, ${slugs.length.toLocaleString('en')} stories in turn`, '/articles/slug/*', '/v1/articles/slug/*'],
       ['List, first page', '/articles', '/v1/articles'],
       ['List, deep page (cursor)', `/articles?sortAt=${encodeURIComponent(seed.deep.sortAt)}&seq=${seed.deep.seq}`, `/v1/articles?cursor=${cursor}`],
       ['Tag filter', `/articles?tag=${tag}`, `/v1/articles?tag=${tag}`],
@@ -311,17 +333,20 @@ export async function runBench(options: Options): Promise<Report> {
     }
     for (const [name, barePath, servicePath] of reads) {
       log(`${name}...`)
+      const target = (base: string, path: string): Target => {
+        if (!path.endsWith('/*')) return { url: base + path, expect: '2xx' }
+        const prefix = path.slice(0, -1)
+        return { url: base + prefix + slugs[0], paths: slugs.map((s) => prefix + s), expect: '2xx' }
+      }
       const { measured } = await interleaved(
-        [
-          { url: bare.base + barePath, expect: '2xx' },
-          { url: service.base + servicePath, expect: '2xx' },
-        ],
+        [target(bare.base, barePath), target(service.base, servicePath), target(uncached.base, servicePath)],
         options,
       )
-      const [b, s] = measured as [Measured, Measured]
-      const target = name === 'Full-text search' ? 'p50 < 25 ms at 1M' : '≥ 80%, p99 < 25 ms'
+      const [b, s, u] = measured as [Measured, Measured, Measured]
+      const goal = name === 'Full-text search' ? 'p50 < 25 ms at 1M' : '≥ 80%, p99 < 25 ms'
       rows.push({ name: `${name}: bare`, target: '', ...b, ratio: null })
-      rows.push({ name: `${name}: service`, target, ...s, ratio: s.rps / b.rps })
+      rows.push({ name: `${name}: service`, target: goal, ...s, ratio: s.rps / b.rps })
+      rows.push({ name: `${name}: service, cache off`, target: '', ...u, ratio: u.rps / b.rps })
     }
 
     log('Comment submission...')
@@ -362,7 +387,7 @@ export async function runBench(options: Options): Promise<Report> {
     log(`Wrote ${options.out}`)
     return report
   } finally {
-    await Promise.all([stop(service), stop(hello), stop(bare)])
+    await Promise.all([stop(service), stop(hello), stop(bare), ...(uncached === null ? [] : [stop(uncached)])])
     rmSync(mediaDir, { recursive: true, force: true })
   }
 }

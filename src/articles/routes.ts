@@ -78,6 +78,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   r.get(
     '/',
     {
+      config: { responseCache: true },
       schema: {
         summary: 'List article summaries, newest first, or search them',
         description:
@@ -103,6 +104,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   r.get(
     '/slug/:slug',
     {
+      config: { responseCache: true },
       schema: {
         summary: 'Read an article by its slug, with media and related links embedded',
         operationId: 'getArticleBySlug',
@@ -118,6 +120,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   r.get(
     '/:id',
     {
+      config: { responseCache: true },
       schema: {
         summary: 'Read an article, with media and related links embedded',
         operationId: 'getArticle',

@@ -2,6 +2,7 @@
 // row, moves the article's `comment_count` (approved comments) and records the webhook event,
 // so the count is never recounted on read and never drifts from the rows.
 import type { Db } from '../db/client.js'
+import { groupCommit } from '../db/group-commit.js'
 import { statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
@@ -213,8 +214,12 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     return { data: data.map(toStored), nextCursor }
   }
 
+  const enqueue = groupCommit(sqlite)
+
   return {
     create,
+    /** `create`, sharing one commit with the comments submitted at the same moment (src/db/group-commit.ts). */
+    submit: (input: NewComment): Promise<StoredComment> => enqueue(() => create(input)),
     moderate,
     moderateMany,
     remove,

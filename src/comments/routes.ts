@@ -145,7 +145,7 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       }
 
       const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
-      const created = comments.create({
+      const created = await comments.submit({
         articleId: article.id,
         parentId,
         depth,

@@ -18,6 +18,8 @@ export function openDatabase(path: string): Db {
   if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
+  // Savepoints (a nested transaction, one comment of a batch) journal in memory, not in a temp file.
+  sqlite.pragma('temp_store = MEMORY')
   // A second process (a backup, the key command) may hold the lock for a moment.
   sqlite.pragma('busy_timeout = 5000')
   beginImmediately(sqlite)

@@ -9,12 +9,16 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { baseUrl } from './base-url.js'
 import { preconditionFailed } from './problems.js'
+import { type CacheTicket, isTicket, type ResponseCache, sharedCacheKey } from './response-cache.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The version named by If-Match, for the repository's atomic check; undefined when absent or `*`. */
     ifVersion: number | undefined
+    /** Set when the response cache missed: the answer is stored on its way out. */
+    cacheTicket: CacheTicket | null
   }
   interface FastifyContextConfig {
     /** `no-store` for routes whose answers must never be cached, even for anonymous callers. */
@@ -27,6 +31,10 @@ export interface CachingOptions {
   maxAge: number
   /** Seconds it may then serve it stale while it revalidates in the background. */
   staleWhileRevalidate: number
+  /** Anonymous answers of routes marked `config.responseCache` are served from it when current. */
+  responseCache?: ResponseCache | undefined
+  /** PUBLIC_URL: part of the cache key, as answers hold absolute links. */
+  publicUrl?: string | null
 }
 
 const kVersion = Symbol('resourceVersion')
@@ -87,6 +95,24 @@ export const conditionalPlugin = fp<CachingOptions>(
     const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
 
     app.decorateRequest('ifVersion', undefined)
+    app.decorateRequest('cacheTicket', null)
+
+    const cache = options.responseCache
+    if (cache !== undefined) {
+      // Registered after auth, CORS and the security headers, so a cached answer carries them all;
+      // the onSend hook below adds Cache-Control and Vary, and answers 304 when the ETag matches.
+      app.addHook('onRequest', async (request, reply) => {
+        const key = sharedCacheKey(request, baseUrl(request, options.publicUrl ?? null))
+        if (key === null) return
+        const found = cache.lookup(key)
+        if (isTicket(found)) {
+          request.cacheTicket = found
+          return
+        }
+        reply.header('etag', found.etag).type(found.contentType)
+        return reply.send(found.payload)
+      })
+    }
     // After the route's own checks (credentials, role, input), as RFC 9110 13.2.1 orders them:
     // an anonymous caller with a stale If-Match learns it needs a key, not that it is stale.
     app.addHook('preHandler', async (request: FastifyRequest) => {
@@ -118,6 +144,11 @@ export const conditionalPlugin = fp<CachingOptions>(
       if (etag === undefined) {
         etag = makeEtag(payload, reply[kVersion])
         reply.header('etag', etag)
+      }
+      // Routes registered before this plugin (the /docs pages) never had the decoration: undefined.
+      if (request.cacheTicket && cache !== undefined) {
+        const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
+        cache.store(request.cacheTicket, { etag, contentType, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) })
       }
       if (noneMatch(request.headers['if-none-match'], etag)) {
         reply.code(304)

@@ -1,0 +1,167 @@
+// The response cache (src/http/response-cache.ts): anonymous article reads are served from memory
+// while the content version stands still, and never once anything they show has changed, whoever
+// changed it.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import t from 'tap'
+import { buildApp } from '../src/app.js'
+import { openDatabase } from '../src/db/client.js'
+import { createKeysRepository } from '../src/keys/repository.js'
+import { ResponseCache, isTicket, type CacheTicket } from '../src/http/response-cache.js'
+import { auth, createArticle, makeApp, testConfig, type TestApp } from './helpers.js'
+
+const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text) })
+
+t.test('the cache itself: hits, least recently used out, emptied when the version moves', async (t) => {
+  let version = 1
+  const cache = new ResponseCache({ maxBytes: 64 * 16, contentVersion: () => version })
+  const miss = cache.lookup('a')
+  t.ok(isTicket(miss), 'an empty cache misses')
+  cache.store(miss as CacheTicket, entry('A'.repeat(30)))
+  t.same((cache.lookup('a') as { payload: Buffer }).payload.toString(), 'A'.repeat(30), 'then hits')
+
+  // Each entry is 31 bytes with its key; the cache holds 1,024.
+  for (let i = 0; i < 40; i++) cache.store(cache.lookup(`k${i}`) as CacheTicket, entry(String(i).padStart(30, '0')))
+  t.ok(cache.bytes <= 1024, `stays within its bytes (${cache.bytes})`)
+  t.ok(isTicket(cache.lookup('a')), 'the least recently used entry went first')
+  t.notOk(isTicket(cache.lookup('k39')), 'the newest stays')
+
+  t.ok(isTicket(cache.lookup('x')))
+  cache.store(cache.lookup('big') as CacheTicket, entry('B'.repeat(200)))
+  t.ok(isTicket(cache.lookup('big')), 'an answer over a sixteenth of the cache is not kept')
+
+  const before = cache.lookup('late') as CacheTicket
+  version = 2
+  cache.store(before, entry('stale'))
+  t.ok(isTicket(cache.lookup('late')), 'an answer made while the version moved is not kept')
+  t.equal(cache.size, 0, 'a new version empties the cache')
+})
+
+/** Drops the trigger that tells the cache of a changed article, so a hit shows as stale data. */
+function muteArticleTrigger(ta: TestApp) {
+  ta.app.db.$client.exec('DROP TRIGGER articles_update_content_version')
+}
+
+t.test('an anonymous read is served from the cache until the content version moves', async (t) => {
+  const ta = await makeApp(t)
+  const article = await createArticle(ta, { title: 'Ferry timetable changes in spring' }, { published: true })
+  const url = `/v1/articles/slug/${article.slug}`
+  const first = await ta.app.inject({ url })
+  t.equal(first.statusCode, 200)
+
+  muteArticleTrigger(ta)
+  ta.app.db.$client.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Changed behind the cache', article.id)
+  const cached = await ta.app.inject({ url })
+  t.equal(cached.body, first.body, 'the second read is the cached answer (the mute trigger did not tell it)')
+  t.equal(cached.headers.etag, first.headers.etag)
+  for (const header of ['content-type', 'cache-control', 'vary', 'content-security-policy', 'access-control-allow-origin', 'x-request-id']) {
+    t.equal(typeof cached.headers[header], 'string', `a cached answer still has ${header}`)
+  }
+  t.equal(cached.headers['cache-control'], first.headers['cache-control'])
+  t.not(cached.headers['x-request-id'], first.headers['x-request-id'], 'with its own request id')
+
+  const staff = await ta.app.inject({ url, headers: auth(ta.editor) })
+  t.equal(staff.json().title, 'Changed behind the cache', 'staff are never served from the cache')
+
+  const revalidated = await ta.app.inject({ url, headers: { 'if-none-match': first.headers.etag as string } })
+  t.equal(revalidated.statusCode, 304, 'a cached answer revalidates to 304')
+  t.equal(revalidated.body, '')
+
+  ta.app.db.$client.exec('UPDATE content_version SET value = value + 1')
+  const fresh = await ta.app.inject({ url })
+  t.equal(fresh.json().title, 'Changed behind the cache', 'a new content version empties the cache')
+  t.not(fresh.headers.etag, first.headers.etag)
+})
+
+t.test('every change a reader can see reaches the next anonymous read', async (t) => {
+  const ta = await makeApp(t, { COMMENT_MODERATION: 'post', COMMENT_RATE_LIMIT: '0' })
+  const target = await createArticle(ta, { title: 'Lighthouse keepers return to the cape' }, { published: true })
+  const article = await createArticle(ta, { title: 'Harbour dredging starts on Monday' }, { published: true })
+  const url = `/v1/articles/${article.id}`
+  const read = async () => (await ta.app.inject({ url })).json()
+  const list = async () => (await ta.app.inject({ url: '/v1/articles' })).json()
+
+  t.equal((await read()).title, 'Harbour dredging starts on Monday')
+  t.equal((await list()).data.length, 2)
+
+  const patched = await ta.app.inject({ method: 'PATCH', url, headers: auth(ta.editor), payload: { title: 'Harbour dredging starts on Tuesday' } })
+  t.equal(patched.statusCode, 200)
+  t.equal((await read()).title, 'Harbour dredging starts on Tuesday', 'an edit')
+  t.equal((await list()).data[0].title, 'Harbour dredging starts on Tuesday', 'an edit, in the list')
+
+  const linked = await ta.app.inject({ method: 'POST', url: `${url}/related`, headers: auth(ta.editor), payload: { articleId: target.id } })
+  t.equal(linked.statusCode, 201, linked.body)
+  t.equal((await read()).related.length, 1, 'a new related link')
+
+  const commented = await ta.app.inject({ method: 'POST', url: `${url}/comments`, payload: { authorName: 'Reader', body: 'Good to know the dates.' } })
+  t.equal(commented.statusCode, 201, commented.body)
+  t.equal((await read()).commentCount, 1, 'an approved comment counts at once')
+
+  await ta.app.inject({ method: 'POST', url: `/v1/articles/${target.id}/unpublish`, headers: auth(ta.editor) })
+  t.equal((await read()).related.length, 0, "an unpublished target leaves the readers' links")
+  t.equal((await list()).data.length, 1, 'and the list')
+
+  const media = ta.app.db.$client
+  media
+    .prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit, creator, copyright,
+      usage_terms, alt_text, created_at, updated_at, version) VALUES ('m1', 'image', 'image/jpeg', 'a.jpg', 1, 10, 10, 'x', 'Old caption',
+      '', '', '', '', 'A dredger', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`)
+    .run()
+  ta.app.db.$client.prepare("UPDATE articles SET lead_media_id = 'm1' WHERE id = ?").run(article.id)
+  t.equal((await read()).leadMedia.caption, 'Old caption')
+  media.prepare("UPDATE media SET caption = 'New caption' WHERE id = 'm1'").run()
+  t.equal((await read()).leadMedia.caption, 'New caption', 'a changed caption of the lead photo')
+
+  await ta.app.inject({ method: 'POST', url: `${url}/unpublish`, headers: auth(ta.editor) })
+  t.equal((await ta.app.inject({ url })).statusCode, 404, 'an unpublished article is gone for readers at once')
+})
+
+t.test('answers differ by host when PUBLIC_URL is unset, and by query', async (t) => {
+  const ta = await makeApp(t)
+  await createArticle(ta, { title: 'Night buses run again' }, { published: true })
+  await createArticle(ta, { title: 'Market hall gets a new roof' }, { published: true })
+  ta.app.db.$client.prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit, creator,
+      copyright, usage_terms, alt_text, created_at, updated_at, version) VALUES ('m2', 'image', 'image/jpeg', 'b.jpg', 1, 10, 10, 'y', '',
+      '', '', '', '', 'A bus', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`).run()
+  ta.app.db.$client.prepare("UPDATE articles SET lead_media_id = 'm2'").run()
+  const one = await ta.app.inject({ url: '/v1/articles', headers: { host: 'one.example' } })
+  const two = await ta.app.inject({ url: '/v1/articles', headers: { host: 'two.example' } })
+  t.match(one.body, 'http://one.example/')
+  t.match(two.body, 'http://two.example/', 'links are built for the host asked')
+  t.notMatch(two.body, 'one.example')
+  const limited = await ta.app.inject({ url: '/v1/articles?limit=1', headers: { host: 'one.example' } })
+  t.equal(limited.json().data.length, 1, 'another query is another answer')
+  const bad = await ta.app.inject({ url: '/v1/articles?limit=0' })
+  t.equal(bad.statusCode, 400, 'bad input is still refused (only 200s are kept)')
+})
+
+t.test('RESPONSE_CACHE_MB=0 turns it off', async (t) => {
+  const ta = await makeApp(t, { RESPONSE_CACHE_MB: '0' })
+  const article = await createArticle(ta, { title: 'Allotments open for applications' }, { published: true })
+  const url = `/v1/articles/${article.id}`
+  await ta.app.inject({ url })
+  muteArticleTrigger(ta)
+  ta.app.db.$client.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Read straight from the database', article.id)
+  t.equal((await ta.app.inject({ url })).json().title, 'Read straight from the database')
+})
+
+t.test('a write through another connection (a second process) reaches the cached reads', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-cache-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'cms.sqlite')
+  const db = openDatabase(path)
+  const editor = createKeysRepository(db).create('editor', 'editor').token
+  const app = await buildApp(testConfig({ DATABASE_PATH: path }), { db })
+  t.teardown(() => app.close())
+  const ta = { app, config: testConfig(), admin: '', editor, moderator: '' }
+  const article = await createArticle(ta, { title: 'Tram line survey closes' }, { published: true })
+  const url = `/v1/articles/${article.id}`
+  t.equal((await app.inject({ url })).json().title, 'Tram line survey closes')
+
+  const other = new Database(path)
+  other.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Tram line survey extended', article.id)
+  other.close()
+  t.equal((await app.inject({ url })).json().title, 'Tram line survey extended')
+})
