@@ -11,6 +11,14 @@ import type { ArticleCreate, ArticlePatch, ArticleRevision, ArticleStatus, Block
 import { toFtsQuery } from './search.js'
 import { slugify } from './slug.js'
 
+/** An article's id, state and comment settings: what a comment on it is checked against. */
+export interface ArticleGate {
+  id: string
+  status: StoredArticle['status']
+  publishedAt: string | null
+  commentsEnabled: boolean
+}
+
 export type ArticlesRepository = ReturnType<typeof createArticlesRepository>
 
 /** What a caller may see: published articles only, or everything. */
@@ -274,6 +282,9 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       published_at = @publishedAt, scheduled_at = @scheduledAt, sort_at = @sortAt, updated_at = @updatedAt,
       version = @version
     WHERE id = @id AND version = @previousVersion`)
+  const gateById = sqlite.prepare<[string], Omit<ArticleGate, 'commentsEnabled'> & { commentsEnabled: number }>(
+    'SELECT id, status, published_at AS publishedAt, comments_enabled AS commentsEnabled FROM articles WHERE id = ?',
+  )
   const seqOf = sqlite.prepare<[string], { seq: number }>('SELECT seq FROM articles WHERE id = ?')
   const maxSeq = sqlite.prepare<[], { seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM articles')
   const deleteTags = sqlite.prepare('DELETE FROM article_tags WHERE article_seq = ?')
@@ -624,6 +635,12 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     remove,
     restore,
     list,
+
+    /** What comments need to know of an article, without reading (and parsing) its body. */
+    gate(id: string): ArticleGate | null {
+      const row = gateById.get(id)
+      return row ? { ...row, commentsEnabled: row.commentsEnabled === 1 } : null
+    },
 
     getById(id: string): StoredArticle | null {
       const row = byId.get(id)

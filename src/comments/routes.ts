@@ -4,7 +4,7 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { StoredArticle } from '../articles/schemas.js'
+import type { ArticleGate } from '../articles/repository.js'
 import { bearer, hasRole, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
 import type { ResourceDeps } from '../http/resource.js'
@@ -72,8 +72,8 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
    * The article as this caller may see it: 404 for an absent article and, to anyone but
    * editors, for one that is not published (the same answer, so drafts do not leak).
    */
-  const visibleArticle = (request: FastifyRequest, id: string): StoredArticle => {
-    const article = articles.getById(id)
+  const visibleArticle = (request: FastifyRequest, id: string): ArticleGate => {
+    const article = articles.gate(id)
     if (!article || (article.status !== 'published' && !hasRole(request.caller, ['editor']))) throw notFound('article', id)
     return article
   }

@@ -1,6 +1,6 @@
 // Readers' text made plain: every tag removed (until none is left, so that an escaped tag
 // cannot come back as a real one), white space tidied, and measured in characters.
-import { stripTags } from '../articles/sanitize.js'
+import { cleanText, stripTags } from '../articles/sanitize.js'
 
 export const BODY_MAX_CHARS = 5_000
 export const NAME_MAX_CHARS = 100
@@ -14,11 +14,15 @@ const INVISIBLE = /[\s\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/gu
 
 /** Plain text: no tags, no control characters, LF line ends, at most one blank line in a row. */
 export function plainText(input: string): string {
-  let text = input
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const next = stripTags(text)
-    if (next === text) break
-    text = next
+  // Without "<" or "&" there is no tag or entity for the parser to find (most comments): the
+  // result would be the cleaned input, and parsing costs more than the rest of a submission.
+  let text = cleanText(input)
+  if (/[<&]/.test(input)) {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const next = stripTags(text)
+      if (next === text) break
+      text = next
+    }
   }
   if (/<[a-z!/?]/i.test(text)) text = text.replace(/</g, '\uFF1C')
   // Removed tags leave gaps ("a <script>…</script> b" → "a  b"): close them up.
