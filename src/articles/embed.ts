@@ -25,18 +25,27 @@ export function createArticleEmbedder(deps: { articles: ArticlesRepository; medi
     return out
   }
 
-  function summaries(list: StoredSummary[], ctx: EmbedContext): ArticleSummary[] {
-    const media = mediaMap(
-      list.map((s) => s.leadMediaId),
-      ctx.base,
-    )
+  function withLeadMedia(list: StoredSummary[], media: Map<string, Media>): ArticleSummary[] {
     return list.map(({ leadMediaId, ...summary }) => ({ ...summary, leadMedia: leadMediaId === null ? null : (media.get(leadMediaId) ?? null) }))
+  }
+
+  function summaries(list: StoredSummary[], ctx: EmbedContext): ArticleSummary[] {
+    return withLeadMedia(
+      list,
+      mediaMap(
+        list.map((s) => s.leadMediaId),
+        ctx.base,
+      ),
+    )
   }
 
   /** Visible target summaries by id, with their lead media, in one query each. */
   function targets(ids: string[], ctx: EmbedContext): Map<string, ArticleSummary> {
-    const found = [...deps.articles.summariesByIds(ids).values()].filter((s) => ctx.includeUnpublished || s.status === 'published')
-    return new Map(summaries(found, ctx).map((s) => [s.id, s]))
+    return new Map(summaries(visibleTargets(ids, ctx), ctx).map((s) => [s.id, s]))
+  }
+
+  function visibleTargets(ids: string[], ctx: EmbedContext): StoredSummary[] {
+    return [...deps.articles.summariesByIds(ids).values()].filter((s) => ctx.includeUnpublished || s.status === 'published')
   }
 
   function article(stored: StoredArticle, ctx: EmbedContext): Article {
@@ -44,11 +53,14 @@ export function createArticleEmbedder(deps: { articles: ArticlesRepository; medi
     const targetIds: string[] = []
     for (const link of links) if (link.articleId !== null) targetIds.push(link.articleId)
     for (const block of stored.body) if (block.type === 'related' && block.articleId !== undefined) targetIds.push(block.articleId)
-    const summariesById = targets(targetIds, ctx)
+    const found = targetIds.length === 0 ? [] : visibleTargets(targetIds, ctx)
 
+    // The article's own media and its targets' lead photos, in one query.
     const mediaIds: (string | null)[] = [stored.leadMediaId]
     for (const block of stored.body) if (block.type === 'media') mediaIds.push(block.mediaId)
+    for (const target of found) mediaIds.push(target.leadMediaId)
     const media = mediaMap(mediaIds, ctx.base)
+    const summariesById = new Map(withLeadMedia(found, media).map((s) => [s.id, s]))
 
     const body: BlockRead[] = []
     for (const block of stored.body) {

@@ -30,7 +30,11 @@ const WORKER = `
   }, workerData.intervalMs)
   parentPort.on('message', () => {
     clearInterval(timer)
-    db.close()
+    try {
+      db.close()
+    } catch {
+      // The file may be gone already (a test's folder removed first): nothing is left to do.
+    }
     parentPort.close()
   })
 })()
@@ -45,7 +49,8 @@ export function startCheckpointer(sqlite: Database, intervalMs: number, onError:
   if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return { stop: async () => {} }
   sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`)
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver, path: sqlite.name, intervalMs } })
+  // No inherited loaders or flags (a test runner's TypeScript and coverage hooks): the code is plain.
+  const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { driver, path: sqlite.name, intervalMs } })
   // A worker must never keep the process alive on its own.
   worker.unref()
   worker.on('message', (message: { error?: string }) => onError(message.error ?? 'unknown error'))
@@ -53,6 +58,9 @@ export function startCheckpointer(sqlite: Database, intervalMs: number, onError:
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   return {
     stop: async () => {
+      // Referenced again while it finishes: otherwise a process with nothing else left to do
+      // would end before the worker has closed its connection (and before this promise settles).
+      worker.ref()
       worker.postMessage('stop')
       await exited
     },
