@@ -103,8 +103,15 @@ const RANKED_FIELDS: readonly [column: string, weight: number][] = [
   ['summary', 2],
   ['body', 1],
 ]
+// A search ranks at most this many matching articles, the most recently written: a word in
+// most of the archive ("council") would otherwise have every one of its hits scored, joined and
+// sorted before the first page (2.4 s for 630,000 hits at a million articles). Within the
+// window the order is exact; a search with fewer hits is not affected at all.
+export const SEARCH_WINDOW = 5_000
+// Each field's subquery is bounded to the window's rowids, so it reads the window, not the index.
 const SEARCH_SCORE = RANKED_FIELDS.map(
-  ([, weight]) => `CASE WHEN f.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) THEN ${weight} ELSE 0 END`,
+  ([, weight]) =>
+    `CASE WHEN w.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= (SELECT min(rowid) FROM recent)) THEN ${weight} ELSE 0 END`,
 ).join(' + ')
 
 function toStored(row: ArticleRow): StoredArticle {
@@ -602,11 +609,13 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       } else {
         lastSeq = maxSeq.get()!.seq
       }
-      sql = `WITH hits AS (SELECT f.rowid AS rowid, ${SEARCH_SCORE} AS score FROM articles_fts f WHERE articles_fts MATCH ?)
-        SELECT ${SUMMARY_COLUMNS}, hits.score AS score FROM hits JOIN articles a ON a.seq = hits.rowid
+      // CROSS JOIN keeps the hits as the outer loop: the planner otherwise walks every published article.
+      sql = `WITH recent AS (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}),
+        hits AS (SELECT w.rowid AS rowid, ${SEARCH_SCORE} AS score FROM recent w)
+        SELECT ${SUMMARY_COLUMNS}, hits.score AS score FROM hits CROSS JOIN articles a ON a.seq = hits.rowid
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY hits.score DESC, a.sort_at DESC, a.seq DESC LIMIT ?`
-      args.unshift(...RANKED_FIELDS.map(([column]) => `{${column}} : (${fts})`), fts)
+      args.unshift(fts, lastSeq, ...RANKED_FIELDS.map(([column]) => `{${column}} : (${fts})`))
     } else {
       if (query.cursor !== undefined) {
         const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]
