@@ -1,9 +1,21 @@
 // Inline markup in block text: only a, em, strong, i, b, br, sub and sup survive, links only
 // to http, https and mailto. sanitize-html does the parsing, because hand-rolled regexes
 // are how markup filters get bypassed.
-import sanitizeHtml from 'sanitize-html'
+import { createRequire } from 'node:module'
+import type SanitizeHtml from 'sanitize-html'
 
-const INLINE: sanitizeHtml.IOptions = {
+// Loaded at the first write rather than at start: sanitize-html and its parsers (htmlparser2,
+// postcss) take ~75 ms to load, which a server that is only read never needs. It is CommonJS,
+// so `require` keeps every function here synchronous.
+const require = createRequire(import.meta.url)
+let sanitizer: typeof SanitizeHtml | undefined
+
+function sanitizeHtml(html: string, options: SanitizeHtml.IOptions): string {
+  sanitizer ??= require('sanitize-html') as typeof SanitizeHtml
+  return sanitizer(html, options)
+}
+
+const INLINE: SanitizeHtml.IOptions = {
   allowedTags: ['a', 'em', 'strong', 'i', 'b', 'br', 'sub', 'sup'],
   allowedAttributes: { a: ['href'] },
   allowedSchemes: ['http', 'https', 'mailto'],
@@ -22,7 +34,7 @@ const INLINE: sanitizeHtml.IOptions = {
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template', 'title', 'head'],
 }
 
-const PLAIN: sanitizeHtml.IOptions = { ...INLINE, allowedTags: [], allowedAttributes: {} }
+const PLAIN: SanitizeHtml.IOptions = { ...INLINE, allowedTags: [], allowedAttributes: {} }
 
 // C0 and C1 controls other than tab and newline have no place in stored text.
 // eslint-disable-next-line no-control-regex

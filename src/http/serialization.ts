@@ -1,9 +1,11 @@
 // Response serialization with fast-json-stringify, compiled once per distinct schema for the
-// whole process. Every route answers problems with the same schema, and many answer articles
-// with the same one: compiling each only once makes an app start in a fraction of the time
-// (a test suite builds hundreds of apps; a server, one).
+// whole process, and only when a route first answers with it (or the warm-up after listen gets
+// to it). Every route answers problems with the same schema, and many answer articles with the
+// same one: compiling each only once makes an app start in a fraction of the time (a test suite
+// builds hundreds of apps; a server, one).
 import fastJsonStringify from 'fast-json-stringify'
 import type { FastifyInstance } from 'fastify'
+import { onFirstUse } from './lazy-compile.js'
 
 type Serializer = (data: unknown) => string
 
@@ -86,14 +88,24 @@ export function withCheapNulls(schema: unknown, byId: ReadonlyMap<string, JsonSc
 }
 
 export function registerSerialization(app: FastifyInstance, schemas: readonly { $id: string }[]): void {
-  const merged = schemas.map((schema) => mergedUnion(schema as JsonSchema) ?? (schema as JsonSchema))
-  const byId = new Map(merged.map((schema) => [schema.$id as string, schema]))
-  const external = Object.fromEntries(merged.map((schema) => [schema.$id, withCheapNulls(schema, byId)]))
+  let context: { byId: ReadonlyMap<string, JsonSchema>; external: Record<string, unknown> } | undefined
+  // The shared schemas as fast-json-stringify reads them, prepared at the first compile.
+  const prepared = () => {
+    if (context) return context
+    const merged = schemas.map((schema) => mergedUnion(schema as JsonSchema) ?? (schema as JsonSchema))
+    const byId = new Map(merged.map((schema) => [schema.$id as string, schema]))
+    const external = Object.fromEntries(merged.map((schema) => [schema.$id, withCheapNulls(schema, byId)]))
+    return (context = { byId, external })
+  }
   app.setSerializerCompiler(({ schema }) => {
     const key = JSON.stringify(schema)
     let serializer = cache.get(key)
     if (!serializer) {
-      serializer = fastJsonStringify(withCheapNulls(schema, byId) as never, { schema: external as never }) as Serializer
+      const compiled = onFirstUse(() => {
+        const { byId, external } = prepared()
+        return fastJsonStringify(withCheapNulls(schema, byId) as never, { schema: external as never }) as Serializer
+      })
+      serializer = (data) => compiled()(data)
       cache.set(key, serializer)
     }
     return serializer

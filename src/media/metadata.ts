@@ -5,8 +5,8 @@
 // IIM is read here rather than through exifr, because exifr skips record 1 and so never sees
 // the 1:90 CodedCharacterSet that says whether the text is UTF-8; it then decodes every value
 // as Latin-1 ("MÃ©xico"). XMP is always UTF-8 and exifr parses it.
-import exifr from 'exifr'
 import { cleanText } from '../articles/sanitize.js'
+import { loadExifr } from './libraries.js'
 import { type MediaText, TEXT_FIELDS, type TextField } from './schemas.js'
 
 export type EmbeddedText = Partial<MediaText>
@@ -165,6 +165,7 @@ function xmpText(value: unknown): string | undefined {
 
 export async function readXmp(packet: Buffer): Promise<EmbeddedText> {
   if (packet.length === 0 || packet.length > MAX_XMP_BYTES) return {}
+  const exifr = loadExifr()
   let parsed: Record<string, Record<string, unknown>> | undefined
   try {
     parsed = (await exifr.sidecar(packet, {}, 'xmp')) as typeof parsed

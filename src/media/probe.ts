@@ -1,8 +1,9 @@
 // What an accepted upload is: pixel size (images through sharp's header reader, video through
 // its container) and the embedded caption and credit. Nothing here decodes pixels.
 import { open } from 'node:fs/promises'
-import sharp, { type Metadata } from 'sharp'
+import type { Metadata } from 'sharp'
 import { payloadTooLarge, unsupportedMediaType } from '../http/problems.js'
+import { loadSharp } from './libraries.js'
 import { type EmbeddedText, readEmbedded } from './metadata.js'
 import type { SniffedType } from './sniff.js'
 import { mp4Dimensions, webmDimensions } from './video-size.js'
@@ -22,6 +23,7 @@ export interface Probe {
 }
 
 async function probeImage(path: string, type: SniffedType): Promise<Probe> {
+  const sharp = loadSharp()
   let meta: Metadata
   try {
     // Only the header is read; the pixel limit is checked below, with a message that says so.

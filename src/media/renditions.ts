@@ -7,8 +7,9 @@ import { createReadStream } from 'node:fs'
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import sharp, { type Sharp } from 'sharp'
+import type { default as SharpConstructor, Sharp } from 'sharp'
 import { badRequest, unprocessable } from '../http/problems.js'
+import { loadSharp } from './libraries.js'
 import { MAX_INPUT_PIXELS } from './probe.js'
 import type { FileQuery, RenditionFormat } from './schemas.js'
 import type { MediaStorage } from './storage.js'
@@ -88,7 +89,7 @@ export function renditionName(plan: RenditionPlan): string {
   return `${plan.width ?? 'auto'}x${plan.height ?? 'auto'}.${OUTPUT[plan.format].ext}`
 }
 
-function encode(source: string, plan: RenditionPlan, animated: boolean): Sharp {
+function encode(sharp: typeof SharpConstructor, source: string, plan: RenditionPlan, animated: boolean): Sharp {
   let image = sharp(source, { limitInputPixels: MAX_INPUT_PIXELS, animated })
     .timeout({ seconds: TIMEOUT_SECONDS })
     // Apply the EXIF orientation, which the stored width and height already account for.
@@ -161,9 +162,10 @@ export function createRenditions(storage: MediaStorage, options: { maxConcurrent
     // Animation survives only into formats that have it.
     const animated = source.mimeType === 'image/gif' || source.mimeType === 'image/webp'
     const keepFrames = animated && (plan.format === 'gif' || plan.format === 'webp')
+    const sharp = loadSharp()
     let bytes: Buffer
     try {
-      bytes = await slot(() => encode(original, plan, keepFrames).toBuffer())
+      bytes = await slot(() => encode(sharp, original, plan, keepFrames).toBuffer())
       made += 1
     } catch (error) {
       throw unprocessable(`The image could not be converted (${(error as Error).message.split('\n')[0]}).`)

@@ -1,6 +1,6 @@
 // The type of an upload, read from its first bytes (file-type), never from its name or the
 // client's Content-Type: only the types below are accepted, each under one canonical MIME type.
-import { fileTypeFromFile } from 'file-type'
+import { loadFileType } from './libraries.js'
 import type { MediaKindName } from './schemas.js'
 
 export interface SniffedType {
@@ -38,6 +38,7 @@ export function acceptedType(detectedMime: string | undefined): SniffedType | nu
 
 /** Reads the start of the file; `detected` names what it looks like, for the 415 message. */
 export async function sniffFile(path: string): Promise<{ accepted: SniffedType | null; detected: string | undefined }> {
+  const { fileTypeFromFile } = await loadFileType()
   const found = await fileTypeFromFile(path)
   return { accepted: acceptedType(found?.mime), detected: found?.mime }
 }
