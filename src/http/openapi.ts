@@ -14,7 +14,8 @@ single resource's ETag is \`"<version>-<digest>"\`: send it back in \`If-Match\`
 DELETE, and a stale one answers 412 without changing anything. A POST with an
 \`Idempotency-Key\` is answered once: a repeat within 24 hours gets the first answer again
 (\`Idempotent-Replayed: true\`), the same key with another request 422. Anonymous reads are
-\`Cache-Control: public\`; anything authenticated is \`private, no-store\`. Every answer carries
+\`Cache-Control: public\`; anything authenticated is \`private, no-store\`. The service keeps anonymous
+article reads in memory, but never a stale one: a read that follows a successful write shows it. Every answer carries
 \`X-Request-Id\`, which a problem repeats as \`instance\` (\`urn:cms:request:<id>\`): quote it when reporting one.`
 
 const problem = (description: string) => ({
