@@ -72,6 +72,9 @@ export const articles = sqliteTable(
     index('articles_section_idx').on(t.section, t.status, t.sortAt, t.seq),
     index('articles_scheduled_idx').on(t.status, t.scheduledAt),
     index('articles_lead_media_idx').on(t.leadMediaId),
+    // Covers what a comment submission checks of its article: status and settings are stored
+    // after the body, so reading them from the row would walk the body's overflow pages.
+    index('articles_gate_idx').on(t.id, t.status, t.publishedAt, t.commentsEnabled),
   ],
 )
 

@@ -1,0 +1,1 @@
+CREATE INDEX `articles_gate_idx` ON `articles` (`id`,`status`,`published_at`,`comments_enabled`);
