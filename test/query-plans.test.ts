@@ -78,6 +78,9 @@ t.test('hot read paths use indexes', async (t) => {
         (line) => /^SCAN (?!.*USING)/.test(line) && !/^SCAN (hits|recent|w\b|articles_fts VIRTUAL TABLE|json_each|\(subquery|CONSTANT)/.test(line),
       )
       t.same(fullScans, [], `${name}: no table scan\n${shown}`)
+      if (sql.includes('articles_gate_idx')) {
+        t.ok(plan.some((line) => line.includes('COVERING INDEX articles_gate_idx')), `${name}: the article check never reads the row\n${shown}`)
+      }
       // A search starts from its hits: walking the published articles to probe them is a scan in disguise.
       if (name.startsWith('search')) {
         t.notOk(plan.some((line) => /^SEARCH a USING INDEX \w+ \(status=\?\)$/.test(line)), `${name}: starts from the hits\n${shown}`)

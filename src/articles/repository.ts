@@ -290,7 +290,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       version = @version
     WHERE id = @id AND version = @previousVersion`)
   const gateById = sqlite.prepare<[string], Omit<ArticleGate, 'commentsEnabled'> & { commentsEnabled: number }>(
-    'SELECT id, status, published_at AS publishedAt, comments_enabled AS commentsEnabled FROM articles WHERE id = ?',
+    'SELECT id, status, published_at AS publishedAt, comments_enabled AS commentsEnabled FROM articles INDEXED BY articles_gate_idx WHERE id = ?',
   )
   const seqOf = sqlite.prepare<[string], { seq: number }>('SELECT seq FROM articles WHERE id = ?')
   const maxSeq = sqlite.prepare<[], { seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM articles')
