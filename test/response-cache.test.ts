@@ -39,6 +39,15 @@ t.test('the cache itself: hits, least recently used out, emptied when the versio
   t.equal(cache.size, 0, 'a new version empties the cache')
 })
 
+/** A media row written straight into the database (no upload needed to test what embeds it). */
+function insertPhoto(ta: TestApp, id: string, caption: string) {
+  ta.app.db.$client
+    .prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit, creator, copyright,
+      usage_terms, alt_text, created_at, updated_at, version) VALUES (?, 'image', 'image/jpeg', ?, 1, 10, 10, ?, ?, '', '', '', '',
+      'A photo', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`)
+    .run(id, `${id}.jpg`, id, caption)
+}
+
 /** Drops the trigger that tells the cache of a changed article, so a hit shows as stale data. */
 function muteArticleTrigger(ta: TestApp) {
   ta.app.db.$client.exec('DROP TRIGGER articles_update_content_version')
@@ -104,11 +113,7 @@ t.test('every change a reader can see reaches the next anonymous read', async (t
   t.equal((await list()).data.length, 1, 'and the list')
 
   const media = ta.app.db.$client
-  media
-    .prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit, creator, copyright,
-      usage_terms, alt_text, created_at, updated_at, version) VALUES ('m1', 'image', 'image/jpeg', 'a.jpg', 1, 10, 10, 'x', 'Old caption',
-      '', '', '', '', 'A dredger', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`)
-    .run()
+  insertPhoto(ta, 'm1', 'Old caption')
   ta.app.db.$client.prepare("UPDATE articles SET lead_media_id = 'm1' WHERE id = ?").run(article.id)
   t.equal((await read()).leadMedia.caption, 'Old caption')
   media.prepare("UPDATE media SET caption = 'New caption' WHERE id = 'm1'").run()
@@ -122,9 +127,7 @@ t.test('answers differ by host when PUBLIC_URL is unset, and by query', async (t
   const ta = await makeApp(t)
   await createArticle(ta, { title: 'Night buses run again' }, { published: true })
   await createArticle(ta, { title: 'Market hall gets a new roof' }, { published: true })
-  ta.app.db.$client.prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit, creator,
-      copyright, usage_terms, alt_text, created_at, updated_at, version) VALUES ('m2', 'image', 'image/jpeg', 'b.jpg', 1, 10, 10, 'y', '',
-      '', '', '', '', 'A bus', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`).run()
+  insertPhoto(ta, 'm2', '')
   ta.app.db.$client.prepare("UPDATE articles SET lead_media_id = 'm2'").run()
   const one = await ta.app.inject({ url: '/v1/articles', headers: { host: 'one.example' } })
   const two = await ta.app.inject({ url: '/v1/articles', headers: { host: 'two.example' } })

@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { baseUrl } from './base-url.js'
 import { preconditionFailed } from './problems.js'
 import { type CacheTicket, isTicket, type ResponseCache, sharedCacheKey } from './response-cache.js'
 
@@ -102,7 +101,7 @@ export const conditionalPlugin = fp<CachingOptions>(
       // Registered after auth, CORS and the security headers, so a cached answer carries them all;
       // the onSend hook below adds Cache-Control and Vary, and answers 304 when the ETag matches.
       app.addHook('onRequest', async (request, reply) => {
-        const key = sharedCacheKey(request, baseUrl(request, options.publicUrl ?? null))
+        const key = sharedCacheKey(request, options.publicUrl ?? null)
         if (key === null) return
         const found = cache.lookup(key)
         if (isTicket(found)) {

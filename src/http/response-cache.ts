@@ -8,6 +8,7 @@
 // marked `config.responseCache` are kept: staff see drafts, and their answers are never shared.
 // The cache is bounded in bytes, least recently used first out.
 import type { FastifyRequest } from 'fastify'
+import { baseUrl } from './base-url.js'
 
 export interface CachedResponse {
   etag: string
@@ -97,11 +98,12 @@ declare module 'fastify' {
 
 /**
  * The cache key of a request whose answer may be shared, or null. The base URL is part of it
- * because answers hold absolute links built from the request's host when PUBLIC_URL is unset.
+ * because answers hold absolute links built from the request's host when PUBLIC_URL is unset;
+ * it is worked out only for a request that may be shared.
  */
-export function sharedCacheKey(request: FastifyRequest, base: string): string | null {
+export function sharedCacheKey(request: FastifyRequest, publicUrl: string | null): string | null {
   if (request.method !== 'GET' || request.caller.role !== 'anonymous' || request.routeOptions.config?.responseCache !== true) return null
-  return `${base} ${request.url}`
+  return `${baseUrl(request, publicUrl)} ${request.url}`
 }
 
 export function isTicket(found: CachedResponse | CacheTicket): found is CacheTicket {
