@@ -14,6 +14,7 @@ import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
 import { contentVersionReader } from './db/content-version.js'
 import { authPlugin } from './http/auth.js'
+import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
 import { frameworkErrors, registerErrorHandling } from './http/errors.js'
 import { idempotencyPlugin } from './http/idempotency.js'
@@ -86,7 +87,10 @@ const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { v
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const db = deps.db ?? openDatabase(config.databasePath)
-  const app = Fastify({
+  const responseCache =
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db.$client) }) : undefined
+  const front = new CacheFront({ cache: responseCache, publicUrl: config.publicUrl, log: () => app.log })
+  const app: FastifyInstance = Fastify({
     logger: {
       level: config.logLevel,
       // API keys, addresses and e-mails must never reach a log: requests are logged by method
@@ -109,6 +113,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     routerOptions: { maxParamLength: 256 },
     // Errors the router raises before any hook runs (a malformed URL) leave as problems too.
     frameworkErrors,
+    // Anonymous reads already in the response cache are answered before Fastify's routing.
+    serverFactory: front.serverFactory,
   })
   app.decorate('db', db)
   app.decorate('config', config)
@@ -133,8 +139,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.adminToken !== null) keys.ensureAdmin(config.adminToken)
   await app.register(authPlugin, { resolveToken: (token) => keys.findByToken(token) })
   await registerSecurity(app, config.corsWriteOrigins)
-  const responseCache =
-    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db.$client) }) : undefined
   await app.register(conditionalPlugin, {
     maxAge: config.publicCacheMaxAge,
     staleWhileRevalidate: config.publicCacheMaxAge * 5,
@@ -177,7 +181,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onReady', async () => {
     stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
   })
-  app.addHook('preClose', async () => stopScheduler?.())
+  app.addHook('preClose', async () => {
+    front.close()
+    stopScheduler?.()
+  })
 
   return app
 }

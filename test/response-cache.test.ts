@@ -8,11 +8,12 @@ import Database from 'better-sqlite3'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
+import { contentVersionReader } from '../src/db/content-version.js'
 import { createKeysRepository } from '../src/keys/repository.js'
 import { ResponseCache, isTicket, type CacheTicket } from '../src/http/response-cache.js'
 import { auth, createArticle, makeApp, testConfig, type TestApp } from './helpers.js'
 
-const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text) })
+const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text), headers: [] })
 
 t.test('the cache itself: hits, least recently used out, emptied when the version moves', async (t) => {
   let version = 1
@@ -166,5 +167,21 @@ t.test('a write through another connection (a second process) reaches the cached
   const other = new Database(path)
   other.prepare('UPDATE articles SET title = ? WHERE id = ?').run('Tram line survey extended', article.id)
   other.close()
-  t.equal((await app.inject({ url })).json().title, 'Tram line survey extended')
+  // The version is read once per turn of the event loop: a request in the same turn as the
+  // last read is answered as if the other process had committed a moment later.
+  t.equal((await app.inject({ url })).json().title, 'Tram line survey closes', 'the same turn')
+  await new Promise(setImmediate)
+  t.equal((await app.inject({ url })).json().title, 'Tram line survey extended', 'the next turn')
+})
+
+t.test("this process's own writes are seen at once, even within one turn", async (t) => {
+  const db = openDatabase(':memory:')
+  const read = contentVersionReader(db.$client)
+  const before = read()
+  t.equal(read(), before, 'read twice in a turn without a change: the same number')
+  db.$client
+    .prepare("INSERT INTO media (id, kind, mime_type, filename, size, sha256, created_at, updated_at) VALUES ('m1', 'image', 'image/png', 'a.png', 1, 'x', 'x', 'x')")
+    .run()
+  t.ok(read() > before, 'a write by this connection moves it in the same turn')
+  db.$client.close()
 })

@@ -63,6 +63,7 @@ export function parseEtags(header: string): string[] {
 /** If-None-Match uses the weak comparison: W/"x" matches "x". */
 export function noneMatch(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false
+  if (header === etag) return true // what a client sends back nearly always: the tag as it came
   const tags = parseEtags(header)
   const opaque = etag.replace(/^W\//, '')
   return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === opaque)
@@ -87,6 +88,19 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   if (versions.size === 1) return [...versions][0]
   if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
   throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+}
+
+/** Headers that belong to the request or to the body's framing, not to the stored answer. */
+const NOT_REPLAYED = new Set(['content-type', 'content-length', 'x-request-id'])
+
+/** The headers of an answer about to be stored, flat (name, value, ...), for the cache front. */
+function replayableHeaders(reply: FastifyReply): string[] {
+  const flat: string[] = []
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined || NOT_REPLAYED.has(name)) continue
+    flat.push(name, Array.isArray(value) ? value.join(', ') : String(value))
+  }
+  return flat
 }
 
 export const conditionalPlugin = fp<CachingOptions>(
@@ -147,13 +161,14 @@ export const conditionalPlugin = fp<CachingOptions>(
       // Routes registered before this plugin (the /docs pages) never had the decoration: undefined.
       if (request.cacheTicket && cache !== undefined) {
         const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
-        cache.store(request.cacheTicket, { etag, contentType, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload) })
+        const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
+        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: replayableHeaders(reply) })
       }
       if (noneMatch(request.headers['if-none-match'], etag)) {
         reply.code(304)
         reply.removeHeader('content-type')
         reply.removeHeader('content-length')
-        return ''
+        return null
       }
       return payload
     })

@@ -14,6 +14,12 @@ export interface CachedResponse {
   etag: string
   contentType: string
   payload: Buffer
+  /**
+   * The other headers the answer was sent with, as name, value, name, value: what the hooks
+   * added (security headers, CORS, Cache-Control, Vary, ETag), for the cache front to send
+   * again. Without Content-Type and Content-Length (a 304 has neither) or the request's own id.
+   */
+  headers: readonly string[]
 }
 
 /** What a miss hands to the end of the request, to remember its answer. */
