@@ -10,7 +10,7 @@ import { newId } from '../src/db/ids.js'
 import { createRelatedLinksRepository } from '../src/related-links/repository.js'
 import { seedDatabase } from '../scripts/bench/seed-data.js'
 
-const ID = /^[0-9a-hjkmnp-tv-z]{16}$/
+const ID = /^[0-9a-hjkmnp-tv-z]{26}$/
 
 t.test('the seeded database is the one the service would have written', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'seed-'))
@@ -56,7 +56,7 @@ t.test('the seeded database is the one the service would have written', async (t
     t.match(newId(), ID)
     for (const table of ['articles', 'media', 'comments', 'comment_moderations', 'related_links']) {
       const ids = sqlite.prepare(`SELECT id FROM ${table} ORDER BY rowid`).pluck().all() as string[]
-      t.ok(ids.every((id) => ID.test(id)), `${table}: every id is 16 characters of the alphabet`)
+      t.ok(ids.every((id) => ID.test(id)), `${table}: every id is 26 characters of the alphabet`)
       t.ok(ids.every((id, i) => i === 0 || ids[i - 1]! < id), `${table}: ids grow`)
     }
   })

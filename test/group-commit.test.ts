@@ -68,6 +68,36 @@ t.test('a failing write rolls back alone', async (t) => {
   t.same(reader.prepare('SELECT n FROM rows ORDER BY n').pluck().all(), [1, 2], 'and leave no row behind')
 })
 
+t.test('plain writes: one transaction when all succeed; when one throws, the batch runs again with each set apart', async (t) => {
+  const { writer, reader } = files(t)
+  const enqueue = groupCommit(writer)
+  const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
+  const runs = new Map<number, number>()
+  const write = (n: number) => () => {
+    runs.set(n, (runs.get(n) ?? 0) + 1)
+    insert.run(n) // a second row numbered n violates the primary key
+    return n
+  }
+
+  t.same(await Promise.all([enqueue(write(1)), enqueue(write(2)), enqueue(write(3))]), [1, 2, 3])
+  t.same([...runs.values()], [1, 1, 1], 'with no failure each write runs once')
+
+  runs.clear()
+  const outcomes = await Promise.allSettled([enqueue(write(4)), enqueue(write(2)), enqueue(write(5)), enqueue(write(4))])
+  t.same(
+    outcomes.map((o) => o.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+    'the writes that fail reject, and only they',
+  )
+  // Together: 4, then 2 throws and the rest never runs. Apart: 4, 2 (fails), 5, 4 (fails).
+  t.same(Object.fromEntries(runs), { 4: 3, 2: 2, 5: 1 }, 'the batch ran again, each write apart')
+  t.same(reader.prepare('SELECT n FROM rows ORDER BY n').pluck().all(), [1, 2, 3, 4, 5], 'each row once: the first run left nothing')
+
+  const alone = await Promise.allSettled([enqueue(write(5))])
+  t.equal(alone[0]!.status, 'rejected', 'a write alone that fails is rejected without a second run')
+  t.equal(runs.get(5), 2)
+})
+
 t.test('when the commit itself fails, every write of the batch is rejected and nothing is kept', async (t) => {
   const { writer, reader } = files(t)
   const enqueue = groupCommit(writer)

@@ -73,27 +73,30 @@ function prng(seed: number) {
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
 
 /**
- * Ids in newId's format (16 characters of its alphabet) that grow in the order they are made:
- * a counter in the first ten, random characters in the last six. Random keys would land all
- * over the unique indexes and primary keys of a million-row table, each insert a page read and
- * a page split; growing ones append.
+ * Ids in newId's format (ten characters of milliseconds, sixteen random) that grow in the order
+ * they are made: the clock part ticks once per id, starting far enough back (the ids of a
+ * million articles and their rows take a few hours of it) to stay in the past. Random keys
+ * would land all over the unique indexes and primary keys of a million-row table, each insert a
+ * page read and a page split; growing ones append.
  */
 function orderedIds(rand: () => number): () => string {
-  // Milliseconds times 512 stays below 32^10, so the counter always fits its ten characters.
-  let next = Date.now() * 512
+  let next = Date.now() - 100_000_000
   return () => {
     let n = next++
-    let head = ''
+    let id = ''
     for (let i = 0; i < 10; i++) {
-      head = ALPHABET[n % 32]! + head
+      id = ALPHABET[n % 32]! + id
       n = Math.floor(n / 32)
     }
-    let tail = Math.floor(rand() * 1073741824)
-    for (let i = 0; i < 6; i++) {
-      head += ALPHABET[tail & 31]!
-      tail >>>= 5
+    for (let part = 0; part < 2; part++) {
+      // 40 random bits a part: eight characters.
+      let bits = Math.floor(rand() * 1048576) * 1048576 + Math.floor(rand() * 1048576)
+      for (let i = 0; i < 8; i++) {
+        id += ALPHABET[bits % 32]!
+        bits = Math.floor(bits / 32)
+      }
     }
-    return head
+    return id
   }
 }
 

@@ -137,7 +137,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     return after
   }
 
-  const create = sqlite.transaction((input: NewComment): StoredComment => {
+  function insertNew(input: NewComment): StoredComment {
     // The route checked the article, but it may have been deleted while the spam check ran.
     if (!articleExists.get(input.articleId)) throw notFound('article', input.articleId)
     const time = now()
@@ -170,7 +170,8 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     moveArticleCount(comment.articleId, null, comment.status)
     recordEvent('comment.created', toPublic(comment))
     return comment
-  })
+  }
+  const create = sqlite.transaction(insertNew)
 
   const moderate = sqlite.transaction((id: string, to: CommentStatus, options: ModerationOptions): StoredComment => {
     const before = current(id, options.ifVersion)
@@ -219,7 +220,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
   return {
     create,
     /** `create`, sharing one commit with the comments submitted at the same moment (src/db/group-commit.ts). */
-    submit: (input: NewComment): Promise<StoredComment> => enqueue(() => create(input)),
+    submit: (input: NewComment): Promise<StoredComment> => enqueue(() => insertNew(input)),
     moderate,
     moderateMany,
     remove,

@@ -78,13 +78,14 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
     return article
   }
 
-  async function checkSpam(request: FastifyRequest, input: SpamInput): Promise<Verdict> {
+  async function checkSpam(request: FastifyRequest, input: SpamInput, print: string): Promise<Verdict> {
     const ip = request.ip ?? null
     const since = new Date(Date.now() - REPEAT_WINDOW_MS).toISOString()
     const { verdict, error } = await checkOrHold(spam, input, {
       ip,
       userAgent: request.headers['user-agent'] ?? null,
-      recentRepeats: (print) => comments.countRepeats(ip, print, since),
+      fingerprint: print,
+      recentRepeats: (asked) => comments.countRepeats(ip, asked, since),
     })
     if (error !== undefined) request.log.warn({ err: error }, 'spam check failed; holding the comment for moderation')
     return verdict
@@ -144,7 +145,8 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         parentId = parent.id
       }
 
-      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
+      const print = fingerprint(body)
+      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website }, print)
       const created = await comments.submit({
         articleId: article.id,
         parentId,
@@ -156,7 +158,7 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         ip: request.ip ?? null,
         userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
         spam: verdict,
-        fingerprint: fingerprint(body),
+        fingerprint: print,
       })
       return reply.code(201).send(toPublic(created))
     },

@@ -25,6 +25,8 @@ export interface SpamInput {
 export interface SpamContext {
   ip: string | null
   userAgent: string | null
+  /** The body's fingerprint (see `fingerprint`), worked out once by the caller, who stores it too. */
+  fingerprint: string
   /** How many comments this client sent with the same fingerprint (see `fingerprint`) recently. */
   recentRepeats: (fingerprint: string) => number
 }
@@ -123,10 +125,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-/** Whether `phrase` appears in `text` as whole words (both already normalized). */
-function containsWords(text: string, phrase: string): boolean {
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(phrase).replace(/ /g, '\\s+')}(?![\\p{L}\\p{N}])`, 'u')
-  return pattern.test(text)
+/** A pattern that finds `phrase` (normalized) as whole words in normalized text. */
+function wordsPattern(phrase: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(phrase).replace(/ /g, '\\s+')}(?![\\p{L}\\p{N}])`, 'u')
 }
 
 export function isShouting(text: string): boolean {
@@ -157,7 +158,11 @@ export function verdictFor(score: number): SpamVerdictKind {
 
 /** The local checker: honeypot, links, blocklists, repeats, shouting and floods. */
 export function createLocalSpamChecker(options: LocalSpamOptions): SpamChecker {
-  const blockedWords = options.blockedWords.map(normalizeForMatching).filter((word) => word !== '')
+  // Compiled once: the list is fixed for the life of the checker.
+  const blockedWords = options.blockedWords
+    .map(normalizeForMatching)
+    .filter((word) => word !== '')
+    .map((word) => ({ word, pattern: wordsPattern(word) }))
   const blockedHosts = options.blockedHosts.map((host) => host.toLowerCase())
 
   return {
@@ -181,12 +186,12 @@ export function createLocalSpamChecker(options: LocalSpamOptions): SpamChecker {
         if (blocked !== undefined) flag(WEIGHT.blockedHost, `blocked host: ${host}`)
       }
 
-      const normalized = normalizeForMatching(text)
-      for (const word of blockedWords) {
-        if (containsWords(normalized, word)) flag(WEIGHT.blockedWord, `blocked word: ${word}`)
+      const normalized = blockedWords.length > 0 ? normalizeForMatching(text) : ''
+      for (const { word, pattern } of blockedWords) {
+        if (pattern.test(normalized)) flag(WEIGHT.blockedWord, `blocked word: ${word}`)
       }
 
-      const repeats = context.recentRepeats(fingerprint(input.body))
+      const repeats = context.recentRepeats(context.fingerprint)
       if (repeats >= REPEATS_FOR_SPAM) flag(WEIGHT.repeatedOften, `same text sent ${repeats + 1} times recently`)
       else if (repeats > 0) flag(WEIGHT.repeat, 'same text sent recently')
 
