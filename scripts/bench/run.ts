@@ -9,6 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
+import { SERVER_LIMITS } from '../../src/app.js'
 import { encodeCursor } from '../../src/http/cursor.js'
 import { projectPath } from '../../src/paths.js'
 import { seedDatabase, type SeedResult } from './seed-data.js'
@@ -142,6 +143,11 @@ async function shoot(target: Target, seconds: number, connections: number): Prom
     idReplacement: target.body !== undefined,
     connections,
     duration: seconds,
+    // The service ends a connection after SERVER_LIMITS.maxRequestsPerSocket answers (saying
+    // `Connection: close`, as nginx does after 1,000); autocannon would not notice and would get
+    // 503s on that socket from then on. A client that opens a new connection, as browsers and
+    // proxies do, is what the figures should describe.
+    reconnectRate: SERVER_LIMITS.maxRequestsPerSocket,
     ...(paths === undefined ? {} : { requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }] }),
   })
   const ok = target.expect === '2xx' ? result['2xx'] : result['3xx']
