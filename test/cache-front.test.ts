@@ -73,6 +73,12 @@ t.test('a cached story is answered in front of Fastify, byte for byte and header
   t.equal(routed(), before + 2, 'a request with X-Forwarded-* headers goes through Fastify')
   t.same(comparable(fromFront.headers), comparable(fromFastify.headers), 'the 304s carry the same headers')
   t.equal(fromFront.headers.get('content-type'), null, 'a 304 has no Content-Type')
+  t.same(
+    Object.keys(comparable(fromFront.headers)).filter((name) => name !== 'connection' && name !== 'keep-alive').sort(),
+    ['access-control-allow-origin', 'access-control-expose-headers', 'cache-control', 'etag', 'vary'],
+    "a 304 carries RFC 9110's fields and CORS, not the 200's other headers the client already holds",
+  )
+  t.ok(first.headers.get('content-security-policy'), 'which the 200 did carry')
 
   const id = second.headers.get('x-request-id')
   const lines = logs.filter((line) => line.reqId === id)
@@ -128,7 +134,7 @@ t.test('the front serves only what it can be sure of', async (t) => {
   const front = new CacheFront({ cache, publicUrl, log: () => ({ level: 'silent' }) as never })
   const ticket = cache.lookup(`${publicUrl} /v1/articles/x`)
   if (!('version' in ticket)) throw new Error('expected a miss')
-  cache.store(ticket, { etag: '"e"', contentType: 'application/json; charset=utf-8', payload: Buffer.from('{}'), headers: ['etag', '"e"'] })
+  cache.store(ticket, { etag: '"e"', contentType: 'application/json; charset=utf-8', payload: Buffer.from('{}'), headers: ['etag', '"e"'], notModifiedHeaders: ['etag', '"e"'] })
 
   const written: unknown[] = []
   const response = { writeHead: (...args: unknown[]) => written.push(args), end: () => written.push('end') } as never

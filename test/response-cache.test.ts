@@ -13,7 +13,7 @@ import { createKeysRepository } from '../src/keys/repository.js'
 import { ResponseCache, isTicket, type CacheTicket } from '../src/http/response-cache.js'
 import { auth, createArticle, makeApp, testConfig, type TestApp } from './helpers.js'
 
-const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text), headers: [] })
+const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text), headers: [], notModifiedHeaders: [] })
 
 t.test('the cache itself: hits, least recently used out, emptied when the version moves', async (t) => {
   let version = 1

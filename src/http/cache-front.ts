@@ -57,7 +57,7 @@ export class CacheFront {
     logged?.info({ req: request }, 'incoming request')
     const started = logged ? performance.now() : 0
     if (noneMatch(request.headers['if-none-match'], found.etag)) {
-      response.writeHead(304, [...found.headers, 'x-request-id', id])
+      response.writeHead(304, [...found.notModifiedHeaders, 'x-request-id', id])
       response.end()
     } else {
       response.writeHead(200, [...found.headers, 'content-type', found.contentType, 'content-length', String(found.payload.length), 'x-request-id', id])

@@ -90,17 +90,38 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
 }
 
+/**
+ * What a 304 carries: the fields RFC 9110 (15.4.5) asks of it (ETag, Cache-Control, Vary,
+ * Expires, Content-Location; Node adds Date), the CORS headers without which a browser would not
+ * hand a 304 to a script of another origin, and the request id. The 200's other headers (its
+ * type, the security headers) the client already holds with the body it is told to keep using;
+ * a cache merges the 304's fields into them. Sending them again would only fill the wire.
+ */
+const ON_NOT_MODIFIED = new Set(['etag', 'cache-control', 'vary', 'expires', 'content-location', 'x-request-id'])
+
+export function keptOnNotModified(name: string): boolean {
+  return ON_NOT_MODIFIED.has(name) || name.startsWith('access-control-')
+}
+
+function toNotModified(reply: FastifyReply): void {
+  reply.code(304)
+  for (const name of Object.keys(reply.getHeaders())) if (!keptOnNotModified(name)) reply.removeHeader(name)
+}
+
 /** Headers that belong to the request or to the body's framing, not to the stored answer. */
 const NOT_REPLAYED = new Set(['content-type', 'content-length', 'x-request-id'])
 
-/** The headers of an answer about to be stored, flat (name, value, ...), for the cache front. */
-function replayableHeaders(reply: FastifyReply): string[] {
-  const flat: string[] = []
+/** The headers of an answer about to be stored, flat (name, value, ...), for the 200 and the 304 the cache front sends. */
+function replayableHeaders(reply: FastifyReply): { ok: string[]; notModified: string[] } {
+  const ok: string[] = []
+  const notModified: string[] = []
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value === undefined || NOT_REPLAYED.has(name)) continue
-    flat.push(name, Array.isArray(value) ? value.join(', ') : String(value))
+    const text = Array.isArray(value) ? value.join(', ') : String(value)
+    ok.push(name, text)
+    if (keptOnNotModified(name)) notModified.push(name, text)
   }
-  return flat
+  return { ok, notModified }
 }
 
 export const conditionalPlugin = fp<CachingOptions>(
@@ -143,6 +164,11 @@ export const conditionalPlugin = fp<CachingOptions>(
 
     app.addHook('onSend', async (request, reply: WithVersion, payload: unknown) => {
       const isRead = request.method === 'GET' || request.method === 'HEAD'
+      if (reply.statusCode === 304) {
+        // A route's own 304 (a media file's): the same fields as any other.
+        toNotModified(reply)
+        return payload
+      }
       if (!reply.hasHeader('cache-control')) {
         const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
         const cacheable = isRead && anonymous && reply.statusCode === 200 && request.routeOptions.config?.cache !== 'no-store'
@@ -162,12 +188,11 @@ export const conditionalPlugin = fp<CachingOptions>(
       if (request.cacheTicket && cache !== undefined) {
         const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
         const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
-        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: replayableHeaders(reply) })
+        const headers = replayableHeaders(reply)
+        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: headers.ok, notModifiedHeaders: headers.notModified })
       }
       if (noneMatch(request.headers['if-none-match'], etag)) {
-        reply.code(304)
-        reply.removeHeader('content-type')
-        reply.removeHeader('content-length')
+        toNotModified(reply)
         return null
       }
       return payload

@@ -20,6 +20,8 @@ export interface CachedResponse {
    * again. Without Content-Type and Content-Length (a 304 has neither) or the request's own id.
    */
   headers: readonly string[]
+  /** The headers of a 304 for it: those of `headers` that a 304 carries (see `keptOnNotModified`). */
+  notModifiedHeaders: readonly string[]
 }
 
 /** What a miss hands to the end of the request, to remember its answer. */
