@@ -13,6 +13,7 @@ import {
   type SpamInput,
   type Verdict,
   verdictFor,
+  withRepeats,
 } from '../src/comments/spam.js'
 
 const checker = createLocalSpamChecker({
@@ -21,11 +22,12 @@ const checker = createLocalSpamChecker({
   blockedHosts: ['pills.example'],
 })
 
-const context = (repeats = 0): SpamContext => ({ ip: '198.51.100.4', userAgent: 'test', fingerprint: 'print', recentRepeats: () => repeats })
+const context = (): SpamContext => ({ ip: '198.51.100.4', userAgent: 'test' })
 
+/** The local checker's verdict, with the repeat rule applied for `repeats` earlier copies. */
 function check(fields: Partial<SpamInput>, repeats = 0): Verdict {
   const input: SpamInput = { authorName: 'Marta', authorEmail: null, body: 'The council vote was closer than reported.', website: undefined, ...fields }
-  return checker.check(input, context(repeats)) as Verdict
+  return withRepeats(checker.check(input, context()) as Verdict, repeats)
 }
 
 t.test('an ordinary comment is ok with no reasons', async (t) => {
@@ -86,15 +88,15 @@ t.test('repeats from the same client: one earlier copy is suspect, three are spa
   t.equal(check({}, 3).verdict, 'spam')
 })
 
-t.test('the repeat lookup is asked about the fingerprint the caller worked out', async (t) => {
-  let asked = ''
-  const print = fingerprint('Same   TEXT!!')
-  checker.check(
-    { authorName: 'A', authorEmail: null, body: 'Same   TEXT!!', website: undefined },
-    { ip: null, userAgent: null, fingerprint: print, recentRepeats: (given) => ((asked = given), 0) },
-  )
-  t.equal(asked, print)
-  t.equal(print, fingerprint('same text'))
+t.test('repeats add to what the checker found, and can turn it into spam', async (t) => {
+  const linked = check({ body: 'See https://a.example for the figures.' }, 1)
+  t.same(linked.reasons, ['1 link', 'same text sent recently'], "the checker's reasons, then the repeat")
+  t.equal(linked.verdict, 'suspect')
+  t.same(withRepeats({ verdict: 'ok', score: 0, reasons: [] }, 0), { verdict: 'ok', score: 0, reasons: [] }, 'no earlier copy: unchanged')
+})
+
+t.test('the fingerprint ignores case, spacing and punctuation', async (t) => {
+  t.equal(fingerprint('Same   TEXT!!'), fingerprint('same text'))
   t.equal(fingerprint('Buy now!'), fingerprint(' buy   NOW '), 'case, spacing and punctuation are ignored')
   t.not(fingerprint('buy now'), fingerprint('buy later'))
 })

@@ -10,8 +10,7 @@ import { forbidden, invalidField, notFound, tooManyRequests } from '../http/prob
 import type { ResourceDeps } from '../http/resource.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
 import { commentsClosedReason } from './closing.js'
-import { initialStatus } from './moderation.js'
-import { createCommentsRepository } from './repository.js'
+import { createCommentsRepository, type Placement } from './repository.js'
 import {
   Comment,
   CommentCreate,
@@ -26,7 +25,7 @@ import {
   toModerated,
   toPublic,
 } from './schemas.js'
-import { checkOrHold, createLocalSpamChecker, fingerprint, REPEAT_WINDOW_MS, type SpamChecker, type SpamInput, type Verdict } from './spam.js'
+import { checkOrHold, createLocalSpamChecker, fingerprint, type SpamChecker, type SpamInput, type Verdict } from './spam.js'
 import { BODY_MAX_CHARS, charCount, isBlank, NAME_MAX_CHARS, plainLine, plainText } from './text.js'
 
 export interface CommentRouteOptions extends ResourceDeps {
@@ -78,17 +77,35 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
     return article
   }
 
-  async function checkSpam(request: FastifyRequest, input: SpamInput, print: string): Promise<Verdict> {
-    const ip = request.ip ?? null
-    const since = new Date(Date.now() - REPEAT_WINDOW_MS).toISOString()
-    const { verdict, error } = await checkOrHold(spam, input, {
-      ip,
-      userAgent: request.headers['user-agent'] ?? null,
-      fingerprint: print,
-      recentRepeats: (asked) => comments.countRepeats(ip, asked, since),
-    })
+  async function checkSpam(request: FastifyRequest, input: SpamInput): Promise<Verdict> {
+    const { verdict, error } = await checkOrHold(spam, input, { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null })
     if (error !== undefined) request.log.warn({ err: error }, 'spam check failed; holding the comment for moderation')
     return verdict
+  }
+
+  /**
+   * Where a submission goes, checked in the transaction that stores it (see comments.submit):
+   * the article is open for comments, the parent is a comment shown under it. Throws the
+   * Problem to answer otherwise.
+   */
+  function placement(request: FastifyRequest, articleId: string, parentId: string | null): Placement {
+    const article = visibleArticle(request, articleId)
+    // Editors can see drafts, but readers cannot comment on what they cannot read.
+    if (article.status !== 'published') throw forbidden('Comments open when the article is published.')
+    const closed = commentsClosedReason(article, config.commentsCloseAfterDays, new Date())
+    if (closed !== null) throw forbidden(closed)
+    if (parentId === null) return { articleId: article.id, parentId: null, depth: 0 }
+
+    const parent = comments.getById(parentId)
+    // One answer for absent, hidden and elsewhere: a reader learns nothing about comments they cannot see.
+    if (!parent || parent.articleId !== article.id || parent.status !== 'approved') {
+      throw invalidField('body.parentId', 'is not a comment shown under this article')
+    }
+    const depth = parent.depth + 1
+    if (depth >= config.commentMaxDepth) {
+      throw invalidField('body.parentId', `is a reply too deep: threads may be at most ${config.commentMaxDepth} levels deep`)
+    }
+    return { articleId: article.id, parentId: parent.id, depth }
   }
 
   r.post(
@@ -115,12 +132,6 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       },
     },
     async (request, reply) => {
-      const article = visibleArticle(request, request.params.id)
-      // Editors can see drafts, but readers cannot comment on what they cannot read.
-      if (article.status !== 'published') throw forbidden('Comments open when the article is published.')
-      const closed = commentsClosedReason(article, config.commentsCloseAfterDays, new Date())
-      if (closed !== null) throw forbidden(closed)
-
       const input = request.body
       const authorName = plainLine(input.authorName)
       if (isBlank(authorName)) throw invalidField('body.authorName', 'is empty once tags are removed')
@@ -130,36 +141,23 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       if (charCount(body) > BODY_MAX_CHARS) throw invalidField('body.body', `must be at most ${BODY_MAX_CHARS} characters once tags are removed`)
       const authorEmail = input.authorEmail ? input.authorEmail.trim().toLowerCase() : null
 
-      let parentId: string | null = null
-      let depth = 0
-      if (input.parentId != null) {
-        const parent = comments.getById(input.parentId)
-        // One answer for absent, hidden and elsewhere: a reader learns nothing about comments they cannot see.
-        if (!parent || parent.articleId !== article.id || parent.status !== 'approved') {
-          throw invalidField('body.parentId', 'is not a comment shown under this article')
-        }
-        depth = parent.depth + 1
-        if (depth >= config.commentMaxDepth) {
-          throw invalidField('body.parentId', `is a reply too deep: threads may be at most ${config.commentMaxDepth} levels deep`)
-        }
-        parentId = parent.id
-      }
-
-      const print = fingerprint(body)
-      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website }, print)
-      const created = await comments.submit({
-        articleId: article.id,
-        parentId,
-        depth,
-        authorName,
-        authorEmail,
-        body,
-        status: initialStatus(verdict.verdict, config.commentModeration),
-        ip: request.ip ?? null,
-        userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
-        spam: verdict,
-        fingerprint: print,
-      })
+      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
+      const outcome = await comments.submit(
+        {
+          articleId: request.params.id,
+          authorName,
+          authorEmail,
+          body,
+          fingerprint: fingerprint(body),
+          ip: request.ip ?? null,
+          userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
+          spam: verdict,
+          moderation: config.commentModeration,
+        },
+        () => placement(request, request.params.id, input.parentId ?? null),
+      )
+      if ('refused' in outcome) throw outcome.refused
+      const created = outcome.comment
       return reply.code(201).send(toPublic(created))
     },
   )

@@ -25,10 +25,6 @@ export interface SpamInput {
 export interface SpamContext {
   ip: string | null
   userAgent: string | null
-  /** The body's fingerprint (see `fingerprint`), worked out once by the caller, who stores it too. */
-  fingerprint: string
-  /** How many comments this client sent with the same fingerprint (see `fingerprint`) recently. */
-  recentRepeats: (fingerprint: string) => number
 }
 
 export interface SpamChecker {
@@ -63,7 +59,7 @@ const WEIGHT = {
   flood: SUSPECT_AT,
 }
 
-/** How far back the context looks for the same text from the same client. */
+/** How far back `withRepeats` looks for the same text from the same client. */
 export const REPEAT_WINDOW_MS = 60 * 60 * 1000
 /** From this many earlier copies on, a repeat counts as spam rather than a double click. */
 const REPEATS_FOR_SPAM = 3
@@ -156,7 +152,7 @@ export function verdictFor(score: number): SpamVerdictKind {
   return 'ok'
 }
 
-/** The local checker: honeypot, links, blocklists, repeats, shouting and floods. */
+/** The local checker: honeypot, links, blocklists, shouting and floods (repeats: see `withRepeats`). */
 export function createLocalSpamChecker(options: LocalSpamOptions): SpamChecker {
   // Compiled once: the list is fixed for the life of the checker.
   const blockedWords = options.blockedWords
@@ -191,16 +187,26 @@ export function createLocalSpamChecker(options: LocalSpamOptions): SpamChecker {
         if (pattern.test(normalized)) flag(WEIGHT.blockedWord, `blocked word: ${word}`)
       }
 
-      const repeats = context.recentRepeats(context.fingerprint)
-      if (repeats >= REPEATS_FOR_SPAM) flag(WEIGHT.repeatedOften, `same text sent ${repeats + 1} times recently`)
-      else if (repeats > 0) flag(WEIGHT.repeat, 'same text sent recently')
-
       if (isShouting(input.body)) flag(WEIGHT.shouting, 'mostly capital letters')
       if (hasCharacterFlood(input.body)) flag(WEIGHT.flood, 'a character repeated many times')
 
       return { verdict: verdictFor(score), score, reasons }
     },
   }
+}
+
+/**
+ * The rule the service applies itself, whichever checker it uses: the same text (by
+ * `fingerprint`) from the same client within REPEAT_WINDOW_MS. It is applied where the comment
+ * is stored, in the same transaction as the count of earlier copies, so that two copies sent at
+ * once are seen as repeats too.
+ */
+export function withRepeats(verdict: Verdict, repeats: number): Verdict {
+  if (repeats <= 0) return verdict
+  const [weight, reason] =
+    repeats >= REPEATS_FOR_SPAM ? [WEIGHT.repeatedOften, `same text sent ${repeats + 1} times recently`] : [WEIGHT.repeat, 'same text sent recently']
+  const score = verdict.score + weight
+  return { verdict: verdictFor(score), score, reasons: [...verdict.reasons, reason] }
 }
 
 /**
