@@ -109,6 +109,26 @@ t.test('shouting: mostly capitals over enough letters', async (t) => {
   t.equal(check({ body: 'THIS IS AN OUTRAGE AND EVERYONE SHOULD KNOW' }).verdict, 'suspect')
 })
 
+t.test('shouting: the counting loop agrees with the plain definition on any mix of scripts', async (t) => {
+  // The definition: of the letters that have a case, the share that are capitals.
+  const reference = (text: string) => {
+    const cased = (text.match(/\p{L}/gu) ?? []).filter((letter) => letter.toLowerCase() !== letter.toUpperCase())
+    const upper = cased.filter((letter) => letter === letter.toUpperCase()).length
+    return cased.length >= 20 && upper / cased.length >= 0.7
+  }
+  const alphabet = [...'aAbBzZ09 !?ÉéßẞǅǄΣσﬀⅫⅻⓐⒶ日本İıĸ𝐀𝐚😀-_']
+  let seed = 7
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+  let disagreements = 0
+  for (let i = 0; i < 5_000; i++) {
+    let text = ''
+    for (let k = 15 + Math.floor(random() * 40); k > 0; k--) text += alphabet[Math.floor(random() * alphabet.length)]
+    if (random() < 0.5) text = text.toUpperCase()
+    if (isShouting(text) !== reference(text)) disagreements += 1
+  }
+  t.equal(disagreements, 0)
+})
+
 t.test('character floods', async (t) => {
   t.ok(hasCharacterFlood('Wow!!!!!!!!!!!!!!'))
   t.ok(hasCharacterFlood('nooooooooooooooo'))

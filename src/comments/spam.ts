@@ -126,12 +126,26 @@ function wordsPattern(phrase: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(phrase).replace(/ /g, '\\s+')}(?![\\p{L}\\p{N}])`, 'u')
 }
 
+const LETTER = /\p{L}/u
+
 export function isShouting(text: string): boolean {
-  const letters = text.match(/\p{L}/gu) ?? []
-  const cased = letters.filter((letter) => letter.toLowerCase() !== letter.toUpperCase())
-  if (cased.length < SHOUTING_MIN_LETTERS) return false
-  const upper = cased.filter((letter) => letter === letter.toUpperCase()).length
-  return upper / cased.length >= SHOUTING_SHARE
+  // Letters with a case (not CJK, not digits), and how many of them are capitals. ASCII is
+  // told apart by its code, anything else by its case mappings.
+  let cased = 0
+  let upper = 0
+  for (const char of text) {
+    const code = char.charCodeAt(0)
+    if (code < 128) {
+      if (code >= 65 && code <= 90) upper += 1
+      else if (code < 97 || code > 122) continue
+    } else {
+      const capital = char.toUpperCase()
+      if (char.toLowerCase() === capital || !LETTER.test(char)) continue
+      if (char === capital) upper += 1
+    }
+    cased += 1
+  }
+  return cased >= SHOUTING_MIN_LETTERS && upper / cased >= SHOUTING_SHARE
 }
 
 export function hasCharacterFlood(text: string): boolean {

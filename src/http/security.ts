@@ -53,18 +53,23 @@ export async function registerSecurity(app: FastifyInstance, writeOrigins: reado
     reply.headers(headers)
     done()
   })
+  // The options are made once, one set per answer the delegator can give (it runs on every
+  // request; building and joining them each time was a few percent of a comment's cost).
+  const common = {
+    methods: 'GET, HEAD, POST, PUT, PATCH, DELETE',
+    allowedHeaders: ALLOWED_HEADERS.join(', '),
+    exposedHeaders: EXPOSED_HEADERS.join(', '),
+    maxAge: 600,
+  }
+  const anyOrigin = { ...common, origin: '*' }
+  const noOrigin = { ...common, origin: false }
+  const writeFrom = new Map(writeOrigins.map((origin) => [origin, { ...common, origin }]))
   await app.register(cors, {
     delegator: (request, callback) => {
+      if (READS.has(intendedMethod(request))) return callback(null, anyOrigin)
       const origin = request.headers.origin
-      const writeAllowed = writeOrigins.includes('*') || (origin !== undefined && writeOrigins.includes(origin))
-      const read = READS.has(intendedMethod(request))
-      callback(null, {
-        origin: read ? '*' : writeAllowed ? (origin ?? false) : false,
-        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-        allowedHeaders: ALLOWED_HEADERS,
-        exposedHeaders: EXPOSED_HEADERS,
-        maxAge: 600,
-      })
+      if (origin === undefined) return callback(null, noOrigin)
+      callback(null, writeFrom.get(origin) ?? (writeOrigins.includes('*') ? { ...common, origin } : noOrigin))
     },
   })
 }
