@@ -135,34 +135,40 @@ export const conditionalPlugin = fp<CachingOptions>(
     if (cache !== undefined) {
       // Registered after auth, CORS and the security headers, so a cached answer carries them all;
       // the onSend hook below adds Cache-Control and Vary, and answers 304 when the ETag matches.
-      app.addHook('onRequest', async (request, reply) => {
+      // The hooks here are callback style: they never wait, and an async hook costs every
+      // request a promise and a turn of the microtask queue.
+      app.addHook('onRequest', (request, reply, done) => {
         const key = sharedCacheKey(request, options.publicUrl ?? null)
-        if (key === null) return
+        if (key === null) return done()
         const found = cache.lookup(key)
         if (isTicket(found)) {
           request.cacheTicket = found
-          return
+          return done()
         }
-        reply.header('etag', found.etag).type(found.contentType)
-        return reply.send(found.payload)
+        // Answered here: the rest of the hooks and the route do not run.
+        reply.header('etag', found.etag).type(found.contentType).send(found.payload)
       })
     }
     // After the route's own checks (credentials, role, input), as RFC 9110 13.2.1 orders them:
     // an anonymous caller with a stale If-Match learns it needs a key, not that it is stale.
-    app.addHook('preHandler', async (request: FastifyRequest) => {
+    app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
       if (WRITES.has(request.method)) request.ifVersion = versionFromIfMatch(request.headers['if-match'])
+      done()
     })
 
     // Remember a single resource's version before the object becomes bytes.
-    app.addHook('preSerialization', async (_request, reply: WithVersion, payload: unknown) => {
+    app.addHook('preSerialization', (_request, reply: WithVersion, payload: unknown, done) => {
       if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
         const version = (payload as { version?: unknown }).version
         if (typeof version === 'number' && Number.isInteger(version)) reply[kVersion] = version
       }
-      return payload
+      done(null, payload)
     })
 
-    app.addHook('onSend', async (request, reply: WithVersion, payload: unknown) => {
+    app.addHook('onSend', (request, reply: WithVersion, payload: unknown, done) => done(null, finish(request, reply, payload)))
+
+    /** Cache-Control, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
+    function finish(request: FastifyRequest, reply: WithVersion, payload: unknown): unknown {
       const isRead = request.method === 'GET' || request.method === 'HEAD'
       if (reply.statusCode === 304) {
         // A route's own 304 (a media file's): the same fields as any other.
@@ -196,7 +202,7 @@ export const conditionalPlugin = fp<CachingOptions>(
         return null
       }
       return payload
-    })
+    }
   },
   { name: 'conditional', dependencies: ['auth'] },
 )

@@ -119,7 +119,10 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       request.idempotency = pending
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => done(null, record(request, reply, payload)))
+
+    /** Keeps the answer of a request with a key (or lets the key go after a failure on our side). */
+    function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
       const pending = request.idempotency
       if (!pending || pending.settled) return payload
       if (reply.statusCode >= 500 || (payload !== null && payload !== undefined && typeof payload !== 'string')) {
@@ -135,15 +138,16 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       }
       settle(pending)
       return payload
-    })
+    }
 
     // A request that ends without a response (the client went away) must not block its key.
-    app.addHook('onResponse', async (request) => {
+    app.addHook('onResponse', (request, _reply, done) => {
       const pending = request.idempotency
       if (pending && !pending.settled) {
         release.run(pending.caller, pending.key)
         settle(pending)
       }
+      done()
     })
     app.addHook('onRequestAbort', async (request) => {
       const pending = request.idempotency
