@@ -1,5 +1,6 @@
 // The bytes of anonymous answers to the hottest reads (an article, a page of the list), kept in
-// memory so that a story everyone opens costs one query instead of a dozen plus serialization.
+// memory so that a story everyone opens costs a map lookup instead of a dozen queries plus
+// serialization (src/http/cache-front.ts answers them before Fastify's routing).
 //
 // Correctness rests on the content version (src/db/content-version.ts): triggers raise it on
 // any change to an article, a media item or a related link, from this process or another. The
@@ -33,7 +34,7 @@ export interface CacheTicket {
 
 export interface ResponseCacheOptions {
   maxBytes: number
-  /** The database's content version, read on each lookup (one indexed single-row SELECT). */
+  /** The database's content version (src/db/content-version.ts: read from the file at most once per turn). */
   contentVersion: () => number
 }
 
