@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import { closeDatabase, openDatabase } from '../../src/db/client.js'
+import { ID_ALPHABET, timePrefix } from '../../src/db/ids.js'
 import { filterKey } from '../../src/articles/repository.js'
 import { fingerprint } from '../../src/comments/spam.js'
 
@@ -69,9 +70,6 @@ function prng(seed: number) {
   }
 }
 
-// The ids' alphabet, as src/db/ids.ts spells it.
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
-
 /**
  * Ids in newId's format (ten characters of milliseconds, sixteen random) that grow in the order
  * they are made: the clock part ticks once per id, starting far enough back (the ids of a
@@ -82,17 +80,12 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
 function orderedIds(rand: () => number): () => string {
   let next = Date.now() - 100_000_000
   return () => {
-    let n = next++
-    let id = ''
-    for (let i = 0; i < 10; i++) {
-      id = ALPHABET[n % 32]! + id
-      n = Math.floor(n / 32)
-    }
+    let id = timePrefix(next++)
     for (let part = 0; part < 2; part++) {
       // 40 random bits a part: eight characters.
       let bits = Math.floor(rand() * 1048576) * 1048576 + Math.floor(rand() * 1048576)
       for (let i = 0; i < 8; i++) {
-        id += ALPHABET[bits % 32]!
+        id += ID_ALPHABET[bits % 32]!
         bits = Math.floor(bits / 32)
       }
     }

@@ -157,8 +157,7 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         () => placement(request, request.params.id, input.parentId ?? null),
       )
       if ('refused' in outcome) throw outcome.refused
-      const created = outcome.comment
-      return reply.code(201).send(toPublic(created))
+      return reply.code(201).send(toPublic(outcome.comment))
     },
   )
 

@@ -6,7 +6,8 @@
 // a hundred pages to the WAL; now a batch shares a few.
 import { randomFillSync } from 'node:crypto'
 
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
+/** Crockford's base32, lower case. */
+export const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
 
 /** Random bytes are drawn 4 KiB at a time: one call to the generator per 400 ids, not per id. */
 const POOL_BYTES = 4096
@@ -14,13 +15,18 @@ const RANDOM_BYTES = 10
 const pool = Buffer.alloc(POOL_BYTES)
 let used = POOL_BYTES
 
-export function newId(): string {
-  let time = Date.now()
+/** An id's first ten characters: `ms` in base32, so that ids sort by the time they were made. */
+export function timePrefix(ms: number): string {
   let id = ''
   for (let i = 0; i < 10; i++) {
-    id = ALPHABET[time % 32]! + id
-    time = Math.floor(time / 32)
+    id = ID_ALPHABET[ms % 32]! + id
+    ms = Math.floor(ms / 32)
   }
+  return id
+}
+
+export function newId(): string {
+  let id = timePrefix(Date.now())
   if (used + RANDOM_BYTES > POOL_BYTES) {
     randomFillSync(pool)
     used = 0
@@ -31,7 +37,7 @@ export function newId(): string {
     value = ((value << 8) | pool[i]!) & 0xfff
     bits += 8
     while (bits >= 5) {
-      id += ALPHABET[(value >>> (bits - 5)) & 31]
+      id += ID_ALPHABET[(value >>> (bits - 5)) & 31]
       bits -= 5
     }
   }
