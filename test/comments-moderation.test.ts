@@ -346,4 +346,22 @@ t.test('repository: events inside the transaction, public fields only; ifVersion
   })
   t.match(refused, { refused: { status: 404 } }, 'a refusal is a result, and nothing is stored')
   t.equal(comments.list({ limit: 100 }).data.length, burst.length + 2)
+
+  // The repeat rule's memory is filled from the table when the service starts again.
+  const restarted = createCommentsRepository(db, () => {})
+  t.match(
+    await restarted.submit(submission, admit),
+    { comment: { status: 'pending', spam: { reasons: ['same text sent recently'] } } },
+    'after a restart the two earlier copies still count',
+  )
+  t.match(
+    await restarted.submit(submission, admit),
+    { comment: { status: 'spam', spam: { reasons: ['same text sent 4 times recently'] } } },
+  )
+  db.$client.prepare("UPDATE comments SET created_at = '2020-01-01T00:00:00.000Z' WHERE fingerprint = 'same'").run()
+  t.match(
+    await createCommentsRepository(db, () => {}).submit(submission, admit),
+    { comment: { status: 'approved', spam: { reasons: [] } } },
+    'copies older than the window are not remembered',
+  )
 })

@@ -98,6 +98,44 @@ t.test('plain writes: one transaction when all succeed; when one throws, the bat
   t.equal(runs.get(5), 2)
 })
 
+t.test('batch hooks: what the writes put off is settled once per commit, and forgotten with a rollback', async (t) => {
+  const { writer, reader } = files(t)
+  writer.exec('CREATE TABLE totals (id INTEGER PRIMARY KEY, sum INTEGER NOT NULL, settles INTEGER NOT NULL); INSERT INTO totals VALUES (1, 0, 0)')
+  let putOff = 0
+  const calls: string[] = []
+  const enqueue = groupCommit(writer, {
+    settle() {
+      calls.push(`settle ${putOff}`)
+      writer.prepare('UPDATE totals SET sum = sum + ?, settles = settles + 1').run(putOff)
+      putOff = 0
+    },
+    discard() {
+      calls.push(`discard ${putOff}`)
+      putOff = 0
+    },
+  })
+  const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
+  const write = (n: number) => () => {
+    insert.run(n)
+    putOff += n
+    return n
+  }
+  const totals = () => reader.prepare('SELECT sum, settles FROM totals').get()
+
+  await Promise.all([1, 2, 3].map((n) => enqueue(write(n))))
+  t.same(calls, ['settle 6'], 'one settle for the batch, after all its writes')
+  t.same(totals(), { sum: 6, settles: 1 })
+
+  calls.length = 0
+  const outcomes = await Promise.allSettled([enqueue(write(10)), enqueue(write(20)), enqueue(write(2)), enqueue(write(30))])
+  t.same(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+  // Together: 10 and 20 put off 30, then 2 throws: discarded. Apart: one settle per write that
+  // stands; the failing one's share is discarded with its savepoint.
+  t.same(calls, ['discard 30', 'settle 10', 'settle 20', 'discard 0', 'settle 30'])
+  t.same(totals(), { sum: 66, settles: 4 }, 'the rows that stand are counted once each, the failed one not at all')
+  t.same(reader.prepare('SELECT n FROM rows ORDER BY n').pluck().all(), [1, 2, 3, 10, 20, 30])
+})
+
 t.test('when the commit itself fails, every write of the batch is rejected and nothing is kept', async (t) => {
   const { writer, reader } = files(t)
   const enqueue = groupCommit(writer)
@@ -116,6 +154,9 @@ t.test('when the commit itself fails, every write of the batch is rejected and n
 t.test('fifty readers commenting at once: every comment answered 201 is stored and counted', async (t) => {
   const ta = await makeApp(t, { COMMENT_MODERATION: 'post', COMMENT_RATE_LIMIT: '0' })
   const article = await createArticle(ta, { title: 'Reservoir levels back to normal' }, { published: true })
+  const sqlite = ta.app.db.$client
+  const articleWrites = sqlite.prepare<[], number>('SELECT value FROM content_version').pluck()
+  const before = articleWrites.get()!
   const answers = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
       ta.app.inject({
@@ -128,7 +169,8 @@ t.test('fifty readers commenting at once: every comment answered 201 is stored a
   t.same(new Set(answers.map((a) => a.statusCode)), new Set([201]))
   const ids = new Set(answers.map((a) => a.json().id))
   t.equal(ids.size, 50, 'fifty distinct comments')
-  const sqlite = ta.app.db.$client
+  // The content version moves with every write of an article's row (a trigger): one batch, one write.
+  t.equal(articleWrites.get()! - before, 1, "the article's count moved once for the batch, not once per comment")
   t.equal(sqlite.prepare('SELECT count(*) FROM comments WHERE article_id = ?').pluck().get(article.id), 50)
   t.equal(sqlite.prepare('SELECT count(*) FROM comment_moderations WHERE article_id = ?').pluck().get(article.id), 50, 'each with its audit row')
   const read = await ta.app.inject({ url: `/v1/articles/${article.id}` })

@@ -20,6 +20,9 @@ t.test('CORS: reads from any origin, writes only from CORS_WRITE_ORIGINS', async
   t.equal(read.headers['access-control-allow-origin'], '*', 'a read from any origin')
   t.match(read.headers['access-control-expose-headers'], /ETag/)
   t.match(read.headers['access-control-expose-headers'], /X-Request-Id/)
+  t.notMatch(String(read.headers.vary), /Origin/, 'the same answer for every origin: shared caches keep one copy')
+  const anonymous = await ta.app.inject({ url })
+  t.equal(anonymous.headers['access-control-allow-origin'], '*', 'with or without an Origin header')
 
   const preflight = (origin: string, method: string) =>
     ta.app.inject({
@@ -40,6 +43,9 @@ t.test('CORS: reads from any origin, writes only from CORS_WRITE_ORIGINS', async
 
   const write = await ta.app.inject({ method: 'PATCH', url, headers: { ...auth(ta.editor), origin: 'https://elsewhere.example.org' }, payload: { title: 'x' } })
   t.equal(write.headers['access-control-allow-origin'], undefined, 'nor does the write itself get one')
+  t.match(write.headers.vary, /Origin/, 'a write answers each origin its own way')
+  const noPreflight = await ta.app.inject({ method: 'OPTIONS', url })
+  t.equal(noPreflight.statusCode, 404, 'an OPTIONS request that is no preflight is no route of the API')
   const deskWrite = await ta.app.inject({ method: 'PATCH', url, headers: { ...auth(ta.editor), origin: DESK }, payload: { title: 'From the desk' } })
   t.equal(deskWrite.statusCode, 200)
   t.equal(deskWrite.headers['access-control-allow-origin'], DESK)

@@ -1,7 +1,7 @@
 // Spam scoring for new comments: a pure module behind the SpamChecker interface, so that a
 // service such as Akismet can replace or join the local checker without touching the routes.
 // The local checker makes no network call and reads nothing but its input and context.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 export type SpamVerdictKind = 'ok' | 'suspect' | 'spam'
 
@@ -61,6 +61,8 @@ const WEIGHT = {
 
 /** How far back `withRepeats` looks for the same text from the same client. */
 export const REPEAT_WINDOW_MS = 60 * 60 * 1000
+/** How many recent copies the repeat rule remembers at most (recent-copies.ts): past it, the oldest are forgotten early. */
+export const REMEMBERED_COPIES = 20_000
 /** From this many earlier copies on, a repeat counts as spam rather than a double click. */
 const REPEATS_FOR_SPAM = 3
 /** Shouting needs enough letters to mean something: "OK" or "NASA" is not shouting. */
@@ -84,7 +86,7 @@ export function normalizeForMatching(text: string): string {
  */
 export function fingerprint(text: string): string {
   const core = normalizeForMatching(text).replace(/[^\p{L}\p{N}]+/gu, '')
-  return createHash('sha256').update(core, 'utf8').digest('base64url').slice(0, 22)
+  return hash('sha256', core, 'base64url').slice(0, 22)
 }
 
 /** The links in a text: full URLs and www. addresses. */

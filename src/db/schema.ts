@@ -196,7 +196,8 @@ export const comments = sqliteTable(
     spamVerdict: text('spam_verdict', { enum: ['ok', 'suspect', 'spam'] }).notNull().default('ok'),
     spamScore: integer('spam_score').notNull().default(0),
     spamReasons: text('spam_reasons', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
-    // The normalized text's hash, so the spam check finds one client's repeats with one index seek.
+    // The normalized text's hash: the repeat rule's memory (comments/recent-copies.ts) is filled
+    // from it when the service starts. Not indexed: a hash puts each comment on a random page.
     fingerprint: text('fingerprint').notNull().default(''),
     moderatedBy: text('moderated_by'),
     moderatedAt: text('moderated_at'),
@@ -211,7 +212,6 @@ export const comments = sqliteTable(
     index('comments_queue_idx').on(t.status, t.seq),
     index('comments_article_seq_idx').on(t.articleId, t.seq),
     index('comments_parent_idx').on(t.parentId),
-    index('comments_repeat_idx').on(t.ip, t.fingerprint, t.createdAt),
   ],
 )
 

@@ -6,7 +6,7 @@
 // makes it strong: any change to what a reader gets (an embedded photo's new caption, a new
 // approved comment) changes it. The version is what If-Match compares: a write is refused (412)
 // when the resource itself changed since the client read it, not because a comment was approved.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { preconditionFailed } from './problems.js'
@@ -47,7 +47,7 @@ export function setEtagVersion(reply: FastifyReply, version: number): void {
 }
 
 export function digest(payload: string | Buffer): string {
-  return createHash('sha256').update(payload).digest('base64url').slice(0, 27)
+  return hash('sha256', payload, 'base64url').slice(0, 27)
 }
 
 export function makeEtag(payload: string | Buffer, version?: number): string {
