@@ -82,6 +82,8 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
 
 /** How often the worker thread copies committed pages from the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 250
+/** How often the response cache lets go of answers a write made stale, should no read have done it. */
+const RESPONSE_CACHE_SWEEP_MS = 1000
 
 const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }
 
@@ -119,7 +121,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('db', db)
   app.decorate('config', config)
   const checkpointer = startCheckpointer(db.$client, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
+  const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
   app.addHook('onClose', async () => {
+    clearInterval(sweeper)
     await checkpointer.stop()
     closeDatabase(db)
   })

@@ -40,6 +40,20 @@ t.test('the cache itself: hits, least recently used out, emptied when the versio
   t.equal(cache.size, 0, 'a new version empties the cache')
 })
 
+t.test('sweep: stale answers let go of their memory without waiting for a read', async (t) => {
+  let version = 1
+  const cache = new ResponseCache({ maxBytes: 1024 * 1024, contentVersion: () => version })
+  for (let i = 0; i < 10; i++) cache.store(cache.lookup(`k${i}`) as CacheTicket, entry(`answer ${i}`))
+  cache.sweep()
+  t.equal(cache.size, 10, 'while the version stands, a sweep keeps everything')
+  version = 2
+  cache.sweep()
+  t.equal(cache.size, 0, 'once it moves, a sweep empties the cache')
+  t.equal(cache.bytes, 0)
+  cache.store(cache.lookup('k0') as CacheTicket, entry('fresh'))
+  t.equal((cache.lookup('k0') as { payload: Buffer }).payload.toString(), 'fresh', 'and the cache goes on at the new version')
+})
+
 /** A media row written straight into the database (no upload needed to test what embeds it). */
 function insertPhoto(ta: TestApp, id: string, caption: string) {
   ta.app.db.$client

@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { SERVER_LIMITS } from '../../src/app.js'
+import { DEFAULT_RESPONSE_CACHE_MB } from '../../src/config.js'
 import { encodeCursor } from '../../src/http/cursor.js'
 import { projectPath } from '../../src/paths.js'
-import { seedDatabase, type SeedResult } from './seed-data.js'
+import type { SeedResult } from './seed-data.js'
 
 interface Options {
   articles: number
@@ -64,8 +65,25 @@ function parseOptions(argv: string[]): Options {
   return options
 }
 
-/** The service as `npm start` runs it (package.json): the young generation capped at 4 MB a semi-space. */
-const SERVICE_ARGS = ['--max-semi-space-size=4', projectPath('dist/src/server.js')]
+/** The service as `npm start` runs it: Node's arguments read from package.json's start script. */
+const SERVICE_ARGS = startArguments()
+
+function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }
+  const [node, ...args] = scripts.start.split(/\s+/)
+  if (node !== 'node' || args.at(-1) !== 'dist/src/server.js') throw new Error(`the start script is not "node [flags] dist/src/server.js": ${scripts.start}`)
+  return [...args.slice(0, -1), projectPath('dist/src/server.js')]
+}
+
+/** Seeds in a process of its own (seed-main.ts): the measuring process must not carry the seeder's heap. */
+async function seedApart(db: string, articles: number): Promise<void> {
+  const child = spawn(process.execPath, [projectPath('dist/scripts/bench/seed-main.js'), db, String(articles)], { stdio: 'inherit' })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  if (code !== 0) throw new Error(`seeding failed (exit code ${code})`)
+}
 
 interface Server {
   child: ChildProcess
@@ -244,7 +262,7 @@ Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}.
 - Dataset: ${report.articles.toLocaleString('en')} published articles${report.seedSeconds === null ? '' : `, seeded in ${report.seedSeconds.toFixed(1)} s`}
 - autocannon, ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.duration} s per target after a ${options.warmup} s warm-up; medians of the rounds
 - Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
-- \`service\`: the service as \`npm start\` runs it, response cache on (RESPONSE_CACHE_MB=32): a story read again is served
+- \`service\`: the service as \`npm start\` runs it, response cache on (RESPONSE_CACHE_MB=${DEFAULT_RESPONSE_CACHE_MB}): a story read again is served
   from memory until anything it shows changes. \`service, cache off\`: a second instance with RESPONSE_CACHE_MB=0, what
   every read costs when it misses the cache (the first read after a change). The three are interleaved in each round.
 
@@ -259,27 +277,15 @@ ${table(report)}
 export async function runBench(options: Options): Promise<Report> {
   const log = (text: string) => process.stdout.write(`${text}\n`)
   const startLoad = loadavg()
-  let seed: SeedResult
   let seedSeconds: number | null = null
   if (options.seed) {
     log(`Seeding ${options.articles} articles into ${options.db}...`)
     const t0 = performance.now()
-    let shown = 0
-    seed = await seedDatabase(options.db, {
-      articles: options.articles,
-      onProgress: (done) => {
-        if (done - shown >= 100_000) {
-          shown = done
-          log(`  ${done} articles, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
-        }
-      },
-    })
+    await seedApart(options.db, options.articles)
     seedSeconds = (performance.now() - t0) / 1000
-    writeFileSync(`${options.db}.json`, JSON.stringify(seed))
     log(`Seeded in ${seedSeconds.toFixed(1)} s`)
-  } else {
-    seed = JSON.parse(readFileSync(`${options.db}.json`, 'utf8')) as SeedResult
   }
+  const seed = JSON.parse(readFileSync(`${options.db}.json`, 'utf8')) as SeedResult
 
   const mediaDir = mkdtempSync(join(tmpdir(), 'bench-media-'))
   const bareScript = projectPath('dist/scripts/bench/bare-server.js')

@@ -22,6 +22,10 @@ export function openDatabase(path: string): Db {
   sqlite.pragma('temp_store = MEMORY')
   // A second process (a backup, the key command) may hold the lock for a moment.
   sqlite.pragma('busy_timeout = 5000')
+  // 8 MiB of page cache (better-sqlite3 builds SQLite with 16): the hot reads are answered from
+  // the response cache, and a page that falls out is in the OS's file cache. After a benchmark
+  // run the process held 5–10 MB less at the same comments/s.
+  sqlite.pragma('cache_size = -8000')
   beginImmediately(sqlite)
   const db = drizzle({ client: sqlite, schema }) as Db
   migrate(db, { migrationsFolder: projectPath('migrations') })

@@ -65,9 +65,7 @@ export class ResponseCache {
   lookup(key: string): CachedResponse | CacheTicket {
     const version = this.#contentVersion()
     if (version !== this.#version) {
-      this.#entries.clear()
-      this.#bytes = 0
-      this.#version = version
+      this.#empty(version)
       return { key, version }
     }
     const hit = this.#entries.get(key)
@@ -76,6 +74,23 @@ export class ResponseCache {
     this.#entries.delete(key)
     this.#entries.set(key, hit)
     return hit
+  }
+
+  /**
+   * Empties the cache if the content moved on since its answers were made. A lookup does that
+   * too, but after a run of writes with no read the stale answers would hold their memory (up to
+   * RESPONSE_CACHE_MB) until the next one: the app calls this every second.
+   */
+  sweep(): void {
+    if (this.#entries.size === 0) return
+    const version = this.#contentVersion()
+    if (version !== this.#version) this.#empty(version)
+  }
+
+  #empty(version: number): void {
+    this.#entries.clear()
+    this.#bytes = 0
+    this.#version = version
   }
 
   store(ticket: CacheTicket, response: CachedResponse): void {
