@@ -2,7 +2,7 @@
 // row, moves the article's `comment_count` (approved comments) and records the webhook event,
 // so the count is never recounted on read and never drifts from the rows.
 import type { Db } from '../db/client.js'
-import { type BatchHooks, groupCommit } from '../db/group-commit.js'
+import { type BatchHooks, groupCommit, unitOfCommit } from '../db/group-commit.js'
 import { statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
@@ -225,19 +225,8 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     moveArticleCountLater(comment.articleId, comment.status)
     return comment
   }
-  const createInTransaction = sqlite.transaction((input: NewComment) => {
-    const comment = insertNew(input)
-    atCommit.settle()
-    return comment
-  })
-  function create(input: NewComment): StoredComment {
-    try {
-      return createInTransaction(input)
-    } catch (error) {
-      atCommit.discard()
-      throw error
-    }
-  }
+  const alone = unitOfCommit(sqlite, atCommit)
+  const create = (input: NewComment): StoredComment => alone(() => insertNew(input))
 
   /**
    * One submission, inside the batch's transaction: `admit` checks it against the database (the

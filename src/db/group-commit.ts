@@ -41,6 +41,27 @@ const MAX_BATCH = 256
 export type GroupCommit = <T>(write: () => T) => Promise<T>
 
 /**
+ * Returns `run(write)`: `write` in a transaction of its own (a savepoint inside another), with
+ * the hooks settled at its end, or discarded when it throws. One write alone, or one of a batch
+ * set apart.
+ */
+export function unitOfCommit(sqlite: Database, hooks: BatchHooks): <T>(write: () => T) => T {
+  const inTransaction = sqlite.transaction((write: () => unknown) => {
+    const value = write()
+    hooks.settle()
+    return value
+  })
+  return <T>(write: () => T): T => {
+    try {
+      return inTransaction(write) as T
+    } catch (error) {
+      hooks.discard()
+      throw error
+    }
+  }
+}
+
+/**
  * Returns `enqueue(write)`: `write` runs inside a transaction at the end of the current
  * event-loop turn. It may run twice (when another write of its batch fails), so it must change
  * nothing but the database.
@@ -53,17 +74,12 @@ export function groupCommit(sqlite: Database, hooks: BatchHooks = NO_HOOKS): Gro
     hooks.settle()
     return outcomes
   })
-  const isolated = sqlite.transaction((write: () => unknown) => {
-    const value = write()
-    hooks.settle()
-    return value
-  })
+  const isolated = unitOfCommit(sqlite, hooks)
   const apart = sqlite.transaction((batch: Pending[]): Outcome[] =>
     batch.map((item) => {
       try {
         return { ok: true, value: isolated(item.write) }
       } catch (error) {
-        hooks.discard()
         return { ok: false, error }
       }
     }),
