@@ -1,7 +1,7 @@
 // Writes the OpenAPI document to openapi/openapi.json (`write`), or fails when the committed
 // file differs from what the code generates (`check`).
 import { readFileSync, writeFileSync } from 'node:fs'
-import { generateOpenApiDocument } from '../src/http/openapi-document.js'
+import { generateOpenApiDocument } from '../src/openapi-document.js'
 import { projectPath } from '../src/paths.js'
 
 const mode = process.argv[2]

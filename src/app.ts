@@ -1,6 +1,7 @@
-// buildApp: the only module that knows every resource. It registers, in this order, what
-// every route relies on (schemas, validation, errors, OpenAPI, the caller), then each resource
-// under its prefix, then the background work that runs beside the routes.
+// buildApp: the only module that knows every resource. It opens the database, builds each
+// repository and service once, registers what every route relies on (schemas, validation,
+// errors, OpenAPI, the caller), then each resource under its prefix with exactly the parts it
+// uses, and starts and stops the background work that runs beside the routes.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -9,6 +10,7 @@ import { createArticleEmbedder } from './articles/embed.js'
 import { createArticlesRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { startScheduler } from './articles/scheduler.js'
+import { createCommentsRepository } from './comments/repository.js'
 import type { Config } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
@@ -27,12 +29,15 @@ import { registerValidation } from './http/validation.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
 import { createMediaRepository } from './media/repository.js'
+import { createRenditions } from './media/renditions.js'
+import { createMediaStorage } from './media/storage.js'
 import { mediaRoutes } from './media/routes.js'
 import { createRelatedLinksRepository } from './related-links/repository.js'
 import { relatedLinkRoutes } from './related-links/routes.js'
 import { commentRoutes } from './comments/routes.js'
+import { createWebhooksRepository } from './webhooks/repository.js'
 import { webhookRoutes } from './webhooks/routes.js'
-import type { ResourceDeps } from './http/resource.js'
+import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import './related-links/schemas.js'
 import { projectPath } from './paths.js'
 import { createOutbox } from './webhooks/outbox.js'
@@ -167,28 +172,45 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   )
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
+  // Each repository and service once; every plugin below gets the ones it uses.
   const recordEvent = createOutbox(db)
   const articles = createArticlesRepository(db, recordEvent)
-  const media = createMediaRepository(db)
+  const media = createMediaRepository(db, recordEvent)
   const related = createRelatedLinksRepository(db)
+  const comments = createCommentsRepository(db, recordEvent)
+  const webhooks = createWebhooksRepository(db)
   const embed = createArticleEmbedder({ articles, media, related })
-
-  const shared: ResourceDeps = { config, db, recordEvent, articles }
-  await app.register(keyRoutes, { prefix: '/v1/keys', keys })
-  await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
-  await app.register(mediaRoutes, { prefix: '/v1/media', ...shared })
-  await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', ...shared })
-  await app.register(commentRoutes, { prefix: '/v1', ...shared })
-  await app.register(webhookRoutes, { prefix: '/v1/webhooks', ...shared })
+  const storage = createMediaStorage(config.mediaDir)
+  await storage.init()
+  const renditions = createRenditions(storage)
 
   let stopScheduler: (() => void) | undefined
+  let deliveryWorker: DeliveryWorker | undefined
+
+  await app.register(keyRoutes, { prefix: '/v1/keys', keys })
+  await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
+  await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
+  await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
+  await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
+  await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake() })
+
+  // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {
     stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
+    deliveryWorker = startDeliveryWorker(webhooks, {
+      retrySchedule: config.webhookRetrySchedule,
+      timeoutMs: config.webhookTimeoutMs,
+      pollMs: config.webhookPollMs,
+      retentionDays: config.webhookLogRetentionDays,
+      userAgent: 'newsroom-cms-webhooks/1',
+      log: app.log.child({ component: 'webhooks' }),
+    })
   })
   app.addHook('preClose', async () => {
     front.close()
     stopScheduler?.()
   })
+  app.addHook('onClose', async () => deliveryWorker?.stop())
 
   return app
 }

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { commentsClosedReason } from '../src/comments/closing.js'
 import { canTransition, COMMENT_STATUSES, countDelta, initialStatus } from '../src/comments/moderation.js'
-import { charCount, isBlank, plainLine, plainText } from '../src/comments/text.js'
+import { charCount, isBlank, plainLine, plainText } from '../src/text/plain.js'
 import { loadConfig } from '../src/config.js'
 
 t.test('the state machine: decisions replace decisions, nothing returns to pending', async (t) => {

@@ -1,7 +1,7 @@
 // The committed OpenAPI document must be exactly what the code generates, and complete.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { generateOpenApiDocument } from '../src/http/openapi-document.js'
+import { generateOpenApiDocument } from '../src/openapi-document.js'
 import { projectPath } from '../src/paths.js'
 import { makeApp } from './helpers.js'
 

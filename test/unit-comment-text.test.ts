@@ -1,8 +1,8 @@
 // plainText's shortcut: text without "<" or "&" skips the HTML parser, and must come out exactly
 // as the parser would have left it.
 import t from 'tap'
-import { cleanText, stripTags } from '../src/articles/sanitize.js'
-import { plainText } from '../src/comments/text.js'
+import { cleanText, stripTags } from '../src/text/sanitize.js'
+import { plainText } from '../src/text/plain.js'
 
 // Quotes, ">", accents, emoji, controls, NBSP, CR and LF: everything but "<" and "&".
 const ALPHABET = ['a', 'Z', ' ', '  ', '\n', '\r\n', '\t', '"', "'", '>', '=', '/', 'é', 'ñ', '€', '😀', '\u0000', '\u0007', '\u009F', '\u00A0', 'e\u0301', ';', '#']

@@ -1,7 +1,7 @@
 // Inline markup: only a, em, strong, i, b, br, sub and sup survive, links only to http,
 // https and mailto; dangerous elements go with their content, others leave their text.
 import t from 'tap'
-import { cleanText, sanitizeInline, stripTags } from '../src/articles/sanitize.js'
+import { cleanText, sanitizeInline, stripTags } from '../src/text/sanitize.js'
 
 t.test('allowed markup survives', async (t) => {
   t.equal(

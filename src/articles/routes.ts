@@ -2,9 +2,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { bearer, hasRole, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
+import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { forbidden, notFound } from '../http/problems.js'
+import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import { Type } from 'typebox'
 import type { ArticleEmbedder, EmbedContext } from './embed.js'
@@ -33,17 +34,13 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   const tags = ['articles']
   const editorOnly = requireRole('editor')
 
-  const canSeeDrafts = (request: FastifyRequest) => hasRole(request.caller, ['editor'])
   const context = (request: FastifyRequest): EmbedContext => ({
     base: baseUrl(request, config.publicUrl),
-    includeUnpublished: canSeeDrafts(request),
+    ...visibilityOf(request.caller),
   })
 
-  /** 404 for an absent article and, to anyone but editors, for an unpublished one. */
-  const visible = (request: FastifyRequest, article: StoredArticle | null, key: string): StoredArticle => {
-    if (!article || (article.status !== 'published' && !canSeeDrafts(request))) throw notFound('article', key)
-    return article
-  }
+  const visible = (request: FastifyRequest, article: StoredArticle | null, key: string): StoredArticle =>
+    visibleOr404(article, visibilityOf(request.caller), key)
 
   const found = (article: StoredArticle | null, id: string): StoredArticle => {
     if (!article) throw notFound('article', id)
@@ -92,11 +89,11 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       },
     },
     async (request) => {
-      const includeUnpublished = canSeeDrafts(request)
-      if (request.query.status !== undefined && request.query.status !== 'published' && !includeUnpublished) {
+      const visibility = visibilityOf(request.caller)
+      if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
-      const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, { includeUnpublished })
+      const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
       return { data: embed.summaries(page.data, context(request)), nextCursor: page.nextCursor }
     },
   )

@@ -4,14 +4,17 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { ArticleGate } from '../articles/repository.js'
-import { bearer, hasRole, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
+import type { ArticleGate, ArticlesRepository } from '../articles/repository.js'
+import type { Config } from '../config.js'
+import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
-import type { ResourceDeps } from '../http/resource.js'
+import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
 import { commentsClosedReason } from './closing.js'
-import { createCommentsRepository, type Placement } from './repository.js'
+import type { CommentsRepository, Placement } from './repository.js'
 import {
+  BODY_MAX_CHARS,
+  NAME_MAX_CHARS,
   Comment,
   CommentCreate,
   CommentList,
@@ -26,9 +29,12 @@ import {
   toPublic,
 } from './schemas.js'
 import { checkOrHold, createLocalSpamChecker, fingerprint, type SpamChecker, type SpamInput, type Verdict } from './spam.js'
-import { BODY_MAX_CHARS, charCount, isBlank, NAME_MAX_CHARS, plainLine, plainText } from './text.js'
+import { charCount, isBlank, plainLine, plainText } from '../text/plain.js'
 
-export interface CommentRouteOptions extends ResourceDeps {
+export interface CommentRouteOptions {
+  config: Config
+  articles: ArticlesRepository
+  comments: CommentsRepository
   /** Replaces the local spam checker (e.g. with one that asks Akismet). */
   spamChecker?: SpamChecker
 }
@@ -38,10 +44,9 @@ const SUBMISSION_BODY_LIMIT = 256 * 1024
 const USER_AGENT_MAX = 512
 
 export async function commentRoutes(app: FastifyInstance, options: CommentRouteOptions) {
-  const { config, db, recordEvent, articles } = options
+  const { config, articles, comments } = options
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['comments']
-  const comments = createCommentsRepository(db, recordEvent)
   const spam =
     options.spamChecker ??
     createLocalSpamChecker({
@@ -71,11 +76,9 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
    * The article as this caller may see it: 404 for an absent article and, to anyone but
    * editors, for one that is not published (the same answer, so drafts do not leak).
    */
-  const visibleArticle = (request: FastifyRequest, id: string): ArticleGate => {
-    const article = articles.gate(id)
-    if (!article || (article.status !== 'published' && !hasRole(request.caller, ['editor']))) throw notFound('article', id)
-    return article
-  }
+  const visibleArticle = (request: FastifyRequest, id: string): ArticleGate =>
+    visibleOr404(articles.gate(id), visibilityOf(request.caller), id)
+
 
   async function checkSpam(request: FastifyRequest, input: SpamInput): Promise<Verdict> {
     const { verdict, error } = await checkOrHold(spam, input, { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null })

@@ -5,7 +5,10 @@ import { type Static, Type } from 'typebox'
 import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
 import type { CommentStatus } from './moderation.js'
 import type { SpamVerdictKind } from './spam.js'
-import { BODY_MAX_CHARS, NAME_MAX_CHARS } from './text.js'
+
+/** Limits on a comment, counted in characters of the plain text left once tags are removed. */
+export const BODY_MAX_CHARS = 5_000
+export const NAME_MAX_CHARS = 100
 
 export const CommentStatusSchema = Type.Union(
   [Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('spam')],

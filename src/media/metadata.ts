@@ -5,7 +5,7 @@
 // IIM is read here rather than through exifr, because exifr skips record 1 and so never sees
 // the 1:90 CodedCharacterSet that says whether the text is UTF-8; it then decodes every value
 // as Latin-1 ("MÃ©xico"). XMP is always UTF-8 and exifr parses it.
-import { cleanText } from '../articles/sanitize.js'
+import { cleanText } from '../text/sanitize.js'
 import { loadExifr } from './libraries.js'
 import { type MediaText, TEXT_FIELDS, type TextField } from './schemas.js'
 

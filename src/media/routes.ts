@@ -9,15 +9,15 @@ import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { newId, now } from '../db/ids.js'
 import { notFound } from '../http/problems.js'
-import type { ResourceDeps } from '../http/resource.js'
+import type { Config } from '../config.js'
 import { IdParams, json, problems, ProblemSchema, ref } from '../http/schemas.js'
 import { tidy } from './metadata.js'
-import { createRenditions, planRendition } from './renditions.js'
-import { createMediaRepository, type StoredMedia, toMedia } from './repository.js'
+import { planRendition, type Renditions } from './renditions.js'
+import { type MediaRepository, type StoredMedia, toMedia } from './repository.js'
 import { FileQuery, Media, MediaList, MediaPatch, MediaQuery, MediaUpload } from './schemas.js'
 import { sendFile } from './serve-file.js'
 import { ALLOWED_DESCRIPTION } from './sniff.js'
-import { createMediaStorage } from './storage.js'
+import type { MediaStorage } from './storage.js'
 import { describeUpload, multipartLimits, readUploadForm } from './upload.js'
 
 // The bytes a file URL can answer with, for the OpenAPI document.
@@ -32,15 +32,17 @@ const cacheHeaders = {
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref(ProblemSchema) } } })
 
-export async function mediaRoutes(app: FastifyInstance, deps: ResourceDeps) {
-  const { config } = deps
+export interface MediaRouteOptions {
+  config: Config
+  media: MediaRepository
+  storage: MediaStorage
+  renditions: Renditions
+}
+
+export async function mediaRoutes(app: FastifyInstance, { config, media, storage, renditions }: MediaRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['media']
   const editorOnly = requireRole('editor')
-  const media = createMediaRepository(deps.db, deps.recordEvent)
-  const storage = createMediaStorage(config.mediaDir)
-  const renditions = createRenditions(storage)
-  await storage.init()
   // Registered here only: no other route accepts multipart bodies.
   await app.register(multipart, { limits: multipartLimits(config.maxUploadBytes) })
 

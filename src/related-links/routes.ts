@@ -3,17 +3,18 @@
 // revisions alone (a reorder is not an edit of the story), and the list has its own version.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { type EmbedContext, createArticleEmbedder } from '../articles/embed.js'
+import type { ArticleEmbedder, EmbedContext } from '../articles/embed.js'
+import type { ArticlesRepository } from '../articles/repository.js'
 import type { StoredArticle } from '../articles/schemas.js'
-import { bearer, hasRole, optionalBearer, requireRole } from '../http/auth.js'
+import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { setEtagVersion } from '../http/conditional.js'
 import { baseUrl } from '../http/base-url.js'
 import { notFound } from '../http/problems.js'
-import type { ResourceDeps } from '../http/resource.js'
+import { visibilityOf, visibleOr404 } from '../http/visibility.js'
+import type { Config } from '../config.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
-import { createMediaRepository } from '../media/repository.js'
 import { Type } from 'typebox'
-import { createRelatedLinksRepository, type StoredRelatedLink } from './repository.js'
+import type { RelatedLinksRepository, StoredRelatedLink } from './repository.js'
 import {
   LinkParams,
   ListQuery,
@@ -25,25 +26,25 @@ import {
   toRelatedLink,
 } from './schemas.js'
 
-export async function relatedLinkRoutes(app: FastifyInstance, { config, db, articles }: ResourceDeps) {
+export interface RelatedLinkRouteOptions {
+  config: Config
+  articles: ArticlesRepository
+  related: RelatedLinksRepository
+  embed: ArticleEmbedder
+}
+
+export async function relatedLinkRoutes(app: FastifyInstance, { config, articles, related, embed }: RelatedLinkRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['related-links']
   const editorOnly = requireRole('editor')
-  const related = createRelatedLinksRepository(db)
-  const embed = createArticleEmbedder({ articles, media: createMediaRepository(db), related })
-
-  const canSeeDrafts = (request: FastifyRequest) => hasRole(request.caller, ['editor'])
   const context = (request: FastifyRequest): EmbedContext => ({
     base: baseUrl(request, config.publicUrl),
-    includeUnpublished: canSeeDrafts(request),
+    ...visibilityOf(request.caller),
   })
 
   /** The parent article: 404 when absent and, to anyone but editors, when unpublished. */
-  const visibleParent = (request: FastifyRequest, id: string): StoredArticle => {
-    const article = articles.getById(id)
-    if (!article || (article.status !== 'published' && !canSeeDrafts(request))) throw notFound('article', id)
-    return article
-  }
+  const visibleParent = (request: FastifyRequest, id: string): StoredArticle =>
+    visibleOr404(articles.getById(id), visibilityOf(request.caller), id)
 
   /** The links with their targets' summaries: one query for all targets, whatever their number. */
   const present = (links: StoredRelatedLink[], ctx: EmbedContext): RelatedLink[] => {

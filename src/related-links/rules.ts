@@ -1,6 +1,6 @@
 // The rules a related link must follow before it is stored: one target (an article or an
 // http(s) URL), a plain-text title, no link to itself, no target twice in one list.
-import { cleanText, stripTags } from '../articles/sanitize.js'
+import { cleanText, stripTags } from '../text/sanitize.js'
 import type { FieldError } from '../http/problems.js'
 
 /** An article holds at most this many related links: a teaser list, not an index. */

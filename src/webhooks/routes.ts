@@ -1,13 +1,11 @@
-// /v1/webhooks: subscriptions, the delivery log and redelivery (admins only), and the
-// delivery worker, which runs beside the routes from ready to close.
+// /v1/webhooks: subscriptions, the delivery log and redelivery (admins only).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { bearer, requireRole } from '../http/auth.js'
 import { invalidField, notFound } from '../http/problems.js'
-import type { ResourceDeps } from '../http/resource.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
-import { createWebhooksRepository } from './repository.js'
+import type { WebhooksRepository } from './repository.js'
 import {
   DeliveryParams,
   SecretRotation,
@@ -22,7 +20,6 @@ import {
   WebhookWithSecret,
 } from './schemas.js'
 import { targetUrlProblem } from './target-url.js'
-import { type DeliveryWorker, startDeliveryWorker } from './worker.js'
 
 const DEFAULT_GRACE_SECONDS = 86_400
 
@@ -32,25 +29,18 @@ function checkUrl(url: string | undefined): void {
   if (problem !== null) throw invalidField('body.url', problem)
 }
 
-export async function webhookRoutes(app: FastifyInstance, { config, db }: ResourceDeps) {
+export interface WebhookRouteOptions {
+  webhooks: WebhooksRepository
+  /** Tells the delivery worker that a delivery may be due now, rather than at its next poll. */
+  wakeDeliveries: () => void
+}
+
+export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDeliveries }: WebhookRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['webhooks']
-  const webhooks = createWebhooksRepository(db)
   // Subscriptions carry secrets and point the service at arbitrary URLs: admins only.
   r.addHook('onRequest', requireRole('admin'))
 
-  let worker: DeliveryWorker | undefined
-  app.addHook('onReady', async () => {
-    worker = startDeliveryWorker(webhooks, {
-      retrySchedule: config.webhookRetrySchedule,
-      timeoutMs: config.webhookTimeoutMs,
-      pollMs: config.webhookPollMs,
-      retentionDays: config.webhookLogRetentionDays,
-      userAgent: 'newsroom-cms-webhooks/1',
-      log: app.log.child({ component: 'webhooks' }),
-    })
-  })
-  app.addHook('onClose', async () => worker?.stop())
 
   const found = <T>(value: T | null, id: string): T => {
     if (value === null) throw notFound('webhook', id)
@@ -131,7 +121,7 @@ export async function webhookRoutes(app: FastifyInstance, { config, db }: Resour
     async (request) => {
       checkUrl(request.body.url)
       const updated = webhooks.update(request.params.id, request.body, { ifVersion: request.ifVersion })
-      if (updated.active) worker?.wake()
+      if (updated.active) wakeDeliveries()
       return updated
     },
   )
@@ -212,7 +202,7 @@ export async function webhookRoutes(app: FastifyInstance, { config, db }: Resour
     },
     async (request, reply) => {
       const delivery = webhooks.redeliver(request.params.id, request.params.eventId)
-      worker?.wake()
+      wakeDeliveries()
       return reply.code(202).send(delivery)
     },
   )

@@ -1,9 +1,6 @@
 // Readers' text made plain: every tag removed (until none is left, so that an escaped tag
 // cannot come back as a real one), white space tidied, and measured in characters.
-import { cleanText, stripTags } from '../articles/sanitize.js'
-
-export const BODY_MAX_CHARS = 5_000
-export const NAME_MAX_CHARS = 100
+import { cleanText, stripTags } from './sanitize.js'
 
 // stripTags decodes entities, so "&lt;b&gt;" comes out as "<b>"; a second pass removes that
 // too. Three passes are more than any real comment needs, and bound the work.
