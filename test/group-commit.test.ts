@@ -25,7 +25,7 @@ function files(t: { teardown(fn: () => void): void }) {
 
 t.test('writes of one moment share a transaction; each settles after the commit', async (t) => {
   const { writer, reader } = files(t)
-  const enqueue = groupCommit(writer)
+  const enqueue = groupCommit({ $client: writer })
   const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
   const countOutside = reader.prepare<[], number>('SELECT count(*) FROM rows').pluck()
   const seenOutside: number[] = []
@@ -48,7 +48,7 @@ t.test('writes of one moment share a transaction; each settles after the commit'
 
 t.test('a failing write rolls back alone', async (t) => {
   const { writer, reader } = files(t)
-  const enqueue = groupCommit(writer)
+  const enqueue = groupCommit({ $client: writer })
   const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
   const failing = writer.transaction(() => {
     insert.run(1000)
@@ -70,7 +70,7 @@ t.test('a failing write rolls back alone', async (t) => {
 
 t.test('plain writes: one transaction when all succeed; when one throws, the batch runs again with each set apart', async (t) => {
   const { writer, reader } = files(t)
-  const enqueue = groupCommit(writer)
+  const enqueue = groupCommit({ $client: writer })
   const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
   const runs = new Map<number, number>()
   const write = (n: number) => () => {
@@ -103,7 +103,7 @@ t.test('batch hooks: what the writes put off is settled once per commit, and for
   writer.exec('CREATE TABLE totals (id INTEGER PRIMARY KEY, sum INTEGER NOT NULL, settles INTEGER NOT NULL); INSERT INTO totals VALUES (1, 0, 0)')
   let putOff = 0
   const calls: string[] = []
-  const enqueue = groupCommit(writer, {
+  const enqueue = groupCommit({ $client: writer }, {
     settle() {
       calls.push(`settle ${putOff}`)
       writer.prepare('UPDATE totals SET sum = sum + ?, settles = settles + 1').run(putOff)
@@ -138,7 +138,7 @@ t.test('batch hooks: what the writes put off is settled once per commit, and for
 
 t.test('when the commit itself fails, every write of the batch is rejected and nothing is kept', async (t) => {
   const { writer, reader } = files(t)
-  const enqueue = groupCommit(writer)
+  const enqueue = groupCommit({ $client: writer })
   const insert = writer.prepare('INSERT INTO rows (n) VALUES (?)')
   // A second connection holding the write lock makes BEGIN IMMEDIATE give up at once.
   writer.pragma('busy_timeout = 0')

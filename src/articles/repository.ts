@@ -1,6 +1,6 @@
 // Articles in SQLite: every write is one transaction that also keeps the search index, the
 // tag and author rows, the media-usage rows and a revision in step with the article.
-import type { Db } from '../db/client.js'
+import { type Db, transactional } from '../db/client.js'
 import { isUniqueViolation, statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
@@ -415,7 +415,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     return next
   }
 
-  const transaction = <A extends unknown[], R>(fn: (...args: A) => R) => sqlite.transaction(fn)
+  const transaction = <A extends unknown[], R>(fn: (...args: A) => R) => transactional(db, fn)
 
   const create = transaction((input: ArticleCreate, keyId: string | null): StoredArticle => {
     const time = now()

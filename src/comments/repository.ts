@@ -1,7 +1,7 @@
 // Comments in SQLite. Every change of status is one transaction that also writes the audit
 // row, moves the article's `comment_count` (approved comments) and records the webhook event,
 // so the count is never recounted on read and never drifts from the rows.
-import type { Db } from '../db/client.js'
+import { type Db, transactional } from '../db/client.js'
 import { type BatchHooks, groupCommit, unitOfCommit } from '../db/group-commit.js'
 import { statementCache } from '../db/statements.js'
 import { newId, now } from '../db/ids.js'
@@ -225,7 +225,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     moveArticleCountLater(comment.articleId, comment.status)
     return comment
   }
-  const alone = unitOfCommit(sqlite, atCommit)
+  const alone = unitOfCommit(db, atCommit)
   const create = (input: NewComment): StoredComment => alone(() => insertNew(input))
 
   /**
@@ -251,14 +251,14 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     return { comment }
   }
 
-  const moderate = sqlite.transaction((id: string, to: CommentStatus, options: ModerationOptions): StoredComment => {
+  const moderate = transactional(db, (id: string, to: CommentStatus, options: ModerationOptions): StoredComment => {
     const before = current(id, options.ifVersion)
     if (!canTransition(before.status, to)) throw conflict(refusal(before, to))
     return apply(before, to, options.keyId, now())
   })
 
   /** All or nothing: every id must exist and every change be allowed, or nothing changes. */
-  const moderateMany = sqlite.transaction((ids: readonly string[], to: CommentStatus, keyId: string | null): StoredComment[] => {
+  const moderateMany = transactional(db, (ids: readonly string[], to: CommentStatus, keyId: string | null): StoredComment[] => {
     const found = ids.map((id) => byId.get(id))
     const missing = ids.flatMap((id, i) => (found[i] ? [] : [{ path: `body.ids[${i}]`, message: `no comment with id "${id}"` }]))
     if (missing.length > 0) throw badRequest(missing.map((e) => `${e.path} ${e.message}`).join('; '), missing)
@@ -269,7 +269,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     return comments.map((comment) => apply(comment, to, keyId, time))
   })
 
-  const remove = sqlite.transaction((id: string, options: ModerationOptions): void => {
+  const remove = transactional(db, (id: string, options: ModerationOptions): void => {
     const before = current(id, options.ifVersion)
     const time = now()
     liftSubtree.run(before.id)
@@ -293,7 +293,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     return { data: data.map(toStored), nextCursor }
   }
 
-  const enqueue = groupCommit(sqlite, atCommit)
+  const enqueue = groupCommit(db, atCommit)
 
   return {
     create,

@@ -26,31 +26,23 @@ export function openDatabase(path: string): Db {
   // the response cache, and a page that falls out is in the OS's file cache. After a benchmark
   // run the process held 5–10 MB less at the same comments/s.
   sqlite.pragma('cache_size = -8000')
-  beginImmediately(sqlite)
   const db = drizzle({ client: sqlite, schema }) as Db
   migrate(db, { migrationsFolder: projectPath('migrations') })
   return db
 }
 
 /**
- * Makes every `transaction(fn)` begin IMMEDIATE. A deferred transaction that reads, then
- * writes, fails at once with SQLITE_BUSY when another connection (a backup, `key:create`)
- * wrote in between: SQLite cannot upgrade a stale snapshot, and busy_timeout does not apply.
- * Taking the write lock at BEGIN makes it wait its turn instead. One process writes through one
- * connection anyway, so this costs nothing in concurrency.
+ * `fn` made into a transaction: each call runs in one transaction (a savepoint when nested in
+ * another) that commits when `fn` returns and rolls back when it throws. It begins IMMEDIATE:
+ * a deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
+ * connection (a backup, `key:create`, a second worker) wrote in between, since SQLite cannot
+ * upgrade a stale snapshot and busy_timeout does not apply; taking the write lock at BEGIN
+ * makes it wait its turn instead. Drizzle's `db.transaction` can begin IMMEDIATE too, but
+ * builds a new driver transaction on every call; this one is built once.
  */
-function beginImmediately(sqlite: Database.Database): void {
-  const deferred = sqlite.transaction.bind(sqlite)
-  sqlite.transaction = function transaction<F extends (...args: any[]) => unknown>(fn: F) {
-    const tx = deferred(fn)
-    const immediate = tx.immediate as unknown as (...args: unknown[]) => unknown
-    return Object.assign((...args: unknown[]) => immediate(...args), {
-      default: tx.immediate,
-      deferred: tx.deferred,
-      immediate: tx.immediate,
-      exclusive: tx.exclusive,
-    })
-  } as Database.Database['transaction']
+export function transactional<A extends unknown[], R>(db: Pick<Db, '$client'>, fn: (...args: A) => R): (...args: A) => R {
+  const run = db.$client.transaction(fn)
+  return (...args) => run.immediate(...args) as R
 }
 
 export function closeDatabase(db: Db): void {

@@ -12,7 +12,7 @@
 //
 // Writes may leave work for the end of their batch (BatchHooks): fifty comments on one story
 // move its comment count once, by fifty, instead of rewriting the article's row fifty times.
-import type { Database } from 'better-sqlite3'
+import { type Db, transactional } from './client.js'
 
 interface Pending {
   write: () => unknown
@@ -45,8 +45,8 @@ export type GroupCommit = <T>(write: () => T) => Promise<T>
  * the hooks settled at its end, or discarded when it throws. One write alone, or one of a batch
  * set apart.
  */
-export function unitOfCommit(sqlite: Database, hooks: BatchHooks): <T>(write: () => T) => T {
-  const inTransaction = sqlite.transaction((write: () => unknown) => {
+export function unitOfCommit(db: Pick<Db, '$client'>, hooks: BatchHooks): <T>(write: () => T) => T {
+  const inTransaction = transactional(db, (write: () => unknown) => {
     const value = write()
     hooks.settle()
     return value
@@ -66,16 +66,16 @@ export function unitOfCommit(sqlite: Database, hooks: BatchHooks): <T>(write: ()
  * event-loop turn. It may run twice (when another write of its batch fails), so it must change
  * nothing but the database.
  */
-export function groupCommit(sqlite: Database, hooks: BatchHooks = NO_HOOKS): GroupCommit {
+export function groupCommit(db: Pick<Db, '$client'>, hooks: BatchHooks = NO_HOOKS): GroupCommit {
   let queue: Pending[] = []
 
-  const together = sqlite.transaction((batch: Pending[]): Outcome[] => {
+  const together = transactional(db, (batch: Pending[]): Outcome[] => {
     const outcomes: Outcome[] = batch.map((item) => ({ ok: true, value: item.write() }))
     hooks.settle()
     return outcomes
   })
-  const isolated = unitOfCommit(sqlite, hooks)
-  const apart = sqlite.transaction((batch: Pending[]): Outcome[] =>
+  const isolated = unitOfCommit(db, hooks)
+  const apart = transactional(db, (batch: Pending[]): Outcome[] =>
     batch.map((item) => {
       try {
         return { ok: true, value: isolated(item.write) }

@@ -1,6 +1,6 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
-import type { Db } from '../db/client.js'
+import { type Db, transactional } from '../db/client.js'
 import { isForeignKeyViolation, statementCache } from '../db/statements.js'
 import { now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
@@ -64,13 +64,13 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
     return row
   }
 
-  const create = sqlite.transaction((item: StoredMedia, options: WriteOptions): StoredMedia => {
+  const create = transactional(db, (item: StoredMedia, options: WriteOptions): StoredMedia => {
     insert.run(item)
     recordEvent('media.created', toMedia(options.base, item))
     return item
   })
 
-  const update = sqlite.transaction((id: string, patch: MediaPatch, options: WriteOptions): StoredMedia => {
+  const update = transactional(db, (id: string, patch: MediaPatch, options: WriteOptions): StoredMedia => {
     const before = current(id, options.ifVersion)
     const after: StoredMedia = { ...before }
     for (const field of TEXT_FIELD_NAMES) {
@@ -88,7 +88,7 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
   })
 
   /** Deletes the row; answers whether another row still uses the same bytes. */
-  const remove = sqlite.transaction((id: string, ifVersion?: number): { sha256: string; bytesStillUsed: boolean } => {
+  const remove = transactional(db, (id: string, ifVersion?: number): { sha256: string; bytesStillUsed: boolean } => {
     const before = current(id, ifVersion)
     const inUse = users.all(id)
     if (inUse.length > 0) throw inUseConflict(id, inUse.map((u) => u.articleId))

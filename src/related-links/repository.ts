@@ -1,7 +1,7 @@
 // Related links in SQLite. Each write is one transaction that checks the parent article and
 // the list's version, validates every link before it writes any, and leaves the positions
 // dense (0..n-1). Suggestions come from the articles' full-text index.
-import type { Db } from '../db/client.js'
+import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { badRequest, conflict, type FieldError, notFound, preconditionFailed } from '../http/problems.js'
@@ -146,7 +146,7 @@ export function createRelatedLinksRepository(db: Db) {
 
   // IMMEDIATE: the write lock is taken before the first read, so a second process cannot
   // change the list between this transaction's checks and its writes (nor make it fail busy).
-  const add = sqlite.transaction((articleId: string, input: LinkInput & { position?: number | undefined }, options: WriteOptions = {}) => {
+  const add = transactional(db, (articleId: string, input: LinkInput & { position?: number | undefined }, options: WriteOptions = {}) => {
     openList(articleId, options.ifVersion)
     const checked = checkLink(articleId, input, 'body')
     const link = 'link' in checked ? checked.link : null
@@ -162,9 +162,9 @@ export function createRelatedLinksRepository(db: Db) {
     const stored = insert(articleId, link!, position)
     bumpList.run(articleId)
     return stored
-  }).immediate
+  })
 
-  const replace = sqlite.transaction((articleId: string, inputs: readonly LinkInput[], options: WriteOptions = {}) => {
+  const replace = transactional(db, (articleId: string, inputs: readonly LinkInput[], options: WriteOptions = {}) => {
     openList(articleId, options.ifVersion)
     const checked = checkList(articleId, inputs)
     checkTargets(
@@ -192,12 +192,12 @@ export function createRelatedLinksRepository(db: Db) {
     })
     bumpList.run(articleId)
     return byArticle.all(articleId)
-  }).immediate
+  })
 
-  const remove = sqlite.transaction((articleId: string, linkId: string, options: WriteOptions = {}) => {
+  const remove = transactional(db, (articleId: string, linkId: string, options: WriteOptions = {}) => {
     openList(articleId, options.ifVersion)
     if (deleteLink.run(linkId, articleId).changes === 0) throw notFound('related link', linkId)
-  }).immediate
+  })
 
   return {
     add,

@@ -1,5 +1,5 @@
 // Webhooks in SQLite: subscriptions, the delivery queue the worker drains, and the attempt log.
-import type { Db } from '../db/client.js'
+import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { notFound, preconditionFailed } from '../http/problems.js'
@@ -208,7 +208,7 @@ export function createWebhooksRepository(db: Db) {
       return { data: page.data.map((row) => toWebhook(row, time)), nextCursor: page.nextCursor }
     },
 
-    update: sqlite.transaction((id: string, patch: WebhookPatch, options: WriteOptions = {}): Webhook => {
+    update: transactional(db, (id: string, patch: WebhookPatch, options: WriteOptions = {}): Webhook => {
       const before = current(id, options.ifVersion)
       const time = now()
       const after = {
@@ -224,7 +224,7 @@ export function createWebhooksRepository(db: Db) {
     }),
 
     /** A new secret at once; the old one keeps signing too for `graceSeconds` (0: retired now). */
-    rotateSecret: sqlite.transaction((id: string, graceSeconds: number, options: WriteOptions = {}): WebhookWithSecret => {
+    rotateSecret: transactional(db, (id: string, graceSeconds: number, options: WriteOptions = {}): WebhookWithSecret => {
       const before = current(id, options.ifVersion)
       const time = now()
       const next: WebhookRow = {
@@ -248,7 +248,7 @@ export function createWebhooksRepository(db: Db) {
     }),
 
     /** Deletes a webhook with its pending deliveries and its log. */
-    remove: sqlite.transaction((id: string, options: WriteOptions = {}): void => {
+    remove: transactional(db, (id: string, options: WriteOptions = {}): void => {
       const before = current(id, options.ifVersion)
       if (deleteWebhook.run(id, before.version).changes === 0) throw changed()
     }),
@@ -270,7 +270,7 @@ export function createWebhooksRepository(db: Db) {
      * Sends an event to a webhook again: a pending delivery of it is made due now; otherwise a new
      * delivery joins the end of the endpoint's queue, signed with the same webhook-id.
      */
-    redeliver: sqlite.transaction((webhookId: string, eventId: string): WebhookDelivery => {
+    redeliver: transactional(db, (webhookId: string, eventId: string): WebhookDelivery => {
       if (!byId.get(webhookId)) throw notFound('webhook', webhookId)
       const deliveries = deliveriesOf.all(eventId, webhookId)
       if (deliveries.length === 0) throw notFound('event delivered to this webhook', eventId)
@@ -308,7 +308,7 @@ export function createWebhooksRepository(db: Db) {
      * Logs an attempt and moves the delivery on: succeeded, pending until the next retry of
      * `retrySchedule` (seconds), or failed when the schedule is spent.
      */
-    recordAttempt: sqlite.transaction((delivery: DueDelivery, result: AttemptResult, retrySchedule: readonly number[]) => {
+    recordAttempt: transactional(db, (delivery: DueDelivery, result: AttemptResult, retrySchedule: readonly number[]) => {
       const attempt = delivery.attempts + 1
       const delay = retrySchedule[attempt - 1]
       const retryAt = result.error === null || delay === undefined ? null : addSeconds(now(), delay)
