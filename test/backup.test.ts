@@ -1,7 +1,7 @@
 // Backup and restore: `npm run backup` (dist/scripts/backup.js) copies the database with
 // SQLite's online backup API while the real server runs and writes; the copy passes the
 // integrity and foreign-key checks, holds every article acknowledged before it began, and a
-// server restored onto it (the README's steps) serves them.
+// server restored onto it (the steps in docs/operations.md) serves them.
 import { execFile } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -59,7 +59,7 @@ t.test('a backup taken under write load is consistent and restores', async (t) =
   t.equal(copy.prepare('SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.seq)').pluck().get(), 0, 'with their search rows')
   copy.close()
 
-  // Restore as the README says: service stopped, copy in place, no stale -wal/-shm, start.
+  // Restore as docs/operations.md says: service stopped, copy in place, no stale -wal/-shm, start.
   const restored = join(dir, 'restored.sqlite')
   copyFileSync(file, restored)
   for (const suffix of ['-wal', '-shm']) rmSync(restored + suffix, { force: true })
