@@ -9,6 +9,7 @@ import { Type } from 'typebox'
 import { createArticleEmbedder } from './articles/embed.js'
 import { createArticlesRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
+import { Article, ArticleRevision, ArticleSummary, Block, BlockRead } from './articles/schemas.js'
 import { startScheduler } from './articles/scheduler.js'
 import { createCommentsRepository } from './comments/repository.js'
 import type { Config } from './config.js'
@@ -23,22 +24,26 @@ import { idempotencyPlugin } from './http/idempotency.js'
 import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
-import { json, registerSharedSchemas } from './http/schemas.js'
+import { json, ProblemSchema, registerSharedSchemas, type SharedSchema } from './http/schemas.js'
 import { registerSerialization } from './http/serialization.js'
 import { registerValidation } from './http/validation.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
+import { ApiKey, ApiKeyWithToken } from './keys/schemas.js'
 import { createMediaRepository } from './media/repository.js'
 import { createRenditions } from './media/renditions.js'
 import { createMediaStorage } from './media/storage.js'
 import { mediaRoutes } from './media/routes.js'
+import { Media } from './media/schemas.js'
 import { createRelatedLinksRepository } from './related-links/repository.js'
 import { relatedLinkRoutes } from './related-links/routes.js'
+import { RelatedLink, RelatedLinkInput } from './related-links/schemas.js'
 import { commentRoutes } from './comments/routes.js'
+import { Comment, ModeratedComment } from './comments/schemas.js'
 import { createWebhooksRepository } from './webhooks/repository.js'
 import { webhookRoutes } from './webhooks/routes.js'
+import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
-import './related-links/schemas.js'
 import { projectPath } from './paths.js'
 import { createOutbox } from './webhooks/outbox.js'
 
@@ -90,6 +95,30 @@ const CHECKPOINT_INTERVAL_MS = 250
 /** How often the response cache lets go of answers a write made stale, should no read have done it. */
 const RESPONSE_CACHE_SWEEP_MS = 1000
 
+/**
+ * Every schema that routes share by reference, in the order the OpenAPI document lists them as
+ * components. A route's `ref(X)` needs X here; Fastify refuses to start otherwise.
+ */
+const SHARED_SCHEMAS: readonly SharedSchema[] = [
+  ProblemSchema,
+  Media,
+  ArticleSummary,
+  Block,
+  BlockRead,
+  Article,
+  ArticleRevision,
+  RelatedLink,
+  RelatedLinkInput,
+  Comment,
+  ModeratedComment,
+  ApiKey,
+  ApiKeyWithToken,
+  Webhook,
+  WebhookWithSecret,
+  WebhookAttempt,
+  WebhookDelivery,
+]
+
 const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -138,9 +167,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     done()
   })
 
-  const sharedSchemas = registerSharedSchemas(app)
-  registerValidation(app, sharedSchemas)
-  registerSerialization(app, sharedSchemas)
+  registerSharedSchemas(app, SHARED_SCHEMAS)
+  registerValidation(app, SHARED_SCHEMAS)
+  registerSerialization(app, SHARED_SCHEMAS, { rewrite: config.fastSerialization })
   registerErrorHandling(app)
   await registerOpenApi(app, pkg.version)
 

@@ -41,6 +41,8 @@ export interface Config {
   readonly publicCacheMaxAge: number
   /** MiB of anonymous answers to article reads kept in memory (src/http/response-cache.ts); 0 turns the cache off. */
   readonly responseCacheMb: number
+  /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
+  readonly fastSerialization: boolean
 }
 
 export class ConfigError extends Error {
@@ -157,6 +159,13 @@ function corsOrigins(env: Env): string[] {
   return origins
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (raw === 'true' || raw === 'false') return raw === 'true'
+  throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -187,5 +196,6 @@ export function loadConfig(env: Env = process.env): Config {
     corsWriteOrigins: Object.freeze(corsOrigins(env)),
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
+    fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
   })
 }

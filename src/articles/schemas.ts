@@ -5,17 +5,11 @@ import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/sc
 import { Media } from '../media/schemas.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
+import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary } from './summary.js'
 
-export const ARTICLE_STATUSES = ['draft', 'review', 'scheduled', 'published', 'archived'] as const
-export type ArticleStatus = (typeof ARTICLE_STATUSES)[number]
-
-export const ArticleStatusSchema = Type.Union([
-  Type.Literal('draft'),
-  Type.Literal('review'),
-  Type.Literal('scheduled'),
-  Type.Literal('published'),
-  Type.Literal('archived'),
-])
+// Re-exported: the summary is part of the articles' contract; it lives apart so that related
+// links can embed it without importing the article shape that embeds them.
+export { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary }
 
 const InlineText = (description: string, maxLength = 20_000) =>
   Type.String({ minLength: 1, maxLength, description: `${description} Inline markup allowed: a (http, https, mailto), em, strong, i, b, br, sub, sup.` })
@@ -78,25 +72,6 @@ export const Block = oneOfBlocks(
 )
 export type Block = Static<typeof Block>
 
-export const ArticleSummary = shareSchema(
-  'ArticleSummary',
-  Type.Object({
-    id: Id,
-    slug: Type.String(),
-    title: Type.String(),
-    subtitle: Type.String(),
-    summary: Type.String(),
-    status: ArticleStatusSchema,
-    authors: Type.Array(Type.String()),
-    section: Nullable(Type.String()),
-    tags: Type.Array(Type.String()),
-    leadMedia: Type.Union([ref(Media), Type.Null()]),
-    commentCount: Type.Integer(),
-    publishedAt: Nullable(Timestamp),
-    updatedAt: Timestamp,
-  }),
-)
-export type ArticleSummary = Static<typeof ArticleSummary>
 
 // Read shapes: the write shape plus what the service embeds.
 export const BlockRead = oneOfBlocks(

@@ -1,9 +1,9 @@
 // Which client sent which text lately: what the repeat rule (spam.ts, `withRepeats`) counts.
 //
 // It lives in memory, as forum software keeps its "you posted this already" keys in a cache
-// with a time to live. On disk it was an index keyed by the text's hash, so each comment landed
-// on a random page of it: the lookup, the insert and the pages written at commit were a quarter
-// of a comment's SQLite cost (measured). The comments table still stores each fingerprint, and
+// with a time to live. On disk it would be an index keyed by the text's hash, on which each
+// comment lands on a random page: the lookup, the insert and the pages written at commit cost a
+// quarter of a comment's SQLite work. The comments table still stores each fingerprint, and
 // the repository fills this window from it when the service starts, so a restart forgets nothing.
 //
 // Copies are added inside the transaction that stores them, so two sent in the same batch count

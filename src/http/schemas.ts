@@ -1,27 +1,25 @@
-// Shared schemas: registered once by $id (so OpenAPI names them as components) and used
-// through `ref`, which keeps the static type that a bare Type.Ref would lose.
+// Schemas and schema helpers every resource uses: ids, times, pages, problems, and `ref`, a
+// reference to a shared schema that keeps the static type a bare Type.Ref would lose.
 import type { FastifyInstance } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
 
-type Registered = TSchema & { $id: string }
+export type SharedSchema = TSchema & { $id: string }
 
-const shared: Registered[] = []
-
-/** Declares a schema that is shared by $id; `registerSharedSchemas` adds them all to the app. */
+/**
+ * Names a schema that routes share by reference: `ref(schema)` points at it, and buildApp
+ * registers it (its SHARED_SCHEMAS list), which makes it a named component of the OpenAPI document.
+ */
 export function shareSchema<T extends TSchema>(id: string, schema: T): T & { $id: string } {
-  const registered = Object.assign(schema, { $id: id }) as T & { $id: string }
-  shared.push(registered)
-  return registered
+  return Object.assign(schema, { $id: id })
 }
 
-/** Adds every shared schema to the app (for serialization and OpenAPI) and returns them (for validation). */
-export function registerSharedSchemas(app: FastifyInstance): readonly Registered[] {
-  for (const schema of shared) app.addSchema(schema)
-  return shared
+/** Adds the shared schemas to the app, for validation, serialization and the OpenAPI document. */
+export function registerSharedSchemas(app: FastifyInstance, schemas: readonly SharedSchema[]): void {
+  for (const schema of schemas) app.addSchema(schema)
 }
 
 /** A typed reference to a shared schema. */
-export function ref<T extends Registered>(schema: T) {
+export function ref<T extends SharedSchema>(schema: T) {
   return Type.Unsafe<Static<T>>({ $ref: `${schema.$id}#` })
 }
 

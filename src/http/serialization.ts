@@ -1,6 +1,5 @@
-// Response serialization with fast-json-stringify, compiled once per distinct schema for the
-// whole process, and only when a route first answers with it (or the warm-up after listen gets
-// to it). Every route answers problems with the same schema, and many answer articles with the
+// Response serialization with fast-json-stringify, compiled once per distinct schema, and only
+// when a route first answers with it (or the warm-up after listen gets to it). Every route answers problems with the same schema, and many answer articles with the
 // same one: compiling each only once makes an app start in a fraction of the time (a test suite
 // builds hundreds of apps; a server, one).
 import fastJsonStringify from 'fast-json-stringify'
@@ -8,8 +7,6 @@ import type { FastifyInstance } from 'fastify'
 import { onFirstUse } from './lazy-compile.js'
 
 type Serializer = (data: unknown) => string
-
-const cache = new Map<string, Serializer>()
 
 type JsonSchema = Record<string, unknown>
 
@@ -87,26 +84,49 @@ export function withCheapNulls(schema: unknown, byId: ReadonlyMap<string, JsonSc
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withCheapNulls(value, byId)]))
 }
 
-export function registerSerialization(app: FastifyInstance, schemas: readonly { $id: string }[]): void {
-  let context: { byId: ReadonlyMap<string, JsonSchema>; external: Record<string, unknown> } | undefined
+export interface SerializationOptions {
+  /**
+   * Hand fast-json-stringify the cheaper equivalents above (merged block unions, null checks
+   * instead of anyOf). They write the same bytes for every valid answer; off, the schemas go to
+   * fast-json-stringify as the OpenAPI document states them (FAST_SERIALIZATION=false).
+   */
+  rewrite: boolean
+}
+
+interface Pool {
+  context?: { byId: ReadonlyMap<string, JsonSchema>; external: Record<string, unknown> }
+  serializers: Map<string, Serializer>
+}
+
+// Compiled serializers are kept for each set of shared schemas and each setting, like the
+// validators (see validation.ts): apps built from the same schemas compile each one once.
+const pools = new WeakMap<readonly { $id: string }[], Map<boolean, Pool>>()
+
+export function registerSerialization(app: FastifyInstance, schemas: readonly { $id: string }[], { rewrite }: SerializationOptions): void {
+  let bySetting = pools.get(schemas)
+  if (!bySetting) pools.set(schemas, (bySetting = new Map()))
+  let pool = bySetting.get(rewrite)
+  if (!pool) bySetting.set(rewrite, (pool = { serializers: new Map() }))
+  const { serializers } = pool
   // The shared schemas as fast-json-stringify reads them, prepared at the first compile.
   const prepared = () => {
-    if (context) return context
-    const merged = schemas.map((schema) => mergedUnion(schema as JsonSchema) ?? (schema as JsonSchema))
+    if (pool.context) return pool.context
+    const merged = schemas.map((schema) => (rewrite ? (mergedUnion(schema as JsonSchema) ?? schema) : schema) as JsonSchema)
     const byId = new Map(merged.map((schema) => [schema.$id as string, schema]))
-    const external = Object.fromEntries(merged.map((schema) => [schema.$id, withCheapNulls(schema, byId)]))
-    return (context = { byId, external })
+    const external = Object.fromEntries(merged.map((schema) => [schema.$id, rewrite ? withCheapNulls(schema, byId) : schema]))
+    return (pool.context = { byId, external })
   }
   app.setSerializerCompiler(({ schema }) => {
     const key = JSON.stringify(schema)
-    let serializer = cache.get(key)
+    let serializer = serializers.get(key)
     if (!serializer) {
       const compiled = onFirstUse(() => {
         const { byId, external } = prepared()
-        return fastJsonStringify(withCheapNulls(schema, byId) as never, { schema: external as never }) as Serializer
+        const shape = rewrite ? withCheapNulls(schema, byId) : schema
+        return fastJsonStringify(shape as never, { schema: external as never }) as Serializer
       })
       serializer = (data) => compiled()(data)
-      cache.set(key, serializer)
+      serializers.set(key, serializer)
     }
     return serializer
   })

@@ -22,39 +22,38 @@ function makeAjv(options: Options, schemas: readonly object[]): Ajv {
   return ajv
 }
 
-// One pair of Ajv instances and one compiled validator per distinct schema for the whole
-// process: the shared schemas never change, and compiling is most of an app's start-up. Both
-// are made when a request first needs them (or when the warm-up after listen gets to them);
-// until then a route holds a stand-in that compiles on its first call.
-const instances: { body?: Ajv; text?: Ajv } = {}
-const validators = new Map<string, ValidateFunction>()
+interface Validators {
+  ajv: { body?: Ajv; text?: Ajv }
+  compiled: Map<string, ValidateFunction>
+}
 
-/** Ajv's validate function, compiled at its first call. */
+// Compiling is most of an app's start-up, so the Ajv instances and the validators compiled from
+// them are kept for each set of shared schemas (as Fastify's own compiler pools them by their
+// external schemas): every app built from the same schemas, a test suite's hundreds included,
+// compiles each validator once. The instances are made when a request first needs them.
+const pools = new WeakMap<readonly object[], Validators>()
+
+/**
+ * Ajv's validate function, compiled at its first call (or by the warm-up after listen). It is
+ * called with the data only: every schema here has an object at its root, which Ajv coerces
+ * and fills with defaults in place, so it never needs the parent to replace the root value.
+ */
 function compiledOnFirstUse(compile: () => ValidateFunction): ValidateFunction {
   const compiled = onFirstUse(compile)
-  const validate = ((data: unknown, context?: object) => {
+  const validate = ((data: unknown) => {
     const real = compiled()
-    const valid = real(data, context as never)
+    const valid = real(data)
     validate.errors = real.errors
     return valid
   }) as ValidateFunction
   validate.errors = null
-  // Fastify hands the request as the parent only to a function that has this (every Ajv function
-  // does), and Ajv needs the parent to replace a coerced or defaulted root value. Fastify reads it
-  // outside its try: a schema that fails to compile must fail in the call, as a 500.
-  Object.defineProperty(validate, 'schemaEnv', {
-    get: () => {
-      try {
-        return compiled().schemaEnv
-      } catch {
-        return true
-      }
-    },
-  })
   return validate
 }
 
 export function registerValidation(app: FastifyInstance, schemas: readonly object[]): void {
+  let pool = pools.get(schemas)
+  if (!pool) pools.set(schemas, (pool = { ajv: {}, compiled: new Map() }))
+  const { ajv: instances, compiled } = pool
   const ajv = (httpPart: string | undefined): Ajv =>
     httpPart === 'body'
       ? (instances.body ??= makeAjv({ coerceTypes: false }, schemas))
@@ -65,13 +64,13 @@ export function registerValidation(app: FastifyInstance, schemas: readonly objec
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema & { $id?: string }; httpPart?: string }) => {
     const part = httpPart === 'body' ? 'body' : 'text'
     const key = schema.$id ? `${part}\u0000$id\u0000${schema.$id}` : `${part}\u0000${JSON.stringify(schema)}`
-    let validate = validators.get(key)
+    let validate = compiled.get(key)
     if (!validate) {
       validate = compiledOnFirstUse(() => {
         const instance = ajv(httpPart)
         return (schema.$id && instance.getSchema(schema.$id)) || instance.compile(schema)
       })
-      validators.set(key, validate)
+      compiled.set(key, validate)
     }
     return validate
   })

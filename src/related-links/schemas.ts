@@ -1,6 +1,6 @@
 // The public shape of related links, and how a stored link becomes one.
 import { type Static, Type } from 'typebox'
-import { ArticleSummary } from '../articles/schemas.js'
+import { ArticleSummary } from '../articles/summary.js'
 import { Id, Nullable, Page, PageQuery, ref, shareSchema } from '../http/schemas.js'
 import { MAX_LINKS, MAX_TITLE, MAX_URL } from './rules.js'
 
