@@ -2,6 +2,8 @@
 // filters with junk values, unknown and prototype-pollution keys, repeated keys, malformed
 // percent-encoding, SQL and FTS syntax) never cause a 5xx, every refusal is a problem
 // document, reads never change stored data, and the service stays healthy.
+// Both tiers run it: `npm test` with 20 runs per property (every list and check, in a few
+// seconds), `npm run test:slow` with 300, `npm run stress` with 1000 (FUZZ_RUNS overrides).
 import fc from 'fast-check'
 import t from 'tap'
 import { auth, createArticle, makeApp } from './helpers.js'

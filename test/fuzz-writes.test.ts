@@ -1,7 +1,9 @@
 // Property-based fuzzing of every write endpoint: generated bodies (wrong types, huge and empty
 // strings, unicode edge cases, nested junk, prototype-pollution keys, SQL/FTS syntax, markup)
 // never cause a 5xx, every refusal is a problem document that leaves every stored row as it
-// was, and the service still answers /health. FUZZ_RUNS=1000 for a longer run.
+// was, and the service still answers /health.
+// Both tiers run it: `npm test` with 20 runs per property (every endpoint and check, in a few
+// seconds), `npm run test:slow` with 300, `npm run stress` with 1000 (FUZZ_RUNS overrides).
 import fc from 'fast-check'
 import t from 'tap'
 import { auth, createArticle, makeApp } from './helpers.js'

@@ -4,6 +4,7 @@
 // that fails. If the README drifts from the service (a step that 404s, a field renamed, the
 // sample picture gone), this fails.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { kill, type StartedServer, startServer } from './server-process.js'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,15 +31,6 @@ function walkthroughBlocks(readme: string): string[] {
   return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!)
 }
 
-/** What `npm start` runs after building: `node [flags] dist/src/server.js`, read from package.json. */
-function startArguments(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
-  const [node, ...args] = scripts.start.trim().split(/\s+/)
-  if (node !== 'node' || args.at(-1) !== 'dist/src/server.js') throw new Error(`the start script is not "node [flags] dist/src/server.js": ${scripts.start}`)
-  return [...args.slice(0, -1), join(ROOT, 'dist', 'src', 'server.js')]
-}
-
-/** Pretty-printed JSON documents (a line `{` or `[` to the matching line at column 0) and the other lines. */
 function splitOutput(stdout: string): { documents: any[]; lines: string[] } {
   const documents: any[] = []
   const lines: string[] = []
@@ -101,48 +93,22 @@ t.test('the README walk-through runs as written against the server npm start run
   t.ok(caption && credit && slug && comment, 'the steps name a caption, a credit, a slug and a comment')
 
   const dir = mkdtempSync(join(tmpdir(), 'cms-readme-'))
-  let server: ChildProcess | undefined
+  let server: StartedServer | undefined
   t.teardown(async () => {
-    if (server && server.exitCode === null && server.signalCode === null) {
-      server.kill('SIGTERM')
-      if ((await once(exitOf(server), STOP_MS)) === 'timeout') server.kill('SIGKILL')
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGTERM')
+      if ((await once(server.exited, STOP_MS)) === 'timeout') kill(server)
     }
     rmSync(dir, { recursive: true, force: true })
   })
 
   // The service as `npm start` runs it, on its own files, with no settings beyond the README's
   // (nothing inherited from this process's environment but PATH).
-  server = spawn(process.execPath, startArguments(), {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_PATH: join(dir, 'data', 'cms.sqlite'),
-      MEDIA_DIR: join(dir, 'data', 'media'),
-      CMS_ADMIN_TOKEN: token,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let log = ''
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${START_MS} ms:\n${log}`)), START_MS)
-    const onData = (chunk: Buffer) => {
-      if (log.length < 1_000_000) log += chunk.toString('utf8')
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    }
-    server!.stdout!.on('data', onData)
-    server!.stderr!.on('data', onData)
-    void exitOf(server!).then(() => {
-      clearTimeout(timer)
-      reject(new Error(`the server exited:\n${log}`))
-    })
-  })
+  server = await startServer(
+    { DATABASE_PATH: join(dir, 'data', 'cms.sqlite'), MEDIA_DIR: join(dir, 'data', 'media'), CMS_ADMIN_TOKEN: token },
+    START_MS,
+  )
+  const { base } = server
 
   // The steps, in bash, from the repository's folder: the first failing command ends the run.
   // HOME is the temp folder, so that no ~/.curlrc of whoever runs the tests changes curl.

@@ -1,47 +1,117 @@
-// The real server as a child process (`node dist/src/server.js`, what `npm start` runs) on
-// files in a temp folder, for the crash, concurrency and backup tests. Build first.
-import { type ChildProcess, spawn } from 'node:child_process'
+// The one place tests start the built service as a child process: `node [flags]
+// dist/src/server.js`, exactly what `npm start` runs (the flags are read from package.json's start
+// script), on files in a temp folder; and the built scripts (backup, bench) the same way. Used by
+// the server, webhooks-server and backup tests and by the slow tier's crash, concurrency and bench
+// tests. `npm test` builds once before any file runs (SKIP_BUILD=1); alone, call build() first.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { projectPath } from '../src/paths.js'
 
 export const SERVER = projectPath('dist', 'src', 'server.js')
 
-export interface ServerProcess {
-  child: ChildProcess
-  base: string
-  output: () => string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+/** Node's flags from package.json's start script ("node [flags] dist/src/server.js"). */
+function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }
+  const [node, ...args] = scripts.start.trim().split(/\s+/)
+  if (node !== 'node' || args.at(-1) !== 'dist/src/server.js') throw new Error(`the start script is not "node [flags] dist/src/server.js": ${scripts.start}`)
+  return args.slice(0, -1)
 }
 
-/** Starts the server and resolves once it logs where it listens. */
-export async function startServer(env: Record<string, string>, ms = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER], {
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export interface ServerProcess {
+  child: ChildProcess
+  /** Everything it wrote so far, stdout and stderr together. */
+  output: () => string
+  exited: Promise<Exit>
+}
+
+export interface StartedServer extends ServerProcess {
+  /** http://127.0.0.1:<port>, from its "Server listening at" log line. */
+  base: string
+}
+
+/**
+ * Spawns the service without waiting for it: for a start that is meant to fail. Its environment
+ * is PATH, PORT=0, HOST=127.0.0.1 and LOG_LEVEL=info, then `env`; nothing else is inherited.
+ */
+export function spawnServer(env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, [...startFlags(), SERVER], {
     cwd: projectPath(),
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start: ${out}`)), ms)
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8')
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    void exited.then(() => {
-      clearTimeout(timer)
-      reject(new Error(`the server exited: ${out}`))
-    })
-  })
-  return { child, base, output: () => out, exited }
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  return { child, output: () => out, exited }
 }
 
-/** fetch with a JSON body and a Bearer key; answers status and parsed body. */
+/**
+ * Starts the service and resolves once it logs where it listens (an event, not a poll); rejects
+ * with its output if it exits first or is not listening within `ms`.
+ */
+export async function startServer(env: Record<string, string>, ms = 20_000): Promise<StartedServer> {
+  const server = spawnServer(env)
+  const base = await new Promise<string>((resolve, reject) => {
+    const done = (error: Error | null, url?: string) => {
+      clearTimeout(timer)
+      server.child.stdout!.off('data', check)
+      server.child.stderr!.off('data', check)
+      if (error) reject(error)
+      else resolve(url!)
+    }
+    const timer = setTimeout(() => {
+      server.child.kill('SIGKILL')
+      done(new Error(`the server did not start within ${ms} ms:\n${server.output()}`))
+    }, ms)
+    const check = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())
+      if (match) done(null, match[1]!)
+    }
+    // Registered after spawnServer's own listeners, so output() already holds the new chunk.
+    server.child.stdout!.on('data', check)
+    server.child.stderr!.on('data', check)
+    void server.exited.then((exit) => done(new Error(`the server exited (${JSON.stringify(exit)}):\n${server.output()}`)))
+  })
+  return { ...server, base }
+}
+
+/** SIGKILLs the process if it is still running: for teardowns. */
+export function kill(server: ServerProcess): void {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
+}
+
+/** `promise`, or a rejection naming `what` if it takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Runs a built script (`dist/scripts/<name>.js`, what `npm run <name>` runs after its build) to
+ * its end; rejects as execFile does (with code, stdout and stderr) when it fails.
+ */
+export async function runScript(name: string, args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
+  return promisify(execFile)(process.execPath, [projectPath('dist', 'scripts', `${name}.js`), ...args], {
+    cwd: projectPath(),
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    timeout: options.timeout ?? 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  })
+}
+
+/** fetch with a JSON body and a Bearer key; answers status, headers and parsed body. */
 export async function call(base: string, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -59,13 +129,11 @@ export async function call(base: string, method: string, path: string, token: st
   } catch {
     json = text
   }
-  return { status: res.status, json }
+  return { status: res.status, headers: res.headers, json }
 }
 
-/** `npm run build` (what `npm start` runs first); SKIP_BUILD=1 uses dist/ as it is. */
+/** `npm run build` (what `npm start` runs first); SKIP_BUILD=1 (set by `npm test`) uses dist/ as it is. */
 export async function build(): Promise<void> {
   if (process.env.SKIP_BUILD === '1') return
-  const { execFile } = await import('node:child_process')
-  const { promisify } = await import('node:util')
   await promisify(execFile)('npm', ['run', '-s', 'build'], { cwd: projectPath(), timeout: 120_000 })
 }

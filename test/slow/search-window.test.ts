@@ -1,14 +1,17 @@
 // A search scores at most SEARCH_WINDOW hits, the most recently written: a word found in most
 // of the archive costs what a rarer one does, and paging through it still yields each story once.
+// Slow tier: proving the window needs more hits than SEARCH_WINDOW (5,000, a constant in
+// src/articles/repository.ts), so a 6,500-article seed and 50 pages of search. A fast version
+// would need the window to be a setting a test can make small.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { SEARCH_WINDOW } from '../src/articles/repository.js'
-import { buildApp } from '../src/app.js'
-import { openDatabase } from '../src/db/client.js'
-import { seedDatabase } from '../scripts/bench/seed-data.js'
-import { testConfig } from './helpers.js'
+import { SEARCH_WINDOW } from '../../src/articles/repository.js'
+import { buildApp } from '../../src/app.js'
+import { openDatabase } from '../../src/db/client.js'
+import { seedDatabase } from '../../scripts/bench/seed-data.js'
+import { testConfig } from '../helpers.js'
 
 t.test('a common word ranks the newest hits only; a rare one all of them', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'search-window-'))

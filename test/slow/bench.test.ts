@@ -1,28 +1,24 @@
 // The benchmark's quick version run end to end, as CI runs it: it only has to work (every row
 // measured, no failed request, no comment lost). No timing is asserted: CI machines vary.
-import { execFile } from 'node:child_process'
+// Slow tier: a minute or more of load on both cores (three servers and autocannon), and no
+// behaviour of the service that the fast tier does not already check.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
-import { projectPath } from '../src/paths.js'
-import type { Report } from '../scripts/bench/run.js'
+import type { Report } from '../../scripts/bench/run.js'
+import { build, runScript } from '../server-process.js'
 
-const run = promisify(execFile)
+// The bench runs the compiled service and scripts: `npm run test:slow` builds them once before
+// any file runs; run alone, this builds them first.
+t.before(build)
 
 t.test('npm run bench --quick measures every target and loses no comment', async (t) => {
-  // The bench runs the compiled service; errors in files other work has half-written must not stop it.
-  await run(process.execPath, [projectPath('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: projectPath('.') }).catch(() => {})
   const dir = mkdtempSync(join(tmpdir(), 'bench-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const out = join(dir, 'BENCHMARKS.md')
   const json = join(dir, 'report.json')
-  const { stdout } = await run(
-    process.execPath,
-    [projectPath('dist/scripts/bench/run.js'), '--quick', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')],
-    { cwd: projectPath('.'), timeout: 120_000 },
-  )
+  const { stdout } = await runScript('bench/run', ['--quick', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')])
   t.match(stdout, /Seeded in/)
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report

@@ -1,14 +1,16 @@
 // The benchmark's seeder: its database has the migrations' schema, passes SQLite's checks, and
 // holds the rows the repositories would write (a repository rewriting them changes nothing).
+// Slow tier: it checks the benchmark's tooling, not the service, on a 1,300-article seed (the
+// search probe sits in story 1,234), so it runs with the benchmark smoke in `npm run test:slow`.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createArticlesRepository } from '../src/articles/repository.js'
-import { openDatabase } from '../src/db/client.js'
-import { newId } from '../src/db/ids.js'
-import { createRelatedLinksRepository } from '../src/related-links/repository.js'
-import { seedDatabase } from '../scripts/bench/seed-data.js'
+import { createArticlesRepository } from '../../src/articles/repository.js'
+import { openDatabase } from '../../src/db/client.js'
+import { newId } from '../../src/db/ids.js'
+import { createRelatedLinksRepository } from '../../src/related-links/repository.js'
+import { seedDatabase } from '../../scripts/bench/seed-data.js'
 
 const ID = /^[0-9a-hjkmnp-tv-z]{26}$/
 

@@ -3,17 +3,16 @@
 // acknowledged must be there, and nothing half-written: each article with its search row and
 // tag rows, no media row without its file, no stored file without a row, and a database that
 // passes SQLite's integrity and foreign-key checks.
-import { execFile } from 'node:child_process'
+// Slow tier: two server starts, a stream of writes on six connections and a check of every
+// acknowledged write; CRASH_WRITE_MS (1,500 by default, 10,000 in `npm run stress`) for longer.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import t from 'tap'
-import { projectPath } from '../src/paths.js'
-import { tinyPng } from './reliability-support.js'
-import { build, call, startServer } from './server-process.js'
+import { tinyPng } from '../reliability-support.js'
+import { build, call, kill, startServer } from '../server-process.js'
 
 const ADMIN = 'crash-test-admin-token-0123456789'
 const WRITE_MS = Number(process.env.CRASH_WRITE_MS ?? 1500)
@@ -25,7 +24,7 @@ t.test('SIGKILL during writes loses no acknowledged write and leaves nothing hal
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const env = { DATABASE_PATH: join(dir, 'cms.sqlite'), MEDIA_DIR: join(dir, 'media'), CMS_ADMIN_TOKEN: ADMIN, COMMENT_RATE_LIMIT: '0', COMMENT_MODERATION: 'post' }
   const first = await startServer(env)
-  t.teardown(() => first.child.kill('SIGKILL'))
+  t.teardown(() => kill(first))
 
   const story = await call(first.base, 'POST', '/v1/articles', ADMIN, { title: 'The story readers comment on' })
   await call(first.base, 'POST', `/v1/articles/${story.json.id}/publish`, ADMIN)
@@ -70,7 +69,7 @@ t.test('SIGKILL during writes loses no acknowledged write and leaves nothing hal
   t.ok(acked.articles.length > 5 && acked.comments.length > 5 && acked.media.length > 3, `acknowledged ${acked.articles.length} articles, ${acked.comments.length} comments, ${acked.media.length} uploads before the kill`)
 
   const second = await startServer(env)
-  t.teardown(() => second.child.kill('SIGKILL'))
+  t.teardown(() => kill(second))
   let missing = 0
   for (const { id } of acked.articles) if ((await call(second.base, 'GET', `/v1/articles/${id}`, ADMIN)).status !== 200) missing += 1
   for (const id of acked.comments) if ((await call(second.base, 'GET', `/v1/comments/${id}`, ADMIN)).status !== 200) missing += 1
