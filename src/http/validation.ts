@@ -3,6 +3,7 @@
 // Unknown fields are refused, never dropped, and every failing field is reported.
 import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats'
+import { fullFormats } from 'ajv-formats/dist/formats.js'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import { onFirstUse } from './lazy-compile.js'
 
@@ -16,8 +17,17 @@ const COMMON: Options = {
   strict: false,
 }
 
+/**
+ * RFC 3339 allows a leap second (23:59:60), which JavaScript dates cannot hold: `Date.parse`
+ * answers NaN, and an embargo compared with NaN would publish at once. Every time the API
+ * accepts must be an instant the service can compute with.
+ */
+const rfc3339 = fullFormats['date-time'] as { validate: (value: string) => boolean }
+const DATE_TIME = { type: 'string' as const, validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)) }
+
 function makeAjv(options: Options, schemas: readonly object[]): Ajv {
   const ajv = addFormats(new Ajv({ ...COMMON, ...options }))
+  ajv.addFormat('date-time', DATE_TIME)
   for (const schema of schemas) ajv.addSchema(schema)
   return ajv
 }
