@@ -4,19 +4,11 @@
 // the server, webhooks-server and backup tests and by the slow tier's crash, concurrency and bench
 // tests. `npm test` builds once before any file runs (SKIP_BUILD=1); alone, call build() first.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { projectPath } from '../src/paths.js'
+import { startFlags } from '../scripts/start-command.js'
 
 export const SERVER = projectPath('dist', 'src', 'server.js')
-
-/** Node's flags from package.json's start script ("node [flags] dist/src/server.js"). */
-function startFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }
-  const [node, ...args] = scripts.start.trim().split(/\s+/)
-  if (node !== 'node' || args.at(-1) !== 'dist/src/server.js') throw new Error(`the start script is not "node [flags] dist/src/server.js": ${scripts.start}`)
-  return args.slice(0, -1)
-}
 
 export interface Exit {
   code: number | null

@@ -13,6 +13,7 @@ import { SERVER_LIMITS } from '../../src/app.js'
 import { DEFAULT_RESPONSE_CACHE_MB } from '../../src/config.js'
 import { encodeCursor } from '../../src/http/cursor.js'
 import { projectPath } from '../../src/paths.js'
+import { SERVER_SCRIPT, startFlags } from '../start-command.js'
 import type { SeedResult } from './seed-data.js'
 
 interface Options {
@@ -69,10 +70,7 @@ function parseOptions(argv: string[]): Options {
 const SERVICE_ARGS = startArguments()
 
 function startArguments(): string[] {
-  const { scripts } = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } }
-  const [node, ...args] = scripts.start.split(/\s+/)
-  if (node !== 'node' || args.at(-1) !== 'dist/src/server.js') throw new Error(`the start script is not "node [flags] dist/src/server.js": ${scripts.start}`)
-  return [...args.slice(0, -1), projectPath('dist/src/server.js')]
+  return [...startFlags(), projectPath(SERVER_SCRIPT)]
 }
 
 /** Seeds in a process of its own (seed-main.ts): the measuring process must not carry the seeder's heap. */
