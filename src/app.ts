@@ -12,7 +12,7 @@ import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleRevision, ArticleSummary, Block, BlockRead } from './articles/schemas.js'
 import { startScheduler } from './articles/scheduler.js'
 import { createCommentsRepository } from './comments/repository.js'
-import type { Config } from './config.js'
+import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
 import { contentVersionReader } from './db/content-version.js'
@@ -122,7 +122,7 @@ const SHARED_SCHEMAS: readonly SharedSchema[] = [
 const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const db = deps.db ?? openDatabase(config.databasePath)
+  const db = deps.db ?? open(config.databasePath)
   const responseCache =
     config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db.$client) }) : undefined
   const front = new CacheFront({ cache: responseCache, publicUrl: config.publicUrl, log: () => app.log })
@@ -210,7 +210,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const webhooks = createWebhooksRepository(db)
   const embed = createArticleEmbedder({ articles, media, related })
   const storage = createMediaStorage(config.mediaDir)
-  await storage.init()
+  await storage.init().catch((error: unknown) => {
+    closeDatabase(db)
+    throw unusablePath('MEDIA_DIR', config.mediaDir, error) ?? error
+  })
   const renditions = createRenditions(storage)
 
   let stopScheduler: (() => void) | undefined
@@ -242,6 +245,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => deliveryWorker?.stop())
 
   return app
+}
+
+/** Opens the database, or fails with one line naming DATABASE_PATH when its file cannot be used. */
+function open(path: string): Db {
+  try {
+    return openDatabase(path)
+  } catch (error) {
+    throw unusablePath('DATABASE_PATH', path, error) ?? error
+  }
 }
 
 function serverOptions(limits: ServerLimits) {

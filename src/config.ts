@@ -1,5 +1,6 @@
 // Configuration: the environment read once, checked, and frozen. A bad value fails fast with
 // one line naming the variable, so an operator never finds out at the first request.
+import { isIP } from 'node:net'
 
 export type CommentModeration = 'pre' | 'post'
 
@@ -44,6 +45,16 @@ export interface Config {
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
 }
+
+/** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
+export function unusablePath(variable: string, path: string, error: unknown): ConfigError | null {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string' || !UNUSABLE_PATH_CODES.has(code)) return null
+  const reason = error instanceof Error ? error.message.replace(/, (mkdir|open|stat|access|scandir) '.*$/, '') : code
+  return new ConfigError(variable, `cannot use "${path}": ${reason}`)
+}
+
+const UNUSABLE_PATH_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EROFS', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_NOTADB', 'SQLITE_PERM'])
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -109,11 +120,23 @@ function retrySchedule(env: Env): number[] {
   return parts.map(Number)
 }
 
+// The names proxy-addr (behind Fastify's trustProxy) gives to ranges of addresses.
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
 function trustProxy(env: Env): boolean | number | string {
   const raw = read(env, 'TRUST_PROXY')
   if (raw === undefined || raw === 'false') return false
   if (raw === 'true') return true
   if (/^\d+$/.test(raw)) return Number(raw)
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const [address = '', prefix, extra] = entry.split('/')
+    const family = isIP(address)
+    const bits = family === 6 ? 128 : 32
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
+    if (!PROXY_RANGES.has(entry) && (family === 0 || !validPrefix || extra !== undefined)) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count, or addresses/CIDRs of your proxies (or loopback, linklocal, uniquelocal), got "${entry}"`)
+    }
+  }
   return raw
 }
 
