@@ -32,6 +32,9 @@ t.test('CORS: reads from any origin, writes only from CORS_WRITE_ORIGINS', async
     })
   const stranger = await preflight('https://elsewhere.example.org', 'PATCH')
   t.equal(stranger.headers['access-control-allow-origin'], undefined, 'an unlisted origin may not write')
+  t.equal(stranger.statusCode, 403, 'and is told so')
+  t.match(stranger.headers['content-type'], /^application\/problem\+json/)
+  t.match(stranger.json().detail, /CORS_WRITE_ORIGINS/, 'naming the setting that would allow it')
   const desk = await preflight(DESK, 'PATCH')
   t.equal(desk.statusCode, 204)
   t.equal(desk.headers['access-control-allow-origin'], DESK, 'the listed origin may')
@@ -59,6 +62,8 @@ t.test('CORS: with no write origins configured, no browser origin may write', as
     headers: { origin: DESK, 'access-control-request-method': 'POST' },
   })
   t.equal(res.headers['access-control-allow-origin'], undefined)
+  t.equal(res.statusCode, 403, 'a 403 problem, not the 404 of a missing route')
+  t.match(res.json(), { status: 403, detail: /CORS_WRITE_ORIGINS/ })
 })
 
 t.test('security headers: nothing at all for JSON, its own CSP for /docs', async (t) => {

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
+import { forbidden } from './problems.js'
 
 const READS = new Set(['GET', 'HEAD'])
 
@@ -95,7 +96,17 @@ async function registerCors(app: FastifyInstance, writeOrigins: readonly string[
       delegator: (request, callback) => {
         if (READS.has(intendedMethod(request))) return callback(null, forReads)
         const { origin } = request.headers
-        callback(null, mayWrite(origin) ? { ...common, origin } : refused)
+        if (mayWrite(origin)) return callback(null, { ...common, origin })
+        const isPreflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined
+        if (!isPreflight) return callback(null, refused)
+        // Said plainly, rather than the 404 of a route-less OPTIONS: a developer wiring a form
+        // learns which setting lets a browser on their origin write.
+        callback(
+          forbidden(
+            `Writes from a browser on ${origin} are not allowed: ` +
+              'the service lists the origins that may write in CORS_WRITE_ORIGINS.',
+          ),
+        )
       },
     })
   })
