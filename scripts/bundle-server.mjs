@@ -59,6 +59,18 @@ export async function bundleServer() {
     sourcemap: true,
     logLevel: 'warning',
   })
+  // The WAL checkpoint thread runs from a file beside the module that starts it
+  // (src/db/checkpointer.ts), which in the bundle is server.js.
+  await build({
+    entryPoints: [join(root, 'src', 'db', 'checkpoint-worker.ts')],
+    outfile: join(root, 'dist', 'src', 'checkpoint-worker.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    logLevel: 'warning',
+  })
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleServer()
