@@ -35,6 +35,7 @@ import { mediaRoutes } from './media/routes.js'
 import { createRelatedLinksRepository } from './related-links/repository.js'
 import { relatedLinkRoutes } from './related-links/routes.js'
 import { commentRoutes } from './comments/routes.js'
+import { createDeliveryQueue } from './webhooks/delivery-queue.js'
 import { createWebhooksRepository } from './webhooks/repository.js'
 import { webhookRoutes } from './webhooks/routes.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
@@ -179,6 +180,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const related = createRelatedLinksRepository(db)
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
+  const deliveries = createDeliveryQueue(db)
   const embed = createArticleEmbedder({ articles, media, related })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init()
@@ -197,7 +199,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {
     stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
-    deliveryWorker = startDeliveryWorker(webhooks, {
+    deliveryWorker = startDeliveryWorker(deliveries, {
       retrySchedule: config.webhookRetrySchedule,
       timeoutMs: config.webhookTimeoutMs,
       pollMs: config.webhookPollMs,
