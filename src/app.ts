@@ -20,6 +20,7 @@ import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
 import { frameworkErrors, registerErrorHandling } from './http/errors.js'
 import { idempotencyPlugin } from './http/idempotency.js'
+import { createIdempotencyRepository } from './idempotency/repository.js'
 import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
@@ -155,7 +156,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     responseCache,
     publicUrl: config.publicUrl,
   })
-  await app.register(idempotencyPlugin, { db })
+  await app.register(idempotencyPlugin, { records: createIdempotencyRepository(db) })
 
   app.get(
     '/health',
