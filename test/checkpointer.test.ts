@@ -4,7 +4,7 @@
 // output, and beside the bundled server.
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
@@ -43,6 +43,12 @@ async function checkpointsInto(t: Test, start: Start) {
 }
 
 t.test('from source: the worker copies committed pages into the database file', async (t) => {
+  const probe = openDatabase(join(mkdtempSync(join(tmpdir(), 'cms-sync-')), 'cms.sqlite'))
+  t.teardown(() => rmSync(dirname(probe.$client.name), { recursive: true, force: true }))
+  // What the comment in src/db/client.ts promises rests on these two, and on this thread.
+  t.equal(probe.$client.pragma('journal_mode', { simple: true }), 'wal', 'a file database runs in WAL mode')
+  t.equal(probe.$client.pragma('synchronous', { simple: true }), 1, 'with synchronous = NORMAL: the WAL is synced by checkpoints')
+  probe.$client.close()
   t.equal(fileURLToPath(CHECKPOINT_WORKER), projectPath('src', 'db', 'checkpoint-worker.ts'), 'the TypeScript file, under the loader')
   await checkpointsInto(t, (db, errors) => {
     const checkpointer = startCheckpointer(db, 20, (message) => errors.push(message))
