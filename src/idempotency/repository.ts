@@ -3,6 +3,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { now } from '../db/ids.js'
+import { setPlaceholder } from '../db/set-placeholder.js'
 import { idempotencyKeys } from '../db/schema.js'
 import type { IdempotencyRecords, StoredResponse } from '../http/idempotency.js'
 
@@ -32,10 +33,9 @@ export function createIdempotencyRepository(db: Db): IdempotencyRecords {
   const complete = db
     .update(idempotencyKeys)
     .set({
-      // Placeholders wrapped in `sql`: Drizzle binds them in SET, but its types allow them only in WHERE and VALUES.
-      statusCode: sql`${sql.placeholder('statusCode')}`,
-      headers: sql`${sql.placeholder('headers')}`,
-      body: sql`${sql.placeholder('body')}`,
+      statusCode: setPlaceholder('statusCode'),
+      headers: setPlaceholder('headers'),
+      body: setPlaceholder('body'),
     })
     .where(ofKey)
     .prepare()

@@ -4,6 +4,7 @@ import { and, asc, eq, inArray, lt, lte, notExists, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
+import { setPlaceholder } from '../db/set-placeholder.js'
 import { webhookAttempts, webhookDeliveries, webhookEvents, webhooks } from '../db/schema.js'
 import type { EventType } from './outbox.js'
 import { addSeconds, honouredPrevious } from './repository.js'
@@ -37,12 +38,6 @@ export interface AttemptResult {
 
 /** Old events are pruned this many at a time, so no one statement holds the write lock for long. */
 const PRUNE_BATCH = 500
-
-/**
- * A placeholder for an UPDATE's SET. Drizzle binds a placeholder there like anywhere else, but
- * its types accept one only in WHERE and VALUES: wrapped in `sql`, it is a plain expression.
- */
-const setTo = (name: string) => sql`${sql.placeholder(name)}`
 
 export function createDeliveryQueue(db: Db) {
   // The head of each active endpoint's queue (its earliest pending delivery) when it is due:
@@ -84,11 +79,19 @@ export function createDeliveryQueue(db: Db) {
       eq(webhookDeliveries.status, 'pending'),
       eq(webhookDeliveries.nextAttemptAt, sql.placeholder(at)),
     )
-  const claimDelivery = db.update(webhookDeliveries).set({ nextAttemptAt: setTo('leaseUntil') }).where(untouched('expected')).prepare()
-  const releaseDelivery = db.update(webhookDeliveries).set({ nextAttemptAt: setTo('time') }).where(untouched('leaseUntil')).prepare()
+  const claimDelivery = db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: setPlaceholder('leaseUntil') })
+    .where(untouched('expected'))
+    .prepare()
+  const releaseDelivery = db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: setPlaceholder('time') })
+    .where(untouched('leaseUntil'))
+    .prepare()
   const finishAttempt = db
     .update(webhookDeliveries)
-    .set({ attempts: setTo('attempt'), status: setTo('status'), nextAttemptAt: setTo('nextAttemptAt') })
+    .set({ attempts: setPlaceholder('attempt'), status: setPlaceholder('status'), nextAttemptAt: setPlaceholder('nextAttemptAt') })
     .where(and(eq(webhookDeliveries.seq, sql.placeholder('seq')), eq(webhookDeliveries.status, 'pending')))
     .prepare()
   const insertAttempt = db
