@@ -27,6 +27,7 @@ import { registerOpenApi } from './http/openapi.js'
 import { json, ProblemSchema, registerSharedSchemas, type SharedSchema } from './http/schemas.js'
 import { registerSerialization } from './http/serialization.js'
 import { registerValidation } from './http/validation.js'
+import { createIdempotencyRepository } from './idempotency/repository.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
 import { ApiKey, ApiKeyWithToken } from './keys/schemas.js'
@@ -40,6 +41,7 @@ import { relatedLinkRoutes } from './related-links/routes.js'
 import { RelatedLink, RelatedLinkInput } from './related-links/schemas.js'
 import { commentRoutes } from './comments/routes.js'
 import { Comment, ModeratedComment } from './comments/schemas.js'
+import { createDeliveryQueue } from './webhooks/delivery-queue.js'
 import { createWebhooksRepository } from './webhooks/repository.js'
 import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
@@ -124,7 +126,7 @@ const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { v
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const db = deps.db ?? open(config.databasePath)
   const responseCache =
-    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db.$client) }) : undefined
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db) }) : undefined
   const front = new CacheFront({ cache: responseCache, publicUrl: config.publicUrl, log: () => app.log })
   const app: FastifyInstance = Fastify({
     logger: {
@@ -154,7 +156,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.decorate('db', db)
   app.decorate('config', config)
-  const checkpointer = startCheckpointer(db.$client, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
+  const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
   const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
@@ -183,7 +185,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     responseCache,
     publicUrl: config.publicUrl,
   })
-  await app.register(idempotencyPlugin, { db })
+  await app.register(idempotencyPlugin, { records: createIdempotencyRepository(db) })
 
   app.get(
     '/health',
@@ -208,6 +210,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const related = createRelatedLinksRepository(db)
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
+  const deliveries = createDeliveryQueue(db)
   const embed = createArticleEmbedder({ articles, media, related })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {
@@ -229,7 +232,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {
     stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
-    deliveryWorker = startDeliveryWorker(webhooks, {
+    deliveryWorker = startDeliveryWorker(deliveries, {
       retrySchedule: config.webhookRetrySchedule,
       timeoutMs: config.webhookTimeoutMs,
       pollMs: config.webhookPollMs,

@@ -1,8 +1,10 @@
 // Idempotency-Key on POST (src/http/idempotency.ts): one creation per caller and key, the
-// first answer replayed, another body with the same key refused, concurrent repeats merged.
+// first answer replayed, another body with the same key refused, concurrent repeats merged;
+// and the records behind it.
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
+import { createIdempotencyRepository } from '../src/idempotency/repository.js'
 import { createKeysRepository } from '../src/keys/repository.js'
 import { image } from './fixtures/media.js'
 import { auth, createArticle, httpApp, postComment, uploadForm } from './http-fixtures.js'
@@ -153,4 +155,30 @@ t.test('5xx answers are not stored: a retry runs again', async (t) => {
   const replayed = await send()
   t.equal(replayed.headers['idempotent-replayed'], 'true', 'and its success is what is kept')
   t.equal(calls, 2)
+})
+
+t.test('the records (src/idempotency/repository.ts): claim, answer, take over, let go, purge', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.$client.close())
+  const records = createIdempotencyRepository(db)
+  t.equal(records.find('key:a', 'k1'), undefined, 'an unknown key')
+
+  records.claim('key:a', 'k1', 'fp-1')
+  const claimed = records.find('key:a', 'k1')!
+  t.match(claimed, { fingerprint: 'fp-1', statusCode: null, headers: null, body: null }, 'in progress')
+  records.complete('key:a', 'k1', { statusCode: 201, headers: { location: '/v1/articles/x' }, body: '{"id":"x"}' })
+  t.same(records.find('key:a', 'k1'), { ...claimed, statusCode: 201, headers: { location: '/v1/articles/x' }, body: '{"id":"x"}' }, 'answered')
+  t.equal(records.find('key:b', 'k1'), undefined, 'per caller')
+
+  records.claim('key:a', 'k1', 'fp-2')
+  t.match(records.find('key:a', 'k1'), { fingerprint: 'fp-2', statusCode: null, headers: null, body: null }, 'taken over: the old answer is gone')
+  records.release('key:a', 'k1')
+  t.equal(records.find('key:a', 'k1'), undefined, 'let go')
+
+  records.claim('key:a', 'old', 'fp')
+  records.claim('key:a', 'new', 'fp')
+  db.$client.prepare("UPDATE idempotency_keys SET created_at = '2020-01-01T00:00:00.000Z' WHERE key = 'old'").run()
+  t.equal(records.purge('2021-01-01T00:00:00.000Z'), 1, 'purges what was kept before the time')
+  t.equal(records.find('key:a', 'old'), undefined)
+  t.ok(records.find('key:a', 'new'), 'and keeps the rest')
 })

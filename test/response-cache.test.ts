@@ -190,7 +190,7 @@ t.test('a write through another connection (a second process) reaches the cached
 
 t.test("this process's own writes are seen at once, even within one turn", async (t) => {
   const db = openDatabase(':memory:')
-  const read = contentVersionReader(db.$client)
+  const read = contentVersionReader(db)
   const before = read()
   t.equal(read(), before, 'read twice in a turn without a change: the same number')
   db.$client

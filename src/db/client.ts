@@ -13,9 +13,19 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new Database(path)
-  // WAL lets readers run while one writer writes; NORMAL sync is durable across process
-  // crashes (only an OS crash can lose the last commits) and much faster than FULL.
+  // WAL lets readers run while one writer writes.
   if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
+  // What is durable. COMMIT returns (and a 201 is sent) once the transaction is in the WAL, in
+  // the OS's cache: a crash of the process (kill -9, out of memory) loses nothing acknowledged.
+  // NORMAL does not fsync at commit: the WAL reaches the disk when the checkpoint thread
+  // (checkpointer.ts, every CHECKPOINT_INTERVAL_MS = 250 ms in app.ts) syncs it before copying
+  // pages back. So an OS crash or power loss can lose what was acknowledged since that sync:
+  // normally the last quarter second; longer while a long read holds checkpoints back, or should
+  // the thread fail (then up to the fallback checkpoint, 64 MB of WAL later). Only the newest
+  // transactions are lost, each whole (a change with its search rows and its outbox event), and
+  // the file stays consistent. FULL would fsync every commit and close that window, but on the
+  // measured disk it halved comments/s through the group commit and cut single article writes by
+  // two thirds (scripts/bench/sync-cost.ts).
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   // Savepoints (a nested transaction, one comment of a batch) journal in memory, not in a temp file.

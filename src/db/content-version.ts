@@ -1,6 +1,6 @@
 // The content version (migrations/0003_content-version.sql): a number that triggers raise on
 // every change to what a published read can show, whichever connection or process made it.
-import type { Database } from 'better-sqlite3'
+import type { Db } from './client.js'
 
 /**
  * Returns a reader of the content version that reads the row at most once per turn of the event
@@ -10,7 +10,10 @@ import type { Database } from 'better-sqlite3'
  * touching the file, triggers included), so this process's own writes are seen at once and
  * another process's from the next turn, as if they had committed a moment later.
  */
-export function contentVersionReader(sqlite: Database): () => number {
+export function contentVersionReader(db: Pick<Db, '$client'>): () => number {
+  const sqlite = db.$client
+  // Plain statements: the table exists only in its migration (beside the triggers that keep it),
+  // and Drizzle has no name for total_changes(). Both run on every cached read.
   const read = sqlite.prepare<[], number>('SELECT value FROM content_version WHERE id = 1').pluck()
   const ownChanges = sqlite.prepare<[], number>('SELECT total_changes()').pluck()
   let known: { version: number; changes: number } | null = null

@@ -8,7 +8,8 @@
 // Savepoints are not the first try because they are not free: each one copies the pages the
 // write touches aside, in case it must be undone, and that was half the cost of a batch of
 // comments. Every promise settles only after the COMMIT, so a caller that answers
-// "201 Created" has its row on disk: nothing acknowledged is lost.
+// "201 Created" has its row committed (durable as db/client.ts says: across a crash of the
+// process, not always across a power loss).
 //
 // Writes may leave work for the end of their batch (BatchHooks): fifty comments on one story
 // move its comment count once, by fifty, instead of rewriting the article's row fifty times.

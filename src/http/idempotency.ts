@@ -8,19 +8,39 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Db } from '../db/client.js'
 import { badRequest, unprocessable } from './problems.js'
 
 const TTL_MS = 24 * 60 * 60 * 1000
 const REPLAYED_HEADERS = ['location', 'content-type', 'etag', 'retry-after', 'www-authenticate']
 const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/
 
-interface StoredResponse {
+/** What is kept of a request with a key: its fingerprint, then the answer once there is one. */
+export interface StoredResponse {
   fingerprint: string
+  /** Null while the first request is still being handled. */
   statusCode: number | null
-  headers: string | null
+  headers: Record<string, string> | null
   body: string | null
   createdAt: string
+}
+
+/**
+ * Where the plugin keeps requests and their answers, per (caller, key). Implemented by
+ * src/idempotency/repository.ts, whose folder may import this one while http/ imports no other.
+ */
+export interface IdempotencyRecords {
+  find(caller: string, key: string): StoredResponse | undefined
+  /** Takes the key for a request with this fingerprint, forgetting any answer kept under it. */
+  claim(caller: string, key: string, fingerprint: string): void
+  complete(caller: string, key: string, answer: { statusCode: number; headers: Record<string, string>; body: string | null }): void
+  /** Lets the key go, so that a retry runs for real. */
+  release(caller: string, key: string): void
+  /** Forgets what was kept before `before`; returns how many keys. */
+  purge(before: string): number
+}
+
+export interface IdempotencyOptions {
+  records: IdempotencyRecords
 }
 
 interface Pending {
@@ -49,32 +69,26 @@ function fingerprintOf(request: FastifyRequest): string {
   return hash.digest('base64url')
 }
 
-export const idempotencyPlugin = fp<{ db: Db }>(
-  async function idempotency(app: FastifyInstance, { db }) {
-    const sqlite = db.$client
-    const find = sqlite.prepare<[string, string], StoredResponse>(
-      `SELECT fingerprint, status_code AS statusCode, headers, body, created_at AS createdAt
-       FROM idempotency_keys WHERE caller = ? AND key = ?`,
-    )
-    const claim = sqlite.prepare(
-      `INSERT INTO idempotency_keys (caller, key, fingerprint, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (caller, key) DO UPDATE SET fingerprint = excluded.fingerprint, status_code = NULL,
-         headers = NULL, body = NULL, created_at = excluded.created_at`,
-    )
-    const complete = sqlite.prepare('UPDATE idempotency_keys SET status_code = ?, headers = ?, body = ? WHERE caller = ? AND key = ?')
-    const release = sqlite.prepare('DELETE FROM idempotency_keys WHERE caller = ? AND key = ?')
-    const purge = sqlite.prepare('DELETE FROM idempotency_keys WHERE created_at < ?')
+export const idempotencyPlugin = fp<IdempotencyOptions>(
+  async function idempotency(app: FastifyInstance, { records }) {
     const inflight = new Map<string, Pending>()
 
-    const purgeTimer = setInterval(() => purge.run(new Date(Date.now() - TTL_MS).toISOString()), 60 * 60 * 1000)
+    const purgeTimer = setInterval(() => {
+      try {
+        records.purge(new Date(Date.now() - TTL_MS).toISOString())
+      } catch (error) {
+        // A busy or full database: the next hour's purge takes these too. A throw from a timer
+        // would end the process.
+        app.log.error({ err: error }, 'purging expired idempotency keys failed')
+      }
+    }, 60 * 60 * 1000)
     purgeTimer.unref()
     app.addHook('onClose', async () => clearInterval(purgeTimer))
 
     app.decorateRequest('idempotency', null)
 
     function replay(reply: FastifyReply, stored: StoredResponse) {
-      const headers = JSON.parse(stored.headers ?? '{}') as Record<string, string>
-      reply.headers(headers).header('idempotent-replayed', 'true')
+      reply.headers(stored.headers ?? {}).header('idempotent-replayed', 'true')
       return reply.code(stored.statusCode!).send(stored.body ?? undefined)
     }
 
@@ -97,7 +111,7 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       const fingerprint = fingerprintOf(request)
       const slot = `${caller}\n${key}`
 
-      let stored = find.get(caller, key)
+      let stored = records.find(caller, key)
       if (stored && Date.parse(stored.createdAt) < Date.now() - TTL_MS) stored = undefined
       if (stored && stored.fingerprint !== fingerprint) {
         throw unprocessable('This Idempotency-Key was used with a different request; use a new key for a new request.')
@@ -105,7 +119,7 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       const running = inflight.get(slot)
       if (stored && stored.statusCode === null && running) {
         await running.done
-        stored = find.get(caller, key)
+        stored = records.find(caller, key)
         if (stored && stored.statusCode !== null) return replay(reply, stored)
       } else if (stored && stored.statusCode !== null) {
         return replay(reply, stored)
@@ -114,7 +128,7 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       let finish!: () => void
       const done = new Promise<void>((resolve) => (finish = resolve))
       const pending: Pending = { caller, key, done, finish, settled: false }
-      claim.run(caller, key, fingerprint, new Date().toISOString())
+      records.claim(caller, key, fingerprint)
       inflight.set(slot, pending)
       request.idempotency = pending
     })
@@ -127,14 +141,14 @@ export const idempotencyPlugin = fp<{ db: Db }>(
       if (!pending || pending.settled) return payload
       if (reply.statusCode >= 500 || (payload !== null && payload !== undefined && typeof payload !== 'string')) {
         // A failure on our side, or a body we cannot keep: let the client try again for real.
-        release.run(pending.caller, pending.key)
+        records.release(pending.caller, pending.key)
       } else {
         const headers: Record<string, string> = {}
         for (const name of REPLAYED_HEADERS) {
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        complete.run(reply.statusCode, JSON.stringify(headers), (payload as string | null) ?? null, pending.caller, pending.key)
+        records.complete(pending.caller, pending.key, { statusCode: reply.statusCode, headers, body: (payload as string | null) ?? null })
       }
       settle(pending)
       return payload
@@ -144,7 +158,7 @@ export const idempotencyPlugin = fp<{ db: Db }>(
     app.addHook('onResponse', (request, _reply, done) => {
       const pending = request.idempotency
       if (pending && !pending.settled) {
-        release.run(pending.caller, pending.key)
+        records.release(pending.caller, pending.key)
         settle(pending)
       }
       done()
@@ -152,7 +166,7 @@ export const idempotencyPlugin = fp<{ db: Db }>(
     app.addHook('onRequestAbort', async (request) => {
       const pending = request.idempotency
       if (pending && !pending.settled) {
-        release.run(pending.caller, pending.key)
+        records.release(pending.caller, pending.key)
         settle(pending)
       }
     })

@@ -1,7 +1,9 @@
 // The outbox's write side: repositories call `recordEvent` inside their own transaction, so an
 // event exists exactly when the change that caused it was committed.
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
+import { webhookDeliveries, webhookEvents, webhooks } from '../db/schema.js'
 
 export const EVENT_TYPES = [
   'article.published',
@@ -19,22 +21,44 @@ export type EventType = (typeof EVENT_TYPES)[number]
 export type RecordEvent = (type: EventType, data: unknown) => void
 
 export function createOutbox(db: Db): RecordEvent {
-  const sqlite = db.$client
-  const insertEvent = sqlite.prepare('INSERT INTO webhook_events (id, type, data, created_at) VALUES (?, ?, ?, ?)')
-  // Fan out to every subscribed webhook at once, so a webhook added later never receives
-  // events from before it existed, and a paused one (active = 0) collects nothing to flood
-  // its endpoint with when it is resumed.
-  const subscribed = 'w.active = 1 AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ?)'
-  const insertDeliveries = sqlite.prepare(`INSERT INTO webhook_deliveries (webhook_id, event_id, status, attempts, next_attempt_at, created_at)
-    SELECT w.id, ?, 'pending', 0, ?, ? FROM webhooks w WHERE ${subscribed} ORDER BY w.id`)
-  const anySubscriber = sqlite.prepare<[string], { one: number }>(`SELECT 1 AS one FROM webhooks w WHERE ${subscribed} LIMIT 1`)
+  // Fan out to the webhooks subscribed at the time of the change, so a webhook added later never
+  // receives events from before it existed, and a paused one (active = false) collects nothing
+  // to flood its endpoint with when it is resumed.
+  const subscribers = db
+    .select({ id: webhooks.id })
+    .from(webhooks)
+    .where(
+      and(
+        eq(webhooks.active, true),
+        // Raw: Drizzle has no json_each, which looks inside the stored list of event types.
+        sql`exists (select 1 from json_each(${webhooks.events}) where value = ${sql.placeholder('type')})`,
+      ),
+    )
+    .orderBy(asc(webhooks.id))
+    .prepare()
+  const insertEvent = db
+    .insert(webhookEvents)
+    .values({ id: sql.placeholder('id'), type: sql.placeholder('type'), data: sql.placeholder('data'), createdAt: sql.placeholder('time') })
+    .prepare()
+  const insertDelivery = db
+    .insert(webhookDeliveries)
+    .values({
+      webhookId: sql.placeholder('webhookId'),
+      eventId: sql.placeholder('eventId'),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: sql.placeholder('time'),
+      createdAt: sql.placeholder('time'),
+    })
+    .prepare()
 
   return (type, data) => {
+    const subscribed = subscribers.all({ type })
     // With no subscriber there is nobody to tell: skip the write (and keep hot paths lean).
-    if (!anySubscriber.get(type)) return
-    const id = `evt_${newId()}`
+    if (subscribed.length === 0) return
+    const eventId = `evt_${newId()}`
     const time = now()
-    insertEvent.run(id, type, JSON.stringify(data), time)
-    insertDeliveries.run(id, time, time, type)
+    insertEvent.run({ id: eventId, type, data, time })
+    for (const { id } of subscribed) insertDelivery.run({ webhookId: id, eventId, time })
   }
 }

@@ -3,7 +3,8 @@
 // nothing is lost across restarts; a poll of an indexed query finds them.
 import type { FastifyBaseLogger } from 'fastify'
 import { now } from '../db/ids.js'
-import { addSeconds, type DueDelivery, type WebhooksRepository } from './repository.js'
+import type { DeliveryQueue, DueDelivery } from './delivery-queue.js'
+import { addSeconds } from './repository.js'
 import { send } from './send.js'
 import { signatureHeader } from './signature.js'
 
@@ -38,7 +39,7 @@ export function deliveryBody(delivery: Pick<DueDelivery, 'eventId' | 'eventType'
   return `${head.slice(0, -1)},"data":${delivery.eventData}}`
 }
 
-export function startDeliveryWorker(webhooks: WebhooksRepository, options: WorkerOptions): DeliveryWorker {
+export function startDeliveryWorker(queue: DeliveryQueue, options: WorkerOptions): DeliveryWorker {
   const { log, timeoutMs } = options
   const schedule = options.retrySchedule.map((seconds) => Math.min(seconds, MAX_DELAY_SECONDS))
   const shutdown = new AbortController()
@@ -66,11 +67,11 @@ export function startDeliveryWorker(webhooks: WebhooksRepository, options: Worke
     })
     const about = { webhookId: delivery.webhookId, eventId: delivery.eventId, eventType: delivery.eventType, attempt: delivery.attempts + 1 }
     if (result.stopped) {
-      webhooks.release(delivery, leaseUntil)
+      queue.release(delivery, leaseUntil)
       log.info(about, 'webhook attempt aborted by shutdown; it is sent again at the next start')
       return
     }
-    webhooks.recordAttempt(delivery, { attemptedAt, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error }, schedule)
+    queue.recordAttempt(delivery, { attemptedAt, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error }, schedule)
     const outcome = { ...about, statusCode: result.statusCode, durationMs: result.durationMs }
     if (result.error === null) log.debug(outcome, 'webhook delivered')
     else if (delivery.attempts < schedule.length) log.warn({ ...outcome, error: result.error }, 'webhook attempt failed; it will be retried')
@@ -81,9 +82,10 @@ export function startDeliveryWorker(webhooks: WebhooksRepository, options: Worke
     if (stopped) return
     let due: DueDelivery[]
     try {
-      due = webhooks.dueDeliveries(now())
+      due = queue.dueDeliveries(now())
     } catch (error) {
-      // A busy database is tried again at the next poll.
+      // Whatever failed (a busy database, a full disk) is tried again at the next poll: an
+      // exception thrown from a timer would end the process.
       log.error({ err: error }, 'looking for due webhook deliveries failed')
       return
     }
@@ -91,7 +93,7 @@ export function startDeliveryWorker(webhooks: WebhooksRepository, options: Worke
       if (inFlight.has(delivery.webhookId)) continue
       const leaseUntil = addSeconds(now(), Math.ceil(timeoutMs / 1000) + LEASE_MARGIN_SECONDS)
       try {
-        if (!webhooks.claim(delivery, leaseUntil)) continue
+        if (!queue.claim(delivery, leaseUntil)) continue
       } catch (error) {
         log.error({ err: error }, 'claiming a webhook delivery failed')
         return
@@ -110,7 +112,7 @@ export function startDeliveryWorker(webhooks: WebhooksRepository, options: Worke
   function prune(): void {
     if (options.retentionDays === 0) return
     try {
-      const pruned = webhooks.prune(new Date(Date.now() - options.retentionDays * 86_400_000).toISOString())
+      const pruned = queue.prune(new Date(Date.now() - options.retentionDays * 86_400_000).toISOString())
       if (pruned > 0) log.info({ events: pruned }, 'pruned old webhook events and their delivery log')
     } catch (error) {
       log.error({ err: error }, 'pruning the webhook delivery log failed')
