@@ -365,3 +365,32 @@ t.test('repository: events inside the transaction, public fields only; ifVersion
     'copies older than the window are not remembered',
   )
 })
+
+t.test('repository: a restart remembers copies further back than one read of the table', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.$client.close())
+  const article = createArticlesRepository(db, () => {}).create({ title: 'Busy' }, null)
+  const comments = createCommentsRepository(db, () => {})
+  const input = (ip: string, fingerprint: string): NewComment => ({
+    articleId: article.id,
+    parentId: null,
+    depth: 0,
+    authorName: 'Reader',
+    authorEmail: null,
+    body: 'Text',
+    status: 'approved',
+    ip,
+    userAgent: null,
+    spam: { verdict: 'ok', score: 0, reasons: [] },
+    fingerprint,
+  })
+  for (let i = 0; i < 3; i++) comments.create(input('192.0.2.9', 'early'))
+  // Enough later comments from other addresses that the early copies lie past the first read.
+  for (let i = 0; i < 2_500; i++) comments.create(input(`198.51.100.${i % 200}`, `later ${i}`))
+
+  const restarted = createCommentsRepository(db, () => {})
+  const { ip, fingerprint, ...rest } = input('192.0.2.9', 'early')
+  const { parentId: _parent, depth: _depth, status: _status, ...fields } = rest
+  const outcome = await restarted.submit({ ...fields, ip, fingerprint, moderation: 'post' }, () => ({ articleId: article.id, parentId: null, depth: 0 }))
+  t.match(outcome, { comment: { status: 'spam', spam: { reasons: ['same text sent 4 times recently'] } } }, 'all three early copies count')
+})

@@ -279,3 +279,54 @@ t.test('the repository records media.created and media.updated inside the write 
   t.same(repo.remove('m1', 2), { sha256: 'a'.repeat(64), bytesStillUsed: false })
   t.equal(repo.getById('m1'), null)
 })
+
+t.test('the repository: lookups by many ids, and pages through items made in the same millisecond', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => closeDatabase(db))
+  const repo = createMediaRepository(db)
+  const time = '2024-05-01T10:00:00.000Z'
+  const item = (i: number) => ({
+    id: `m${String(i).padStart(3, '0')}`,
+    kind: i % 3 === 0 ? ('video' as const) : ('image' as const),
+    mimeType: i % 3 === 0 ? 'video/mp4' : 'image/png',
+    filename: `f${i}`,
+    size: i,
+    width: null,
+    height: null,
+    sha256: (i % 2 === 0 ? 'a' : 'b').repeat(64),
+    caption: '',
+    credit: '',
+    creator: '',
+    copyright: '',
+    usageTerms: '',
+    altText: '',
+    // Ten items to a millisecond: the id breaks the ties.
+    createdAt: time.replace('000Z', `${String(Math.floor(i / 10)).padStart(3, '0')}Z`),
+    updatedAt: time,
+    version: 1,
+  })
+  const all = Array.from({ length: 300 }, (_, i) => item(i))
+  for (const one of all) repo.create(one, { base: 'x' })
+
+  t.same(repo.findByIds([]), new Map())
+  t.same([...repo.findByIds(['m001', 'nope', 'm001', 'm002']).keys()].sort(), ['m001', 'm002'], 'repeats and unknown ids')
+  const many = [...all.map((m) => m.id), 'unknown'].reverse()
+  const found = repo.findByIds(many)
+  t.equal(found.size, 300, 'more ids than the largest prepared list are read in parts')
+  t.same(found.get('m042'), all[42])
+
+  for (const query of [{}, { kind: 'video' as const }, { sha256: 'a'.repeat(64) }, { kind: 'image' as const, sha256: 'b'.repeat(64) }]) {
+    const expected = all
+      .filter((m) => (!('kind' in query) || m.kind === query.kind) && (!('sha256' in query) || m.sha256 === query.sha256))
+      .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1))
+      .map((m) => m.id)
+    const seen: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = repo.list({ ...query, limit: 7, cursor })
+      seen.push(...page.data.map((m) => m.id))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+    t.same(seen, expected, `pages of ${JSON.stringify(query)}: newest first, each item once`)
+  }
+})

@@ -86,3 +86,55 @@ t.test('a failed write leaves nothing behind', async (t) => {
   t.equal(related.versionOf(parent), version)
   t.equal((db.$client.prepare('SELECT count(*) AS n FROM related_link_lists').get() as { n: number }).n, 1, 'no list row for a missing article')
 })
+
+t.test('pages count positions over what the caller sees, across pages and after the cursor link is gone', async (t) => {
+  const { articles, related, story } = setup(t)
+  const parent = story('Parent')
+  const published = (title: string) => {
+    const id = story(title)
+    articles.publish(id, undefined, { keyId: null })
+    return id
+  }
+  // Stored order: url0, draft, pub1, draft, url2, pub3, draft.
+  const list = [
+    { url: 'https://example.com/0', title: 'Zero' },
+    { articleId: story('Draft A') },
+    { articleId: published('One') },
+    { articleId: story('Draft B') },
+    { url: 'https://example.com/2', title: 'Two' },
+    { articleId: published('Three') },
+    { articleId: story('Draft C') },
+  ]
+  related.replace(parent, list)
+  const stored = related.listForArticle(parent)
+
+  const walk = (includeUnpublished: boolean) => {
+    const seen: [number, string][] = []
+    let cursor: string | undefined
+    do {
+      const page = related.page(parent, { limit: 2, cursor, includeUnpublished })
+      seen.push(...page.data.map((link): [number, string] => [link.position, link.id]))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+    return seen
+  }
+  const shown = [0, 2, 4, 5].map((i) => stored[i]!.id)
+  t.same(walk(false), shown.map((id, position) => [position, id]), 'readers: no gap where a draft is hidden, on any page')
+  t.same(walk(true), stored.map((link) => [link.position, link.id]), 'editors: every link at its stored position')
+
+  t.equal(related.get(parent, stored[5]!.id, false)?.position, 3, 'one link, counted as the reader sees the list')
+  t.equal(related.get(parent, stored[5]!.id, true)?.position, 5)
+  t.equal(related.get(parent, stored[1]!.id, false), null, 'a link to a draft is not there for readers')
+
+  // The cursor names the last link seen; when that link is gone, its stored position stands in.
+  const first = related.page(parent, { limit: 2, includeUnpublished: false })
+  related.remove(parent, stored[2]!.id)
+  const next = related.page(parent, { limit: 2, cursor: first.nextCursor!, includeUnpublished: false })
+  t.same(
+    next.data.map((link) => [link.position, link.id]),
+    [
+      [1, stored[4]!.id],
+      [2, stored[5]!.id],
+    ],
+  )
+})

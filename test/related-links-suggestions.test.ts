@@ -1,10 +1,11 @@
 // GET /v1/articles/{id}/related/suggestions: relevant (a flood story gets flood stories
 // first), never the article itself, a draft or an article already linked, and fast on an
 // archive of 2,000 articles because the query touches the search index, not every article.
+import { fillPlaceholders } from 'drizzle-orm'
 import t from 'tap'
 import { createArticlesRepository } from '../src/articles/repository.js'
 import type { Db } from '../src/db/client.js'
-import { SUGGESTIONS_SQL, TERM_FREQUENCY_SQL } from '../src/related-links/repository.js'
+import { suggestionQueries } from '../src/related-links/suggestions.js'
 import { createOutbox } from '../src/webhooks/outbox.js'
 import { auth, makeApp } from './helpers.js'
 
@@ -210,20 +211,23 @@ t.test('suggestions stay fast and relevant on an archive of 2,000 articles', asy
   t.ok(times[0]! < 100, `fastest ${times[0]!.toFixed(1)} ms`)
 
   // The plan: the full-text index picks the matches; articles and links are read by key only.
-  const plan = (sql: string, args: unknown) =>
-    (app.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args as never) as { detail: string }[]).map((row) => row.detail)
-  const suggestionPlan = plan(SUGGESTIONS_SQL, { match: '"flood"', exclude: '[]', articleId: parent, afterScore: 0, afterSeq: 0, limit: 10 })
+  const plan = (query: { toSQL(): { sql: string; params: unknown[] } }, values: Record<string, unknown>) => {
+    const { sql, params } = query.toSQL()
+    return (app.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...fillPlaceholders(params, values)) as { detail: string }[]).map((row) => row.detail)
+  }
+  const queries = suggestionQueries(app.db)
+  const suggestionPlan = plan(queries.suggestions, { match: '"flood"', exclude: '[]', articleId: parent, afterScore: 0, afterSeq: 0, limit: 10 })
   t.comment(suggestionPlan.join('\n'))
   t.ok(
     suggestionPlan.some((line) => /^SCAN articles_fts VIRTUAL TABLE INDEX \d+:M/.test(line)),
     'matches come from the FTS index',
   )
-  t.ok(suggestionPlan.some((line) => line.startsWith('SEARCH a USING INTEGER PRIMARY KEY')), 'articles are read by key')
+  t.ok(suggestionPlan.some((line) => line.startsWith('SEARCH articles USING INTEGER PRIMARY KEY')), 'articles are read by key')
   t.notOk(
     suggestionPlan.some((line) => /^SCAN (a|articles|l|related_links|t)\b/.test(line)),
     'no table is scanned',
   )
-  const vocabPlan = plan(TERM_FREQUENCY_SQL, '["flood"]')
+  const vocabPlan = plan(queries.termFrequencies, { terms: '["flood"]' })
   t.notOk(
     vocabPlan.some((line) => /articles_fts_vocab VIRTUAL TABLE INDEX 0:/.test(line)),
     'term frequencies are looked up by term, not by reading the whole vocabulary',

@@ -10,11 +10,17 @@ import { hashToken, newToken } from './tokens.js'
 
 export type KeysRepository = ReturnType<typeof createKeysRepository>
 
+/** What a request's caller is known by: the key without its creation time. */
+export type KeyIdentity = Omit<ApiKey, 'createdAt'>
+
+const p = sql.placeholder
+
 export function createKeysRepository(db: Db) {
+  // Every authenticated request looks its key up: prepared once.
   const byHash = db
     .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role })
     .from(apiKeys)
-    .where(and(eq(apiKeys.tokenHash, sql.placeholder('hash')), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.tokenHash, p('hash')), isNull(apiKeys.revokedAt)))
     .prepare()
 
   return {
@@ -35,7 +41,7 @@ export function createKeysRepository(db: Db) {
       }
     },
 
-    findByToken(token: string): { id: string; name: string; role: Role } | null {
+    findByToken(token: string): KeyIdentity | null {
       return byHash.get({ hash: hashToken(token) }) ?? null
     },
 

@@ -1,8 +1,10 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
+import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
-import { isForeignKeyViolation, statementCache } from '../db/statements.js'
 import { now } from '../db/ids.js'
+import { articleMedia, media } from '../db/schema.js'
+import { isForeignKeyViolation } from '../db/statements.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { conflict, notFound, preconditionFailed } from '../http/problems.js'
 import type { RecordEvent } from '../webhooks/outbox.js'
@@ -27,9 +29,6 @@ export interface MediaListQuery {
   sha256?: string | undefined
 }
 
-const COLUMNS = `id, kind, mime_type AS mimeType, filename, size, width, height, sha256, caption, credit, creator,
-  copyright, usage_terms AS usageTerms, alt_text AS altText, created_at AS createdAt, updated_at AS updatedAt, version`
-
 /** The file URL is per item: its bytes never change, so it may be cached for good. */
 export function mediaUrl(base: string, item: StoredMedia): string {
   return `${base}/v1/media/${item.id}/file`
@@ -39,24 +38,96 @@ export function toMedia(base: string, item: StoredMedia): Media {
   return { ...item, url: mediaUrl(base, item) }
 }
 
-export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {}) {
-  const sqlite = db.$client
-  const prepared = statementCache(sqlite)
+/**
+ * The sizes of the prepared `id IN (...)` lookups. A request is padded up to the next size with
+ * its last id (a repeat matches nothing more), and one longer than the largest is read in parts.
+ */
+const IN_LIST_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+const LARGEST_IN_LIST = 256
 
-  const byId = sqlite.prepare<[string], StoredMedia>(`SELECT ${COLUMNS} FROM media WHERE id = ?`)
-  const insert = sqlite.prepare(`INSERT INTO media (id, kind, mime_type, filename, size, width, height, sha256, caption, credit,
-    creator, copyright, usage_terms, alt_text, created_at, updated_at, version)
-    VALUES (@id, @kind, @mimeType, @filename, @size, @width, @height, @sha256, @caption, @credit, @creator, @copyright,
-    @usageTerms, @altText, @createdAt, @updatedAt, @version)`)
-  const updateText = sqlite.prepare(`UPDATE media SET caption = @caption, credit = @credit, creator = @creator,
-    copyright = @copyright, usage_terms = @usageTerms, alt_text = @altText, updated_at = @updatedAt, version = @version
-    WHERE id = @id AND version = @previousVersion`)
-  const deleteById = sqlite.prepare('DELETE FROM media WHERE id = ?')
-  const users = sqlite.prepare<[string], { articleId: string }>('SELECT article_id AS articleId FROM article_media WHERE media_id = ? LIMIT 5')
-  const shaUsed = sqlite.prepare<[string], { one: number }>('SELECT 1 AS one FROM media WHERE sha256 = ? LIMIT 1')
+const p = sql.placeholder
+// A value to write, bound as given: Drizzle 0.45's `.set()` takes no bare placeholder in its
+// types, and in `.values()` a bare one runs through its column's encoder on every call.
+const bound = (name: string) => sql`${sql.placeholder(name)}`
+
+export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {}) {
+  const byId = db.select().from(media).where(eq(media.id, p('id'))).prepare()
+  // Placeholders named '0', '1', ...: the padded list of ids, spread, supplies their values.
+  const byIds = IN_LIST_SIZES.map((size) =>
+    db
+      .select()
+      .from(media)
+      .where(inArray(media.id, Array.from({ length: size }, (_, i) => p(String(i)))))
+      .prepare(),
+  )
+  const insert = db
+    .insert(media)
+    .values({
+      id: bound('id'),
+      kind: bound('kind'),
+      mimeType: bound('mimeType'),
+      filename: bound('filename'),
+      size: bound('size'),
+      width: bound('width'),
+      height: bound('height'),
+      sha256: bound('sha256'),
+      caption: bound('caption'),
+      credit: bound('credit'),
+      creator: bound('creator'),
+      copyright: bound('copyright'),
+      usageTerms: bound('usageTerms'),
+      altText: bound('altText'),
+      createdAt: bound('createdAt'),
+      updatedAt: bound('updatedAt'),
+      version: bound('version'),
+    })
+    .prepare()
+  const updateText = db
+    .update(media)
+    .set({
+      caption: bound('caption'),
+      credit: bound('credit'),
+      creator: bound('creator'),
+      copyright: bound('copyright'),
+      usageTerms: bound('usageTerms'),
+      altText: bound('altText'),
+      updatedAt: bound('updatedAt'),
+      version: bound('version'),
+    })
+    .where(and(eq(media.id, p('id')), eq(media.version, p('previousVersion'))))
+    .prepare()
+  const deleteById = db.delete(media).where(eq(media.id, p('id'))).prepare()
+  const users = db.select({ articleId: articleMedia.articleId }).from(articleMedia).where(eq(articleMedia.mediaId, p('id'))).limit(5).prepare()
+  const shaUsed = db.select({ id: media.id }).from(media).where(eq(media.sha256, p('sha256'))).limit(1).prepare()
+
+  /** Newest first, by (created_at, id), with the filters asked for. */
+  function listStatement(byKind: boolean, bySha: boolean, after: boolean) {
+    return db
+      .select()
+      .from(media)
+      .where(
+        and(
+          byKind ? eq(media.kind, p('kind')) : undefined,
+          bySha ? eq(media.sha256, p('sha256')) : undefined,
+          // `created_at <=` bounds the index range; the `or` only sorts out the rows of that same time.
+          after ? and(lte(media.createdAt, p('createdAt')), or(lt(media.createdAt, p('createdAt')), lt(media.id, p('id')))) : undefined,
+        ),
+      )
+      .orderBy(desc(media.createdAt), desc(media.id))
+      .limit(p('limit'))
+      .prepare()
+  }
+  // One statement per combination of filters, prepared up front: eight.
+  const listShape = (byKind: boolean, bySha: boolean, after: boolean) => `${byKind} ${bySha} ${after}`
+  const listStatements = new Map<string, ReturnType<typeof listStatement>>()
+  for (const byKind of [false, true]) {
+    for (const bySha of [false, true]) {
+      for (const after of [false, true]) listStatements.set(listShape(byKind, bySha, after), listStatement(byKind, bySha, after))
+    }
+  }
 
   function current(id: string, ifVersion: number | undefined): StoredMedia {
-    const row = byId.get(id)
+    const row = byId.get({ id })
     if (!row) throw notFound('media', id)
     if (ifVersion !== undefined && row.version !== ifVersion) {
       throw preconditionFailed(`The media is at version ${row.version}, not ${ifVersion}; fetch it again before changing it.`)
@@ -90,16 +161,16 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
   /** Deletes the row; answers whether another row still uses the same bytes. */
   const remove = transactional(db, (id: string, ifVersion?: number): { sha256: string; bytesStillUsed: boolean } => {
     const before = current(id, ifVersion)
-    const inUse = users.all(id)
+    const inUse = users.all({ id })
     if (inUse.length > 0) throw inUseConflict(id, inUse.map((u) => u.articleId))
     try {
-      deleteById.run(id)
+      deleteById.run({ id })
     } catch (error) {
       // The foreign key is the real guard: an article may have started using it just now.
       if (isForeignKeyViolation(error)) throw inUseConflict(id, [])
       throw error
     }
-    return { sha256: before.sha256, bytesStillUsed: shaUsed.get(before.sha256) !== undefined }
+    return { sha256: before.sha256, bytesStillUsed: shaUsed.get({ sha256: before.sha256 }) !== undefined }
   })
 
   function inUseConflict(id: string, articleIds: string[]) {
@@ -113,43 +184,33 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
     remove,
 
     getById(id: string): StoredMedia | null {
-      return byId.get(id) ?? null
+      return byId.get({ id }) ?? null
     },
 
     /** Whether any row names these bytes (before a file is unlinked). */
     isShaUsed(sha256: string): boolean {
-      return shaUsed.get(sha256) !== undefined
+      return shaUsed.get({ sha256 }) !== undefined
     },
 
     /** Newest first; keyset paging on (created_at, id), so new uploads never shift later pages. */
     list(query: MediaListQuery) {
-      const where: string[] = []
-      const args: unknown[] = []
-      if (query.kind !== undefined) {
-        where.push('kind = ?')
-        args.push(query.kind)
-      }
-      if (query.sha256 !== undefined) {
-        where.push('sha256 = ?')
-        args.push(query.sha256)
-      }
-      if (query.cursor !== undefined) {
-        const [createdAt, id] = decodeCursor(query.cursor, ['string', 'string'])
-        where.push('(created_at, id) < (?, ?)')
-        args.push(createdAt, id)
-      }
-      const sql = `SELECT ${COLUMNS} FROM media ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT ?`
-      const rows = prepared(sql).all(...args, query.limit + 1) as StoredMedia[]
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['string', 'string'])
+      const statement = listStatements.get(listShape(query.kind !== undefined, query.sha256 !== undefined, after !== undefined))!
+      const rows = statement.all({ kind: query.kind, sha256: query.sha256, createdAt: after?.[0], id: after?.[1], limit: query.limit + 1 })
       return toPage(rows, query.limit, (last) => [last.createdAt, last.id])
     },
 
     /** The media items with these ids, by id; absent ids are simply missing. */
     findByIds(ids: readonly string[]): Map<string, StoredMedia> {
+      const found = new Map<string, StoredMedia>()
       const unique = [...new Set(ids)]
-      if (unique.length === 0) return new Map()
-      const rows = prepared(`SELECT ${COLUMNS} FROM media WHERE id IN (${unique.map(() => '?').join(', ')})`).all(...unique) as StoredMedia[]
-      return new Map(rows.map((row) => [row.id, row]))
+      for (let from = 0; from < unique.length; from += LARGEST_IN_LIST) {
+        const part = unique.slice(from, from + LARGEST_IN_LIST)
+        const size = IN_LIST_SIZES.findIndex((n) => n >= part.length)
+        while (part.length < IN_LIST_SIZES[size]!) part.push(part[part.length - 1]!)
+        for (const row of byIds[size]!.all({ ...part })) found.set(row.id, row)
+      }
+      return found
     },
   }
 }
