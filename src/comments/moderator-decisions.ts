@@ -9,7 +9,7 @@ import { badRequest, conflict, notFound, preconditionFailed } from '../http/prob
 import type { RecordEvent } from '../webhooks/outbox.js'
 import { allowedTransitions, canTransition, type CommentStatus, countDelta } from './moderation.js'
 import { type StoredComment, toPublic } from './schemas.js'
-import { bound, plus } from './sql-values.js'
+import { bound, plus } from '../db/sql-values.js'
 
 /** Who decides, and (for If-Match) the version the decision was made on. */
 export interface ModerationOptions {

@@ -17,7 +17,7 @@ import { createCommentQueries } from './queries.js'
 import { RecentCopies } from './recent-copies.js'
 import { type StoredComment, toPublic } from './schemas.js'
 import { REMEMBERED_COPIES, REPEAT_WINDOW_MS, withRepeats } from './spam.js'
-import { bound, plus } from './sql-values.js'
+import { bound, plus } from '../db/sql-values.js'
 
 export type { ModerationOptions } from './moderator-decisions.js'
 export type { PageOptions, QueueOptions } from './queries.js'

@@ -3,7 +3,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { now } from '../db/ids.js'
-import { setPlaceholder } from '../db/set-placeholder.js'
+import { bound } from '../db/sql-values.js'
 import { idempotencyKeys } from '../db/schema.js'
 import type { IdempotencyRecords, StoredResponse } from '../http/idempotency.js'
 
@@ -33,9 +33,9 @@ export function createIdempotencyRepository(db: Db): IdempotencyRecords {
   const complete = db
     .update(idempotencyKeys)
     .set({
-      statusCode: setPlaceholder('statusCode'),
-      headers: setPlaceholder('headers'),
-      body: setPlaceholder('body'),
+      statusCode: bound('statusCode'),
+      headers: bound('headers'),
+      body: bound('body'),
     })
     .where(ofKey)
     .prepare()

@@ -1,5 +1,6 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
+import { bound } from '../db/sql-values.js'
 import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
 import { now } from '../db/ids.js'
@@ -46,9 +47,6 @@ const IN_LIST_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
 const LARGEST_IN_LIST = 256
 
 const p = sql.placeholder
-// A value to write, bound as given: Drizzle 0.45's `.set()` takes no bare placeholder in its
-// types, and in `.values()` a bare one runs through its column's encoder on every call.
-const bound = (name: string) => sql`${sql.placeholder(name)}`
 
 export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {}) {
   const byId = db.select().from(media).where(eq(media.id, p('id'))).prepare()

@@ -1,8 +1,9 @@
 // Related links in SQLite. Each write is one transaction that checks the parent article and
 // the list's version, validates every link before it writes any, and leaves the positions
 // dense (0..n-1). Suggestions (suggestions.ts) come from the articles' full-text index.
+import { bound, plus } from '../db/sql-values.js'
 import { and, asc, count, eq, gt, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm'
-import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import { alias } from 'drizzle-orm/sqlite-core'
 import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { articles, relatedLinkLists, relatedLinks } from '../db/schema.js'
@@ -31,10 +32,6 @@ export interface LinkPageQuery {
 }
 
 const p = sql.placeholder
-// A value to write, bound as given: Drizzle 0.45's `.set()` takes no bare placeholder in its types.
-const bound = (name: string) => sql`${sql.placeholder(name)}`
-// Drizzle's builder has no arithmetic: positions and versions move in SQL.
-const plus = (column: SQLiteColumn, by: number) => sql`${column} + ${by}`
 
 /** A link as stored: the target article is `articleId`, and `position` the editor's order. */
 const storedLink = {

@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, lt, lte, notExists, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
-import { setPlaceholder } from '../db/set-placeholder.js'
+import { bound } from '../db/sql-values.js'
 import { webhookAttempts, webhookDeliveries, webhookEvents, webhooks } from '../db/schema.js'
 import type { EventType } from './outbox.js'
 import { addSeconds, honouredPrevious } from './repository.js'
@@ -81,17 +81,17 @@ export function createDeliveryQueue(db: Db) {
     )
   const claimDelivery = db
     .update(webhookDeliveries)
-    .set({ nextAttemptAt: setPlaceholder('leaseUntil') })
+    .set({ nextAttemptAt: bound('leaseUntil') })
     .where(untouched('expected'))
     .prepare()
   const releaseDelivery = db
     .update(webhookDeliveries)
-    .set({ nextAttemptAt: setPlaceholder('time') })
+    .set({ nextAttemptAt: bound('time') })
     .where(untouched('leaseUntil'))
     .prepare()
   const finishAttempt = db
     .update(webhookDeliveries)
-    .set({ attempts: setPlaceholder('attempt'), status: setPlaceholder('status'), nextAttemptAt: setPlaceholder('nextAttemptAt') })
+    .set({ attempts: bound('attempt'), status: bound('status'), nextAttemptAt: bound('nextAttemptAt') })
     .where(and(eq(webhookDeliveries.seq, sql.placeholder('seq')), eq(webhookDeliveries.status, 'pending')))
     .prepare()
   const insertAttempt = db
