@@ -176,7 +176,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await registerOpenApi(app, pkg.version)
 
   const keys = createKeysRepository(db)
-  if (config.adminToken !== null) keys.ensureAdmin(config.adminToken)
+  if (config.adminToken !== null) {
+    const bootstrap = keys.ensureAdmin(config.adminToken)
+    if (bootstrap.outcome === 'revoked') {
+      app.log.warn(
+        { keyId: bootstrap.id },
+        'CMS_ADMIN_TOKEN is the secret of a revoked key, which stays revoked: set a new secret or unset CMS_ADMIN_TOKEN',
+      )
+    }
+  }
   await app.register(authPlugin, { resolveToken: (token) => keys.findByToken(token) })
   await registerSecurity(app, config.corsWriteOrigins)
   await app.register(conditionalPlugin, {

@@ -162,22 +162,3 @@ t.test('CMS_ADMIN_TOKEN makes a working admin key, once, across restarts', async
   t.equal(list.statusCode, 200, 'the same token still works after a restart')
   t.equal(list.json().data.filter((k: { role: string }) => k.role === 'admin').length, 1)
 })
-
-t.test('CMS_ADMIN_TOKEN brings back a revoked bootstrap key at the next start', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cms-keys-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const token = 'another-bootstrap-token-abcdef'
-  const config = testConfig({ DATABASE_PATH: join(dir, 'cms.sqlite'), CMS_ADMIN_TOKEN: token })
-  const first = await buildApp(config)
-  await first.ready()
-  const keys = (await first.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).json()
-  const own = keys.data[0]
-  t.equal((await first.inject({ method: 'DELETE', url: `/v1/keys/${own.id}`, headers: auth(token) })).statusCode, 204)
-  t.equal((await first.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).statusCode, 401, 'revoked at once')
-  await first.close()
-
-  const second = await buildApp(config)
-  t.teardown(() => second.close())
-  await second.ready()
-  t.equal((await second.inject({ method: 'GET', url: '/v1/keys', headers: auth(token) })).statusCode, 200, 'the operator said it must exist')
-})

@@ -31,14 +31,22 @@ export function createKeysRepository(db: Db) {
     },
 
     /** Makes sure an active admin key with exactly this secret exists (CMS_ADMIN_TOKEN). */
-    ensureAdmin(token: string): void {
+    /**
+     * Makes sure an admin key with exactly this secret exists (CMS_ADMIN_TOKEN). A key with this
+     * secret that was revoked stays revoked: a revocation must outlive a restart with the same
+     * environment, so the caller is told, and says so in the log.
+     */
+    ensureAdmin(token: string): { id: string; outcome: 'created' | 'kept' | 'revoked' } {
       const tokenHash = hashToken(token)
-      const existing = db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.tokenHash, tokenHash)).get()
+      const existing = db.select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.tokenHash, tokenHash)).get()
+      if (existing?.revokedAt != null) return { id: existing.id, outcome: 'revoked' }
       if (existing) {
-        db.update(apiKeys).set({ role: 'admin', revokedAt: null }).where(eq(apiKeys.id, existing.id)).run()
-      } else {
-        db.insert(apiKeys).values({ id: newId(), name: 'CMS_ADMIN_TOKEN', role: 'admin', tokenHash, createdAt: now() }).run()
+        db.update(apiKeys).set({ role: 'admin' }).where(eq(apiKeys.id, existing.id)).run()
+        return { id: existing.id, outcome: 'kept' }
       }
+      const id = newId()
+      db.insert(apiKeys).values({ id, name: 'CMS_ADMIN_TOKEN', role: 'admin', tokenHash, createdAt: now() }).run()
+      return { id, outcome: 'created' }
     },
 
     findByToken(token: string): KeyIdentity | null {
