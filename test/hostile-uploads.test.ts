@@ -130,3 +130,23 @@ t.test('hostile uploads are refused or stored safely', async (t) => {
   t.same(readdirSync(join(mediaDir, 'tmp')), [], 'no temp file left')
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'healthy afterwards')
 })
+
+/** An EBML header saying `webm`, then Segments of unknown size nested inside each other to the end. */
+function nestedSegments(bytes: number): Buffer {
+  const header = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84, ...Buffer.from('webm')])
+  const segment = Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+  return Buffer.concat([header, ...Array.from({ length: Math.ceil(bytes / segment.length) }, () => segment)])
+}
+
+t.test('a WebM of endlessly nested elements is stored with no size, not a 500', async (t) => {
+  const mediaDir = mkdtempSync(join(tmpdir(), 'cms-hostile-'))
+  t.teardown(() => rmSync(mediaDir, { recursive: true, force: true }))
+  const { app, editor } = await makeApp(t, { MEDIA_DIR: mediaDir })
+  const form = multipart([{ name: 'file', filename: 'clip.webm', contentType: 'video/webm', data: nestedSegments(1024 * 1024) }])
+  const started = Date.now()
+  const res = await app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(editor), ...form.headers }, payload: form.payload })
+  t.ok(res.statusCode < 500, `not a server error (${res.statusCode}: ${res.body.slice(0, 200)})`)
+  t.equal(res.statusCode, 201, 'a WebM the service cannot size is still a WebM')
+  t.match(res.json(), { kind: 'video', mimeType: 'video/webm', width: null, height: null })
+  t.ok(Date.now() - started < 5000, 'answered promptly')
+})

@@ -118,35 +118,57 @@ function vint(buf: Buffer, offset: number, keepMarker: boolean): { value: number
   return { value: !keepMarker && allOnes ? -1 : value, length }
 }
 
-/** Reads the header of a WebM (Matroska) file, up to the first cluster of frames. */
+/** Containers nest Segment > Tracks > TrackEntry > Video: anything deeper is not a real file. */
+const MAX_DEPTH = 8
+
+interface Container {
+  /** Where its data ends, and where its parent's does. */
+  end: number
+  parentEnd: number
+  video: boolean
+  /** Of unknown size (live streams): it runs to the end of what we have, and nothing follows it. */
+  open: boolean
+}
+
+/**
+ * Reads the header of a WebM (Matroska) file, up to the first cluster of frames. The walk keeps
+ * its own stack, bounded in depth, so a file of endlessly nested elements costs a few steps,
+ * never the call stack.
+ */
 export function webmDimensions(head: Buffer): Dimensions | null {
   let width = 0
   let height = 0
-  function walk(start: number, end: number): boolean {
-    let offset = start
-    while (offset < end) {
-      const id = vint(head, offset, true)
-      if (!id) return false
-      const size = vint(head, offset + id.length, false)
-      if (!size) return false
-      const dataStart = offset + id.length + size.length
-      // An unknown size (live streams) runs to the end of what we have.
-      const dataEnd = size.value < 0 ? end : Math.min(dataStart + size.value, end)
-      if (id.value === EBML.cluster) return false
-      if (DESCEND.has(id.value)) {
-        if (walk(dataStart, dataEnd)) return true
-        if (id.value === EBML.video && width > 0 && height > 0) return true
-      } else if ((id.value === EBML.pixelWidth || id.value === EBML.pixelHeight) && size.value > 0 && size.value <= 4) {
-        if (dataStart + size.value > head.length) return false
-        const value = head.readUIntBE(dataStart, size.value)
-        if (id.value === EBML.pixelWidth) width = value
-        else height = value
-      }
-      if (size.value < 0) return false
-      offset = dataStart + size.value
+  const stack: Container[] = []
+  let offset = 0
+  let end = head.length
+  for (;;) {
+    const id = offset < end ? vint(head, offset, true) : null
+    const size = id ? vint(head, offset + id.length, false) : null
+    // The end of this container, or bytes that are no element, or the frames: go back up.
+    if (!id || !size || id.value === EBML.cluster) {
+      const done = stack.pop()
+      if (!done || (done.video && width > 0 && height > 0) || done.open) break
+      offset = done.end
+      end = done.parentEnd
+      continue
     }
-    return false
+    const dataStart = offset + id.length + size.length
+    const dataEnd = size.value < 0 ? end : Math.min(dataStart + size.value, end)
+    if (DESCEND.has(id.value)) {
+      if (stack.length >= MAX_DEPTH) break
+      stack.push({ end: dataEnd, parentEnd: end, video: id.value === EBML.video, open: size.value < 0 })
+      offset = dataStart
+      end = dataEnd
+      continue
+    }
+    if ((id.value === EBML.pixelWidth || id.value === EBML.pixelHeight) && size.value > 0 && size.value <= 4) {
+      if (dataStart + size.value > head.length) break
+      const value = head.readUIntBE(dataStart, size.value)
+      if (id.value === EBML.pixelWidth) width = value
+      else height = value
+    }
+    if (size.value < 0) break
+    offset = dataStart + size.value
   }
-  walk(0, head.length)
   return width > 0 && height > 0 ? { width, height } : null
 }
