@@ -118,7 +118,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       throw error
     }
     if (changes === 0) throw preconditionFailed('The article changed while this request was being handled; fetch it again.')
-    derived.write(next, seqOf.get({ id: next.id })!.seq)
+    derived.write(next, seqOf.get({ id: next.id })!.seq, before)
     revisions.record(next, keyId)
     const event = transitionEvent(before, next)
     if (event !== null) recordEvent(event, next)
@@ -164,7 +164,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(slug)
       throw error
     }
-    derived.write(article, seq)
+    derived.write(article, seq, null)
     revisions.record(article, keyId)
     return article
   })
