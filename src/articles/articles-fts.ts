@@ -1,8 +1,8 @@
-// The search index (FTS5 virtual table, made by migrations/0001_search.sql), declared so that Drizzle's
-// builder can write and read it. It is kept out of db/schema.ts because drizzle-kit would try to
-// create it there as a plain table; its rowid is the article's seq.
+// The search index, articles_fts (FTS5, made by migrations/0001_search.sql), for Drizzle's builder.
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
+// Declared here, not in db/schema.ts, where drizzle-kit would try to create it as a plain
+// table. Its rowid is the article's seq.
 export const articlesFts = sqliteTable('articles_fts', {
   rowid: integer('rowid').notNull(),
   title: text('title').notNull(),

@@ -1,6 +1,4 @@
-// The rows kept in step with each article, in its write's transaction: tag and author rows (a
-// filtered list is one index range over them), media-use rows (deleting media in use fails in
-// SQLite) and the article's row in the search index.
+// The rows derived from each article: tags, authors, media use and its search-index row.
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
@@ -11,7 +9,8 @@ import type { StoredArticle } from './schemas.js'
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((value, i) => value === b[i])
 
-const sortKey = (a: StoredArticle) => a.publishedAt ?? a.updatedAt
+/** The lists' sort key: when it was published, or for an article never published its last change. */
+export const sortKey = (a: StoredArticle) => a.publishedAt ?? a.updatedAt
 
 function mediaIds(a: StoredArticle): string[] {
   const ids = a.leadMediaId === null ? [] : [a.leadMediaId]
@@ -25,6 +24,8 @@ const sameSearchText = (a: StoredArticle, b: StoredArticle) =>
 
 export type DerivedRows = ReturnType<typeof createDerivedRows>
 
+// Tag and author rows copy the article's status and sort key, so that a filtered list is one
+// index range; media-use rows make deleting media in use fail inside SQLite.
 export function createDerivedRows(db: Db) {
   const seq = sql.placeholder('seq')
   // Text columns: the placeholders need no encoder, and set() takes them typed only inside sql.

@@ -1,5 +1,4 @@
-// The article list and search: filters, keyset paging, and the ranking of search hits; and
-// summaries looked up by id for embedding.
+// The article list and search (filters, keyset paging, ranking), and summaries by id.
 import { and, desc, eq, exists, inArray, lte, max, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articles, articleTags } from '../db/schema.js'

@@ -1,13 +1,15 @@
-// Lookups by a list of ids of any length, each answered by a statement prepared once: one
-// statement per power of two of ids, the list padded with its last id (IN ignores repeats), so
-// a dozen statements serve up to 4,096 ids and no call builds or prepares a query.
+// Lookups by a list of ids of any length, from statements prepared once.
 import { type Placeholder, sql } from 'drizzle-orm'
 
 interface Prepared<Row> {
   all(values: Record<string, unknown>): Row[]
 }
 
-/** `prepare` makes the statement for a given list of placeholders (named "0", "1", …). */
+/**
+ * `prepare` makes the statement for a list of placeholders (named "0", "1", …). There is one
+ * statement per power of two of ids, the list padded with its last id (IN ignores repeats): a
+ * dozen statements serve up to 4,096 ids, and no call builds or prepares a query.
+ */
 export function lookupByIds<Row>(prepare: (ids: Placeholder[]) => Prepared<Row>): (ids: readonly string[]) => Row[] {
   const statements: Prepared<Row>[] = []
   return (ids) => {

@@ -1,5 +1,4 @@
-// Cleaning what editors send before it is stored: titles, sections, lists of names, the inline
-// markup of body blocks; and the plain words of a body for the search index.
+// Cleaning editors' input (titles, sections, lists, block markup) and a body's words for search.
 import { badRequest } from '../http/problems.js'
 import { cleanText, sanitizeInline, stripTags } from '../text/sanitize.js'
 import type { Block } from './schemas.js'

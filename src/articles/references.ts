@@ -1,5 +1,4 @@
-// What an article points to: its lead media, the media of its media blocks and the targets of
-// its related blocks must exist, and a related block names one target, not itself.
+// The check of what an article points to: media and related articles that exist, not itself.
 import { inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articles, media } from '../db/schema.js'

@@ -1,5 +1,4 @@
-// Articles in SQLite: every write is one transaction that also keeps the search index, the
-// tag and author rows, the media-use rows and a revision in step with the article.
+// Articles in SQLite: create, change, publish, delete and read them, each write one transaction.
 import { and, asc, eq, getTableColumns, lte, type Placeholder, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
@@ -8,7 +7,7 @@ import { isUniqueViolation } from '../db/statements.js'
 import { badRequest, conflict, notFound, preconditionFailed } from '../http/problems.js'
 import type { EventType, RecordEvent } from '../webhooks/outbox.js'
 import { cleanText } from '../text/sanitize.js'
-import { createDerivedRows } from './derived-rows.js'
+import { createDerivedRows, sortKey } from './derived-rows.js'
 import { createListQuery } from './list-query.js'
 import { cleanList, cleanSection, cleanTitle, sanitizeBlocks } from './normalize.js'
 import { createReferenceCheck } from './references.js'
@@ -43,7 +42,7 @@ function placeholders<T extends object>(columns: T): { [K in keyof T]: Placehold
 }
 
 /** The row's values of an article: the stored article and its sort key. */
-const rowOf = (a: StoredArticle) => ({ ...a, sortAt: a.publishedAt ?? a.updatedAt })
+const rowOf = (a: StoredArticle) => ({ ...a, sortAt: sortKey(a) })
 
 /** The webhook event a change causes: only changes the public can see are news to receivers. */
 function transitionEvent(before: StoredArticle, after: StoredArticle): EventType | null {
@@ -55,6 +54,7 @@ function transitionEvent(before: StoredArticle, after: StoredArticle): EventType
 
 const slugConflict = (slug: string) => conflict(`The slug "${slug}" is taken by another article; send a different "slug".`)
 
+/** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
   const derived = createDerivedRows(db)
   const revisions = createRevisions(db)

@@ -1,11 +1,12 @@
-// An article's revisions: a snapshot of its content and state written with every change, listed
-// newest first and read back to restore one.
+// Article revisions: a snapshot written with every change, listed, and read back to restore.
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleRevisions } from '../db/schema.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { ArticleRevision, StoredArticle } from './schemas.js'
 
+// db/schema.ts types a snapshot as a plain record (db/ knows nothing of articles); every one was
+// written by record() below, so reads take it as a Snapshot.
 type Snapshot = ArticleRevision['snapshot']
 
 function snapshotOf(a: StoredArticle): Snapshot {
@@ -63,7 +64,6 @@ export function createRevisions(db: Db) {
 
     /** The snapshot of one revision, or null when the article has no such revision. */
     snapshot(id: string, number: number): Snapshot | null {
-      // db/schema.ts types snapshots as plain records; this module wrote every one of them.
       return (one.get({ id, revision: number })?.snapshot as Snapshot | undefined) ?? null
     },
 
