@@ -155,6 +155,58 @@ t.test('filters by section, tag and author', async (t) => {
   t.same(await ids(testApp, '?author=ana%20mar%C3%ADa%20p%C3%A9rez'), [b.id])
 })
 
+t.test('tag, author and media-use rows follow each write, whatever it changes', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const sqlite = app.db.$client
+  const time = new Date().toISOString()
+  for (const id of ['m1', 'm2']) {
+    sqlite
+      .prepare(`INSERT INTO media (id, kind, mime_type, filename, size, sha256, created_at, updated_at) VALUES (?, 'image', 'image/jpeg', 'x.jpg', 1, ?, ?, ?)`)
+      .run(id, 'a'.repeat(64), time, time)
+  }
+  const mediaOf = (id: string) => sqlite.prepare<[string], string>('SELECT media_id FROM article_media WHERE article_id = ? ORDER BY media_id').pluck().all(id)
+  const patch = async (id: string, payload: object) => {
+    const res = await app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: auth(editor), payload })
+    if (res.statusCode !== 200) throw new Error(`patch: ${res.body}`)
+    return res.json()
+  }
+  const a = await createArticle(testApp, {
+    title: 'Ferry timetable',
+    tags: ['Transport'],
+    authors: ['Lia Soto'],
+    leadMediaId: 'm1',
+    body: [{ type: 'media', mediaId: 'm2' }],
+  })
+  const b = await createArticle(testApp, { title: 'Bus lanes', tags: ['Transport'], authors: ['Lia Soto'] })
+  t.same(mediaOf(a.id), ['m1', 'm2'])
+
+  // Drafts run by updatedAt: an edit that leaves tags and authors alone still moves their rows up.
+  t.same(await ids(testApp, '?tag=transport', editor), [b.id, a.id])
+  await afterMillisecond(b.updatedAt)
+  await patch(a.id, { title: 'Ferry timetable changes' })
+  t.same(await ids(testApp, '?tag=transport', editor), [a.id, b.id], 'tag rows')
+  t.same(await ids(testApp, '?author=lia%20soto', editor), [a.id, b.id], 'author rows')
+
+  // Publishing and unpublishing move the rows in and out of the public lists.
+  await publish(testApp, a.id)
+  t.same(await ids(testApp, '?tag=transport'), [a.id])
+  t.same(await ids(testApp, '?author=lia%20soto'), [a.id])
+  t.same(await ids(testApp, '?q=ferry'), [a.id], 'the search row is still there')
+  await app.inject({ method: 'POST', url: `/v1/articles/${a.id}/unpublish`, headers: auth(editor) })
+  t.same(await ids(testApp, '?tag=transport'), [])
+  t.same(await ids(testApp, '?author=lia%20soto'), [])
+  t.same(await ids(testApp, '?tag=transport&status=draft', editor), [a.id, b.id])
+
+  // Media-use rows follow the lead and the body.
+  await patch(a.id, { leadMediaId: null })
+  t.same(mediaOf(a.id), ['m2'])
+  await patch(a.id, { body: [{ type: 'media', mediaId: 'm1' }], leadMediaId: 'm1' })
+  t.same(mediaOf(a.id), ['m1'])
+  await patch(a.id, { body: [], leadMediaId: null })
+  t.same(mediaOf(a.id), [])
+})
+
 t.test('full-text search: best match first, diacritics folded, kept in step with edits', async (t) => {
   const testApp = await makeApp(t)
   const inBody = await createArticle(

@@ -224,3 +224,30 @@ t.test('restoring a revision brings its content back as a new version', async (t
   t.equal((await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/revisions/one/restore`, headers: auth(editor) })).statusCode, 400)
   t.equal((await app.inject({ method: 'POST', url: '/v1/articles/nosuchid/revisions/1/restore', headers: auth(editor) })).statusCode, 404)
 })
+
+t.test('restoring a revision whose media is gone is a 409; a database failing meanwhile is not', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const sqlite = app.db.$client
+  const time = new Date().toISOString()
+  sqlite
+    .prepare(
+      `INSERT INTO media (id, kind, mime_type, filename, size, sha256, created_at, updated_at)
+       VALUES ('photo1', 'image', 'image/jpeg', 'photo.jpg', 1234, ?, ?, ?)`,
+    )
+    .run('a'.repeat(64), time, time)
+  const article = await createArticle(testApp, { title: 'With a photo', leadMediaId: 'photo1' })
+  const patched = await app.inject({ method: 'PATCH', url: `/v1/articles/${article.id}`, headers: auth(editor), payload: { leadMediaId: null } })
+  t.equal(patched.statusCode, 200)
+  sqlite.prepare("DELETE FROM media WHERE id = 'photo1'").run()
+
+  const restore = () => app.inject({ method: 'POST', url: `/v1/articles/${article.id}/revisions/1/restore`, headers: auth(editor) })
+  const refused = await restore()
+  t.equal(refused.statusCode, 409)
+  t.match(refused.json(), { detail: /Revision 1 uses media or articles that no longer exist/ })
+  t.equal((await read(testApp, article.id, editor)).json().version, 2, 'the article is unchanged')
+
+  // The check's query fails: that is the database's problem to report, not a conflict of the revision's.
+  sqlite.exec('ALTER TABLE media RENAME TO media_elsewhere')
+  t.equal((await restore()).statusCode, 500)
+})

@@ -122,29 +122,8 @@ export const Article = shareSchema(
 )
 export type Article = Static<typeof Article>
 
-/** An article as stored, before anything is embedded. */
-export interface StoredArticle {
-  id: string
-  slug: string
-  title: string
-  subtitle: string
-  summary: string
-  body: Block[]
-  status: ArticleStatus
-  authors: string[]
-  section: string | null
-  tags: string[]
-  sources: string[]
-  locale: string
-  leadMediaId: string | null
-  commentsEnabled: boolean
-  commentCount: number
-  publishedAt: string | null
-  scheduledAt: string | null
-  createdAt: string
-  updatedAt: string
-  version: number
-}
+/** An article as stored: what `Article` shows, before its media, targets and related links are embedded. */
+export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related'> & { body: Block[] }
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
 

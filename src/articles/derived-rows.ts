@@ -1,0 +1,112 @@
+// The rows derived from each article: tags, authors, media use and its search-index row.
+import { eq, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
+import { stripTags } from '../text/sanitize.js'
+import { articlesFts } from './articles-fts.js'
+import { bodyText, filterKey } from './normalize.js'
+import type { StoredArticle } from './schemas.js'
+
+const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((value, i) => value === b[i])
+
+/** The lists' sort key: when it was published, or for an article never published its last change. */
+export const sortKey = (a: StoredArticle) => a.publishedAt ?? a.updatedAt
+
+function mediaIds(a: StoredArticle): string[] {
+  const ids = a.leadMediaId === null ? [] : [a.leadMediaId]
+  for (const block of a.body) if (block.type === 'media') ids.push(block.mediaId)
+  return ids
+}
+
+/** Whether the search row would change: an untouched body is the same array (writes copy the article). */
+const sameSearchText = (a: StoredArticle, b: StoredArticle) =>
+  a.title === b.title && a.subtitle === b.subtitle && a.summary === b.summary && a.body === b.body && sameList(a.tags, b.tags)
+
+export type DerivedRows = ReturnType<typeof createDerivedRows>
+
+// Tag and author rows copy the article's status and sort key, so that a filtered list is one
+// index range; media-use rows make deleting media in use fail inside SQLite.
+export function createDerivedRows(db: Db) {
+  const seq = sql.placeholder('seq')
+  // Text columns: the placeholders need no encoder, and set() takes them typed only inside sql.
+  const listed = { status: sql`${sql.placeholder('status')}`, sortAt: sql`${sql.placeholder('sortAt')}` }
+  const deleteTags = db.delete(articleTags).where(eq(articleTags.articleSeq, seq)).prepare()
+  const insertTag = db.insert(articleTags).values({ articleSeq: seq, tag: sql.placeholder('key'), ...listed }).onConflictDoNothing().prepare()
+  const relistTags = db.update(articleTags).set(listed).where(eq(articleTags.articleSeq, seq)).prepare()
+  const deleteAuthors = db.delete(articleAuthors).where(eq(articleAuthors.articleSeq, seq)).prepare()
+  const insertAuthor = db
+    .insert(articleAuthors)
+    .values({ articleSeq: seq, author: sql.placeholder('key'), ...listed })
+    .onConflictDoNothing()
+    .prepare()
+  const relistAuthors = db.update(articleAuthors).set(listed).where(eq(articleAuthors.articleSeq, seq)).prepare()
+  const deleteMediaUse = db.delete(articleMedia).where(eq(articleMedia.articleId, sql.placeholder('articleId'))).prepare()
+  // A media item used twice (lead and a block, or two blocks) is one row.
+  const insertMediaUse = db
+    .insert(articleMedia)
+    .values({ articleId: sql.placeholder('articleId'), mediaId: sql.placeholder('mediaId') })
+    .onConflictDoNothing()
+    .prepare()
+  const deleteSearchRow = db.delete(articlesFts).where(eq(articlesFts.rowid, seq)).prepare()
+  const insertSearchRow = db
+    .insert(articlesFts)
+    .values({
+      rowid: seq,
+      title: sql.placeholder('title'),
+      subtitle: sql.placeholder('subtitle'),
+      summary: sql.placeholder('summary'),
+      body: sql.placeholder('body'),
+      tags: sql.placeholder('tags'),
+    })
+    .prepare()
+
+  return {
+    /**
+     * Brings the rows derived from the article (`articleSeq` is its row's key) in step with it.
+     * `before` is the article as it was in this transaction, null for a new one: rows whose
+     * source did not change are left alone, so a publish rewrites no search row and a title
+     * edit no tag rows.
+     */
+    write(a: StoredArticle, articleSeq: number, before: StoredArticle | null): void {
+      const listing = { seq: articleSeq, status: a.status, sortAt: sortKey(a) }
+      const relisted = before !== null && (before.status !== a.status || sortKey(before) !== listing.sortAt)
+
+      if (before === null || !sameList(before.tags, a.tags)) {
+        if (before !== null) deleteTags.run({ seq: articleSeq })
+        for (const tag of a.tags) insertTag.run({ ...listing, key: filterKey(tag) })
+      } else if (relisted) {
+        relistTags.run(listing)
+      }
+
+      if (before === null || !sameList(before.authors, a.authors)) {
+        if (before !== null) deleteAuthors.run({ seq: articleSeq })
+        for (const author of a.authors) insertAuthor.run({ ...listing, key: filterKey(author) })
+      } else if (relisted) {
+        relistAuthors.run(listing)
+      }
+
+      const media = mediaIds(a)
+      if (before === null || !sameList(mediaIds(before), media)) {
+        if (before !== null) deleteMediaUse.run({ articleId: a.id })
+        for (const mediaId of media) insertMediaUse.run({ articleId: a.id, mediaId })
+      }
+
+      if (before === null || !sameSearchText(before, a)) {
+        if (before !== null) deleteSearchRow.run({ seq: articleSeq })
+        insertSearchRow.run({
+          seq: articleSeq,
+          title: stripTags(a.title),
+          subtitle: stripTags(a.subtitle),
+          summary: stripTags(a.summary),
+          body: bodyText(a.body),
+          tags: a.tags.join(' '),
+        })
+      }
+    },
+
+    /** Removes the article's search row; the other rows go with the article by foreign keys. */
+    removeSearchRow(articleSeq: number): void {
+      deleteSearchRow.run({ seq: articleSeq })
+    },
+  }
+}

@@ -1,0 +1,224 @@
+// The article list and search (filters, keyset paging, ranking), and summaries by id.
+import { and, desc, eq, exists, inArray, lte, max, type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { articleAuthors, articles, articleTags } from '../db/schema.js'
+import { decodeCursor, toPage } from '../http/cursor.js'
+import type { Visibility } from '../http/visibility.js'
+import { articlesFts } from './articles-fts.js'
+import { lookupByIds } from './lookup-by-ids.js'
+import { filterKey } from './normalize.js'
+import type { ArticleQuery, ArticleStatus, ArticleSummary, StoredArticle } from './schemas.js'
+import { toFtsQuery } from './search.js'
+
+export type ListQuery = Omit<ArticleQuery, 'limit'> & { limit: number }
+
+/** The fields of the list's items, before lead media is embedded. */
+export type StoredSummary = Omit<ArticleSummary, 'leadMedia'> & Pick<StoredArticle, 'leadMediaId'>
+
+const summaryColumns = {
+  id: articles.id,
+  slug: articles.slug,
+  title: articles.title,
+  subtitle: articles.subtitle,
+  summary: articles.summary,
+  status: articles.status,
+  authors: articles.authors,
+  section: articles.section,
+  tags: articles.tags,
+  leadMediaId: articles.leadMediaId,
+  commentCount: articles.commentCount,
+  publishedAt: articles.publishedAt,
+  updatedAt: articles.updatedAt,
+} satisfies Record<keyof StoredSummary, unknown>
+
+// Search ranks an article by the fields that hold every word of the query, title first, then
+// newest first. bm25 was the obvious choice, but its scores depend on the whole index, so every
+// published story would shift them and a reader paging through results would see some twice
+// and miss others; these scores depend on the article alone, so a cursor stays valid.
+const RANKED_FIELDS = [
+  ['title', 16],
+  ['subtitle', 8],
+  ['tags', 4],
+  ['summary', 2],
+  ['body', 1],
+] as const
+// A search ranks at most this many matching articles, the most recently written: a word in
+// most of the archive ("council") would otherwise have every one of its hits scored, joined and
+// sorted before the first page (2.4 s for 630,000 hits at a million articles). Within the
+// window the order is exact; a search with fewer hits is not affected at all.
+export const SEARCH_WINDOW = 5_000
+
+/** Which filters a list has, not their values: each shape is one statement, prepared once. */
+interface Shape {
+  /** The driving table decides which index serves the order: a tag or author row range, or the articles'. */
+  drive: 'articles' | 'tags' | 'authors'
+  status: boolean
+  /** Tag or author filters the driving table does not serve, checked per article. */
+  tag: boolean
+  author: boolean
+  section: boolean
+  cursor: boolean
+}
+
+/** A statement per shape, prepared the first time the shape is asked for. */
+function perShape<T>(prepare: (shape: Shape) => T): (shape: Shape) => T {
+  const prepared = new Map<string, T>()
+  return (shape) => {
+    const key = `${shape.drive}:${+shape.status}${+shape.tag}${+shape.author}${+shape.section}${+shape.cursor}`
+    let statement = prepared.get(key)
+    if (statement === undefined) prepared.set(key, (statement = prepare(shape)))
+    return statement
+  }
+}
+
+const ph = sql.placeholder
+
+export function createListQuery(db: Db) {
+  /** The shape's conditions but the cursor's, in the order of the index that serves them. */
+  function filtersOf(shape: Shape): SQL[] {
+    const where: SQL[] = []
+    const driving = shape.drive === 'tags' ? articleTags : shape.drive === 'authors' ? articleAuthors : articles
+    if (shape.drive === 'tags') where.push(eq(articleTags.tag, ph('tag')))
+    if (shape.drive === 'authors') where.push(eq(articleAuthors.author, ph('author')))
+    if (shape.status) where.push(eq(driving.status, ph('status')))
+    if (shape.tag) {
+      where.push(exists(db.select({ one: sql`1` }).from(articleTags).where(and(eq(articleTags.articleSeq, articles.seq), eq(articleTags.tag, ph('tag'))))))
+    }
+    if (shape.author) {
+      where.push(
+        exists(db.select({ one: sql`1` }).from(articleAuthors).where(and(eq(articleAuthors.articleSeq, articles.seq), eq(articleAuthors.author, ph('author'))))),
+      )
+    }
+    if (shape.section) where.push(eq(articles.section, ph('section')))
+    return where
+  }
+
+  const listStatement = perShape((shape) => {
+    const rows = shape.drive === 'tags' ? articleTags : shape.drive === 'authors' ? articleAuthors : null
+    const sortAt = rows?.sortAt ?? articles.sortAt
+    const seq = rows?.articleSeq ?? articles.seq
+    const where = filtersOf(shape)
+    // A row-value comparison has no Drizzle operator; SQLite reads it as one index range bound.
+    if (shape.cursor) where.push(sql`(${sortAt}, ${seq}) < (${ph('sortAt')}, ${ph('seq')})`)
+    const fields = { summary: summaryColumns, sortAt, seq }
+    const from =
+      rows === null
+        ? db.select(fields).from(articles).$dynamic()
+        : db.select(fields).from(rows).innerJoin(articles, eq(articles.seq, rows.articleSeq)).$dynamic()
+    return from
+      .where(and(...where))
+      .orderBy(desc(sortAt), desc(seq))
+      .limit(ph('limit'))
+      .prepare()
+  })
+
+  // The newest SEARCH_WINDOW hits, then each one's score, whose subqueries are bounded to the
+  // window's rowids so that they read the window, not the index. FTS5's MATCH and the scoring
+  // CASE have no Drizzle form, hence the sql templates.
+  const recent = db
+    .$with('recent')
+    .as(
+      db
+        .select({ rowid: articlesFts.rowid })
+        .from(articlesFts)
+        .where(and(sql`${articlesFts} MATCH ${ph('match')}`, lte(articlesFts.rowid, ph('until'))))
+        .orderBy(desc(articlesFts.rowid))
+        .limit(SEARCH_WINDOW),
+    )
+  const score = sql.join(
+    RANKED_FIELDS.map(
+      ([column, weight]) =>
+        sql`CASE WHEN ${recent.rowid} IN (SELECT rowid FROM ${articlesFts} WHERE ${articlesFts} MATCH ${ph(`match_${column}`)} AND rowid >= (SELECT min(rowid) FROM ${recent})) THEN ${sql.raw(String(weight))} ELSE 0 END`,
+    ),
+    sql` + `,
+  )
+  const hits = db.$with('hits').as(db.select({ rowid: recent.rowid, score: sql<number>`${score}`.as('score') }).from(recent))
+  const maxSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
+
+  const searchStatement = perShape((shape) => {
+    const where = [eq(articles.seq, hits.rowid), ...filtersOf(shape)]
+    if (shape.cursor) {
+      // A row-value comparison has no Drizzle operator; SQLite reads it as one keyset bound.
+      where.push(sql`(${hits.score}, ${articles.sortAt}, ${articles.seq}) < (${ph('score')}, ${ph('sortAt')}, ${ph('seq')})`)
+      where.push(lte(articles.seq, ph('until')))
+    }
+    return (
+      db
+        .with(recent, hits)
+        .select({ summary: summaryColumns, score: hits.score, sortAt: articles.sortAt, seq: articles.seq })
+        .from(hits)
+        // CROSS JOIN keeps the hits as the outer loop: the planner otherwise walks every published article.
+        .crossJoin(articles)
+        .where(and(...where))
+        .orderBy(desc(hits.score), desc(articles.sortAt), desc(articles.seq))
+        .limit(ph('limit'))
+        .prepare()
+    )
+  })
+
+  /** The values of the filters a query has (a shape's statement reads only its own). */
+  function filterValues(query: ListQuery, status: ArticleStatus | undefined): Record<string, unknown> {
+    return {
+      limit: query.limit + 1,
+      status,
+      tag: query.tag === undefined ? undefined : filterKey(query.tag),
+      author: query.author === undefined ? undefined : filterKey(query.author),
+      section: query.section,
+    }
+  }
+
+  function search(query: ListQuery, status: ArticleStatus | undefined, fts: string): { data: StoredSummary[]; nextCursor: string | null } {
+    const statement = searchStatement({
+      drive: 'articles',
+      status: status !== undefined,
+      tag: query.tag !== undefined,
+      author: query.author !== undefined,
+      section: query.section !== undefined,
+      cursor: query.cursor !== undefined,
+    })
+    const after =
+      query.cursor === undefined
+        ? undefined
+        : (decodeCursor(query.cursor, ['number', 'string', 'number', 'number']) as [number, string, number, number])
+    // Search pages keep to the articles that existed at the first page (seq only grows).
+    const until = after === undefined ? (maxSeq.get()?.seq ?? 0) : after[3]
+    const values: Record<string, unknown> = { ...filterValues(query, status), match: fts, until }
+    for (const [column] of RANKED_FIELDS) values[`match_${column}`] = `{${column}} : (${fts})`
+    if (after !== undefined) Object.assign(values, { score: after[0], sortAt: after[1], seq: after[2] })
+    const page = toPage(statement.all(values), query.limit, (last) => [last.score, last.sortAt, last.seq, until])
+    return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
+  }
+
+  const summariesIn = lookupByIds((ids) => db.select(summaryColumns).from(articles).where(inArray(articles.id, ids)).prepare())
+
+  return {
+    list(query: ListQuery, visibility: Visibility): { data: StoredSummary[]; nextCursor: string | null } {
+      const status = visibility.includeUnpublished ? query.status : 'published'
+      if (query.q !== undefined) {
+        const fts = toFtsQuery(query.q)
+        return fts === null ? { data: [], nextCursor: null } : search(query, status, fts)
+      }
+      const drive = query.tag !== undefined ? 'tags' : query.author !== undefined ? 'authors' : 'articles'
+      const statement = listStatement({
+        drive,
+        status: status !== undefined,
+        tag: query.tag !== undefined && drive !== 'tags',
+        author: query.author !== undefined && drive !== 'authors',
+        section: query.section !== undefined,
+        cursor: query.cursor !== undefined,
+      })
+      const values = filterValues(query, status)
+      if (query.cursor !== undefined) {
+        const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]
+        Object.assign(values, { sortAt, seq })
+      }
+      const page = toPage(statement.all(values), query.limit, (last) => [last.sortAt, last.seq])
+      return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
+    },
+
+    /** Summaries of the given articles, for embedding; the caller filters by visibility. */
+    summariesByIds(ids: readonly string[]): Map<string, StoredSummary> {
+      return new Map(summariesIn([...new Set(ids)]).map((row) => [row.id, row]))
+    },
+  }
+}
