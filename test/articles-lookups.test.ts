@@ -27,7 +27,7 @@ t.test('the reference check finds each missing target, for any number of them', 
   const articles = createArticlesRepository(db, createOutbox(db))
   const targets = Array.from({ length: 6 }, (_, i) => articles.create({ title: `Target ${i}` }, null).id)
   const body = [...targets, 'gone1', 'gone2', 'gone3'].map((articleId) => ({ type: 'related' as const, articleId }))
-  const error = t.throws(() => articles.create({ title: 'Links', body }, null)) as { status: number; errors: { path: string }[] }
+  const error = t.throws(() => articles.create({ title: 'Links', body }, null)) as unknown as { status: number; errors: { path: string }[] }
   t.equal(error.status, 400)
   t.same(error.errors.map((e) => e.path), ['body.body[6].articleId', 'body.body[7].articleId', 'body.body[8].articleId'])
   t.ok(articles.create({ title: 'Links', body: body.slice(0, 6) }, null).id, 'existing targets pass')

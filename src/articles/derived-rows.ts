@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
 import { stripTags } from '../text/sanitize.js'
-import { articlesFts } from './articles-fts.js'
+import { articlesFts } from '../db/search-index.js'
 import { bodyText, filterKey } from './normalize.js'
 import type { StoredArticle } from './schemas.js'
 

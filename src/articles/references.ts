@@ -3,7 +3,7 @@ import { inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articles, media } from '../db/schema.js'
 import { badRequest, type FieldError } from '../http/problems.js'
-import { lookupByIds } from './lookup-by-ids.js'
+import { lookupByIds } from '../db/lookup-by-ids.js'
 import type { StoredArticle } from './schemas.js'
 
 type Pointing = Pick<StoredArticle, 'id' | 'body' | 'leadMediaId'>

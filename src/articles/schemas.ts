@@ -5,7 +5,7 @@ import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/sc
 import { Media } from '../media/schemas.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
-import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary } from './summary.js'
+import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary, articleHeadFields } from './summary.js'
 
 // Re-exported: the summary is part of the articles' contract; it lives apart so that related
 // links can embed it without importing the article shape that embeds them.
@@ -90,15 +90,7 @@ export const BlockRead = oneOfBlocks(
 export type BlockRead = Static<typeof BlockRead>
 
 const articleFields = {
-  id: Id,
-  slug: Type.String(),
-  title: Type.String(),
-  subtitle: Type.String(),
-  summary: Type.String(),
-  status: ArticleStatusSchema,
-  authors: Type.Array(Type.String()),
-  section: Nullable(Type.String()),
-  tags: Type.Array(Type.String()),
+  ...articleHeadFields,
   sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE".' }),
   locale: Type.String(),
   leadMediaId: Nullable(Id),

@@ -14,18 +14,23 @@ export const ArticleStatusSchema = Type.Union([
   Type.Literal('archived'),
 ])
 
+/** The fields an article and its summary share: what a teaser or a list row prints. */
+export const articleHeadFields = {
+  id: Id,
+  slug: Type.String({ description: 'The URL name: lower-case ASCII words joined by `-`, unique.' }),
+  title: Type.String({ description: 'The headline, plain text.' }),
+  subtitle: Type.String({ description: 'The dek under the headline, plain text; empty when there is none.' }),
+  summary: Type.String({ description: 'A short summary for teasers and feeds, plain text; may be empty.' }),
+  status: ArticleStatusSchema,
+  authors: Type.Array(Type.String(), { description: 'The printed bylines, in order; wire credits such as "EFE" too.' }),
+  section: Nullable(Type.String({ description: 'The section the story runs in, or null.' })),
+  tags: Type.Array(Type.String(), { description: 'Topic tags, as written; filters match them without regard to case.' }),
+}
+
 export const ArticleSummary = shareSchema(
   'ArticleSummary',
   Type.Object({
-    id: Id,
-    slug: Type.String(),
-    title: Type.String(),
-    subtitle: Type.String(),
-    summary: Type.String(),
-    status: ArticleStatusSchema,
-    authors: Type.Array(Type.String()),
-    section: Nullable(Type.String()),
-    tags: Type.Array(Type.String()),
+    ...articleHeadFields,
     leadMedia: Type.Union([ref(Media), Type.Null()]),
     commentCount: Type.Integer(),
     publishedAt: Nullable(Timestamp),

@@ -1,21 +1,4 @@
-// Helpers for repositories that speak SQL to better-sqlite3 directly.
-import type { Database, Statement } from 'better-sqlite3'
-
-/**
- * Prepares each distinct SQL text once and keeps it: lists and `IN (...)` lookups vary their
- * SQL by filter or by count, never by value, so there are only a few shapes of each.
- */
-export function statementCache(sqlite: Database): (sql: string) => Statement<unknown[]> {
-  const statements = new Map<string, Statement<unknown[]>>()
-  return (sql) => {
-    let statement = statements.get(sql)
-    if (!statement) {
-      statement = sqlite.prepare(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
-}
+// Telling constraint violations apart, so that repositories catch only the one they mean.
 
 /** A failed UNIQUE constraint, optionally on one `table.column`. */
 export function isUniqueViolation(error: unknown, column?: string): boolean {

@@ -1,5 +1,6 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
+import { lookupByIds } from '../db/lookup-by-ids.js'
 import { bound } from '../db/sql-values.js'
 import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
@@ -43,21 +44,22 @@ export function toMedia(base: string, item: StoredMedia): Media {
  * The sizes of the prepared `id IN (...)` lookups. A request is padded up to the next size with
  * its last id (a repeat matches nothing more), and one longer than the largest is read in parts.
  */
-const IN_LIST_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256]
-const LARGEST_IN_LIST = 256
 
 const p = sql.placeholder
 
 export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {}) {
   const byId = db.select().from(media).where(eq(media.id, p('id'))).prepare()
   // Placeholders named '0', '1', ...: the padded list of ids, spread, supplies their values.
-  const byIds = IN_LIST_SIZES.map((size) =>
-    db
-      .select()
-      .from(media)
-      .where(inArray(media.id, Array.from({ length: size }, (_, i) => p(String(i)))))
-      .prepare(),
-  )
+  // The text fields an editor writes, each bound to the placeholder of its name.
+  const boundText = {
+    caption: bound('caption'),
+    credit: bound('credit'),
+    creator: bound('creator'),
+    copyright: bound('copyright'),
+    usageTerms: bound('usageTerms'),
+    altText: bound('altText'),
+  }
+  const byIds = lookupByIds((ids) => db.select().from(media).where(inArray(media.id, ids)).prepare())
   const insert = db
     .insert(media)
     .values({
@@ -69,12 +71,7 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
       width: bound('width'),
       height: bound('height'),
       sha256: bound('sha256'),
-      caption: bound('caption'),
-      credit: bound('credit'),
-      creator: bound('creator'),
-      copyright: bound('copyright'),
-      usageTerms: bound('usageTerms'),
-      altText: bound('altText'),
+      ...boundText,
       createdAt: bound('createdAt'),
       updatedAt: bound('updatedAt'),
       version: bound('version'),
@@ -83,12 +80,7 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
   const updateText = db
     .update(media)
     .set({
-      caption: bound('caption'),
-      credit: bound('credit'),
-      creator: bound('creator'),
-      copyright: bound('copyright'),
-      usageTerms: bound('usageTerms'),
-      altText: bound('altText'),
+      ...boundText,
       updatedAt: bound('updatedAt'),
       version: bound('version'),
     })
@@ -201,13 +193,7 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
     /** The media items with these ids, by id; absent ids are simply missing. */
     findByIds(ids: readonly string[]): Map<string, StoredMedia> {
       const found = new Map<string, StoredMedia>()
-      const unique = [...new Set(ids)]
-      for (let from = 0; from < unique.length; from += LARGEST_IN_LIST) {
-        const part = unique.slice(from, from + LARGEST_IN_LIST)
-        const size = IN_LIST_SIZES.findIndex((n) => n >= part.length)
-        while (part.length < IN_LIST_SIZES[size]!) part.push(part[part.length - 1]!)
-        for (const row of byIds[size]!.all({ ...part })) found.set(row.id, row)
-      }
+      for (const row of byIds([...new Set(ids)])) found.set(row.id, row)
       return found
     },
   }

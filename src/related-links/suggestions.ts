@@ -1,9 +1,9 @@
 // Related-link suggestions: published articles not yet linked that share an article's most
 // telling terms, found through the articles' full-text index (FTS5) and ranked by BM25.
 import { and, asc, eq, gt, inArray, max, notExists, notInArray, or, sql } from 'drizzle-orm'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
 import { articles, relatedLinks } from '../db/schema.js'
+import { articlesFts, articlesFtsVocab } from '../db/search-index.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { candidateTerms, pickQueryTerms, toMatchQuery } from './terms.js'
 
@@ -30,17 +30,6 @@ const p = sql.placeholder
  */
 export const jsonValues = (name: string) => sql`(SELECT value FROM json_each(${sql.placeholder(name)}))`
 
-// The search index (migration 0001), declared here for the query builder alone: drizzle-kit
-// reads db/schema.ts, where it would take these FTS5 virtual tables for plain ones to create.
-const articlesFts = sqliteTable('articles_fts', {
-  rowid: integer('rowid').notNull(),
-  title: text('title').notNull(),
-  subtitle: text('subtitle').notNull(),
-  summary: text('summary').notNull(),
-  body: text('body').notNull(),
-  tags: text('tags').notNull(),
-})
-const articlesFtsVocab = sqliteTable('articles_fts_vocab', { term: text('term').notNull(), doc: integer('doc').notNull() })
 
 /**
  * The suggestion queries, unprepared (createSuggestions prepares them; a test explains them).
