@@ -4,7 +4,7 @@ import type { Db } from './client.js'
 
 /**
  * Returns a reader of the content version that reads the row at most once per turn of the event
- * loop. Reading it is a read transaction, with two file-lock system calls: under load that was
+ * loop. Reading it is a read transaction, with two file-lock system calls: under load that is
  * a sixth of the cost of answering a 304 from the response cache. Within a turn the number read
  * stands unless this connection changed a row since (its `total_changes()`, counted without
  * touching the file, triggers included), so this process's own writes are seen at once and

@@ -6,7 +6,7 @@
 // batch is kept and it runs again with each write in its own nested transaction (a SAVEPOINT),
 // so that the failing one is rolled back alone and rejects alone while the others commit.
 // Savepoints are not the first try because they are not free: each one copies the pages the
-// write touches aside, in case it must be undone, and that was half the cost of a batch of
+// write touches aside, in case it must be undone, and that is half the cost of a batch of
 // comments. Every promise settles only after the COMMIT, so a caller that answers
 // "201 Created" has its row committed (durable as db/client.ts says: across a crash of the
 // process, not always across a power loss).

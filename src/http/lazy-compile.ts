@@ -1,5 +1,5 @@
 // Work deferred from start-up to first use: the validators and serializers of every route are
-// compiled the first time they run (compiling them all was half of a server's start), and
+// compiled the first time they run (compiling them all is half of a server's start), and
 // warmUp() compiles the rest once the server listens, in the time no request is waiting.
 const pending = new Set<() => unknown>()
 

@@ -30,7 +30,7 @@ const HELMET: HelmetOptions = {
 /**
  * The headers helmet sets, worked out once. With these options they depend on nothing in the
  * request, and building helmet's middleware on every request (as @fastify/helmet does, parsing
- * the CSP each time) was a tenth of the cost of a 304.
+ * the CSP each time) would be a tenth of the cost of a 304.
  */
 export function securityHeaders(options: HelmetOptions = HELMET): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {}
