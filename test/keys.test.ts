@@ -30,6 +30,14 @@ t.test('an admin makes a key; its secret works and is shown only once', async (t
   t.notOk(list.body.includes(key.token), 'the list never carries a secret')
   t.notOk(list.body.includes(hashToken(key.token)), 'nor its hash')
   for (const item of listed.data) t.notOk('token' in item || 'tokenHash' in item, `no secret on ${item.name}`)
+
+  const location = res.headers.location as string
+  t.equal(location, `/v1/keys/${key.id}`)
+  const named = await app.inject({ method: 'GET', url: location, headers: auth(admin) })
+  t.equal(named.statusCode, 200, 'the Location names a key that can be read')
+  t.same(named.json(), { id: key.id, name: 'Desk tool', role: 'editor', createdAt: key.createdAt }, 'without its secret')
+  t.equal((await app.inject({ method: 'DELETE', url: location, headers: auth(admin) })).statusCode, 204)
+  t.equal((await app.inject({ method: 'GET', url: location, headers: auth(admin) })).statusCode, 404, 'a revoked key is gone')
 })
 
 t.test('the secret is stored hashed, never as given', async (t) => {

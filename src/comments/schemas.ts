@@ -3,8 +3,6 @@
 // Public routes answer with `Comment`, so fields missing from it can never reach a reader.
 import { type Static, Type } from 'typebox'
 import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
-import type { CommentStatus } from './moderation.js'
-import type { SpamVerdictKind } from './spam.js'
 
 /** Limits on a comment, counted in characters of the plain text left once tags are removed. */
 export const BODY_MAX_CHARS = 5_000
@@ -63,23 +61,9 @@ export const ModeratedComment = shareSchema(
 export type ModeratedComment = Static<typeof ModeratedComment>
 
 /** A comment as stored: everything, public or not. */
-export interface StoredComment {
-  id: string
-  articleId: string
-  parentId: string | null
+export type StoredComment = ModeratedComment & {
+  /** 0 for a comment on the article, 1 for a reply to one, and so on. */
   depth: number
-  authorName: string
-  authorEmail: string | null
-  body: string
-  status: CommentStatus
-  ip: string | null
-  userAgent: string | null
-  spam: { verdict: SpamVerdictKind; score: number; reasons: string[] }
-  moderatedBy: string | null
-  moderatedAt: string | null
-  createdAt: string
-  updatedAt: string
-  version: number
 }
 
 /** Only the public fields: for readers' responses and webhook events. */

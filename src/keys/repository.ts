@@ -70,6 +70,17 @@ export function createKeysRepository(db: Db) {
       return toPage(rows, limit, (last) => [last.createdAt, last.id])
     },
 
+    /** An active key by id, without its secret; null when absent or revoked. */
+    getActive(id: string): ApiKey | null {
+      return (
+        db
+          .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, createdAt: apiKeys.createdAt })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+          .get() ?? null
+      )
+    },
+
     /** Revokes a key; false when there is no active key with that id. */
     revoke(id: string): boolean {
       const result = db

@@ -6,7 +6,7 @@ import { bearer, requireRole } from '../http/auth.js'
 import { notFound } from '../http/problems.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import type { KeysRepository } from './repository.js'
-import { ApiKeyCreate, ApiKeyList, ApiKeyWithToken } from './schemas.js'
+import { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithToken } from './schemas.js'
 
 export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepository }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -44,6 +44,26 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
       },
     },
     async (request) => keys.list(request.query.limit ?? 20, request.query.cursor),
+  )
+
+  r.get(
+    '/:id',
+    {
+      schema: {
+        summary: 'Read an active API key, without its secret',
+        description: 'What the `Location` of a new key names. A revoked key answers 404.',
+        operationId: 'getKey',
+        tags,
+        security: bearer,
+        params: IdParams,
+        response: { 200: json('The key.', ref(ApiKey)), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const key = keys.getActive(request.params.id)
+      if (!key) throw notFound('API key', request.params.id)
+      return key
+    },
   )
 
   r.delete(
