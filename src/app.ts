@@ -19,7 +19,7 @@ import { contentVersionReader } from './db/content-version.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
-import { frameworkErrors, registerErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js'
 import { idempotencyPlugin } from './http/idempotency.js'
 import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
@@ -127,7 +127,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const db = deps.db ?? open(config.databasePath)
   const responseCache =
     config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db) }) : undefined
-  const front = new CacheFront({ cache: responseCache, publicUrl: config.publicUrl, log: () => app.log })
+  const front = new CacheFront({ cache: responseCache, baseUrls: config, log: () => app.log })
   const app: FastifyInstance = Fastify({
     logger: {
       level: config.logLevel,
@@ -151,6 +151,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     routerOptions: { maxParamLength: 256 },
     // Errors the router raises before any hook runs (a malformed URL) leave as problems too.
     frameworkErrors,
+    // What Node's HTTP parser refuses before a request exists leaves as a problem as well.
+    clientErrorHandler,
     // Anonymous reads already in the response cache are answered before Fastify's routing.
     serverFactory: front.serverFactory,
   })
@@ -191,7 +193,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxAge: config.publicCacheMaxAge,
     staleWhileRevalidate: config.publicCacheMaxAge * 5,
     responseCache,
-    publicUrl: config.publicUrl,
+    baseUrls: config,
   })
   await app.register(idempotencyPlugin, { records: createIdempotencyRepository(db) })
 

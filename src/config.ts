@@ -42,6 +42,8 @@ export interface Config {
   readonly publicCacheMaxAge: number
   /** MiB of anonymous answers to article reads kept in memory (src/http/response-cache.ts); 0 turns the cache off. */
   readonly responseCacheMb: number
+  /** Hosts (`host` or `host:port`, lower case) whose Host header may start absolute links when PUBLIC_URL is unset. */
+  readonly allowedHosts: readonly string[]
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
 }
@@ -189,6 +191,13 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`)
 }
 
+function allowedHosts(env: Env): string[] {
+  const hosts = list(env, 'ALLOWED_HOSTS')
+  const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/.test(host))
+  if (bad !== undefined) throw new ConfigError('ALLOWED_HOSTS', `must be a comma-separated list of host names (with a port where it is not 80 or 443), got "${bad}"`)
+  return hosts
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -220,5 +229,6 @@ export function loadConfig(env: Env = process.env): Config {
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
+    allowedHosts: Object.freeze(allowedHosts(env)),
   })
 }

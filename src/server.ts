@@ -23,6 +23,11 @@ function listenProblem(error: unknown, config: Config): ConfigError | null {
   return null
 }
 
+/** Reachable from this machine only: the start warnings for a public service do not apply. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
 async function main(): Promise<void> {
   let config: Config
   let app
@@ -32,6 +37,12 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) fail(error)
     throw error
+  }
+  if (config.publicUrl === null && config.allowedHosts.length === 0 && !isLoopback(config.host)) {
+    app.log.warn(
+      'Neither PUBLIC_URL nor ALLOWED_HOSTS is set: absolute links (url fields, Location, webhook events) take the host ' +
+        'from each request, whatever a client sends. Set PUBLIC_URL (or ALLOWED_HOSTS) in production.',
+    )
   }
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')

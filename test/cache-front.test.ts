@@ -131,7 +131,7 @@ t.test('with RESPONSE_CACHE_MB=0 every request goes through Fastify', async (t) 
 t.test('the front serves only what it can be sure of', async (t) => {
   const cache = new ResponseCache({ maxBytes: 1 << 20, contentVersion: () => 1 })
   const publicUrl = 'https://news.example'
-  const front = new CacheFront({ cache, publicUrl, log: () => ({ level: 'silent' }) as never })
+  const front = new CacheFront({ cache, baseUrls: { publicUrl, allowedHosts: [] }, log: () => ({ level: 'silent' }) as never })
   const ticket = cache.lookup(`${publicUrl} /v1/articles/x`)
   if (!('version' in ticket)) throw new Error('expected a miss')
   cache.store(ticket, { etag: '"e"', contentType: 'application/json; charset=utf-8', payload: Buffer.from('{}'), headers: ['etag', '"e"'], notModifiedHeaders: ['etag', '"e"'] })
@@ -149,7 +149,7 @@ t.test('the front serves only what it can be sure of', async (t) => {
   front.close()
   t.equal(front.serve(request({}), response), false, 'once closing, Fastify answers (503) instead')
 
-  const direct = new CacheFront({ cache, publicUrl: null, log: () => ({ level: 'silent' }) as never })
+  const direct = new CacheFront({ cache, baseUrls: { publicUrl: null, allowedHosts: [] }, log: () => ({ level: 'silent' }) as never })
   const socket = { encrypted: false }
   t.equal(direct.serve(request({ headers: { host: 'news.example' }, socket }), response), false, 'another base URL is another key')
   t.equal(direct.serve(request({ headers: {}, socket }), response), false, 'no Host header: Fastify decides')

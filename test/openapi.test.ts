@@ -51,3 +51,19 @@ t.test('every operation has an operationId, a summary, one tag and documented pr
   t.ok(doc.components.schemas.Article, 'Article is a named component')
   t.ok(doc.components.schemas.Problem, 'Problem is a named component')
 })
+
+t.test('answers without a body (204, 304) are documented without one', async (t) => {
+  const { app } = await makeApp(t)
+  const doc = (await app.inject('/openapi.json')).json()
+  let seen = 0
+  for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(item)) {
+      for (const code of ['204', '304']) {
+        if (!op.responses[code]) continue
+        seen += 1
+        t.notOk('content' in op.responses[code], `${method.toUpperCase()} ${path} ${code} has no content`)
+      }
+    }
+  }
+  t.ok(seen > 20, `every DELETE's 204 and every GET's 304 was checked (${seen})`)
+})

@@ -31,7 +31,8 @@ t.test('each bad setting is one line naming the variable, and exit status 1', as
     busy.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  const memory = { DATABASE_PATH: ':memory:', MEDIA_DIR: join(dir, 'media') }
+  // PUBLIC_URL set: a start on a public HOST would otherwise warn about it first.
+  const memory = { DATABASE_PATH: ':memory:', MEDIA_DIR: join(dir, 'media'), PUBLIC_URL: 'https://cms.example.com' }
   const cases: [Record<string, string>, RegExp][] = [
     [{ ...memory, TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY: .*"maybe"$/],
     [{ ...memory, TRUST_PROXY: '10.0.0.0/33' }, /^Configuration error: TRUST_PROXY: .*"10\.0\.0\.0\/33"$/],

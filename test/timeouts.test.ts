@@ -78,6 +78,7 @@ t.test('slow clients are cut off and do not hold the service', async (t) => {
   const headerTimes = await Promise.all(slowHeaders.map((c) => c.closed))
   t.ok(Math.max(...headerTimes) < LIMITS.headersTimeoutMs + 1500, `slow headers cut off (after ${Math.max(...headerTimes)} ms)`)
   t.match(slowHeaders[0]!.received(), /^HTTP\/1\.1 408/, 'with 408 Request Timeout')
+  t.match(slowHeaders[0]!.received(), /\r\nContent-Type: application\/problem\+json\r\n[\s\S]*"status":408/, 'as a problem')
   const bodyTimes = await Promise.all(slowBody.map((c) => c.closed))
   t.ok(Math.max(...bodyTimes) < LIMITS.requestTimeoutMs + 1500, `slow bodies cut off (after ${Math.max(...bodyTimes)} ms)`)
   t.notMatch(slowBody[0]!.received(), /^HTTP\/1\.1 [25]/, 'no article made, no 5xx')

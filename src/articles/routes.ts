@@ -35,7 +35,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   const editorOnly = requireRole('editor')
 
   const context = (request: FastifyRequest): EmbedContext => ({
-    base: baseUrl(request, config.publicUrl),
+    base: baseUrl(request, config),
     ...visibilityOf(request.caller),
   })
 

@@ -1,7 +1,7 @@
 // The public shape of articles and their body blocks: the contract with editorial tools,
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
-import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, OPTIONAL_BODY, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
 import { Media } from '../media/schemas.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
@@ -14,7 +14,7 @@ export { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSumma
 const InlineText = (description: string, maxLength = 20_000) =>
   Type.String({ minLength: 1, maxLength, description: `${description} Inline markup allowed: a (http, https, mailto), em, strong, i, b, br, sub, sup.` })
 
-const HttpUrl = Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 })
+const HttpUrl = Type.String({ format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: 'An absolute http or https URL.' })
 
 // Each block's write shape. `additionalProperties: false` turns a typo into a 400.
 const blockShapes = {
@@ -182,7 +182,11 @@ export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLen
 
 export const PublishBody = Type.Object(
   { at: Type.Optional(Timestamp) },
-  { additionalProperties: false, description: 'Without `at`, or with a time not in the future, publishes now; with a future `at`, schedules.' },
+  {
+    additionalProperties: false,
+    description: 'Without `at` (or without a body), or with a time not in the future, publishes now; with a future `at`, schedules.',
+    ...OPTIONAL_BODY,
+  },
 )
 
 export const ArticleRevision = shareSchema(

@@ -9,6 +9,7 @@
 // cache in front of the service keeps them on the same terms). The key is the one the Fastify
 // path uses, the base URL included; when that base comes from X-Forwarded-* headers (no
 // PUBLIC_URL behind a proxy) the request goes to Fastify, which knows whether to trust them.
+import { baseFor, type BaseUrlPolicy } from './base-url.js'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyServerFactory, FastifyServerOptions } from 'fastify'
@@ -21,20 +22,20 @@ const LOGS_REQUESTS = new Set(['info', 'debug', 'trace'])
 export interface CacheFrontOptions {
   /** undefined when RESPONSE_CACHE_MB is 0: every request then goes to Fastify. */
   cache: ResponseCache | undefined
-  publicUrl: string | null
+  baseUrls: BaseUrlPolicy
   /** The app's logger, once the app exists: requests answered here are logged like Fastify's own. */
   log: () => FastifyBaseLogger
 }
 
 export class CacheFront {
   readonly #cache: ResponseCache | undefined
-  readonly #publicUrl: string | null
+  readonly #baseUrls: BaseUrlPolicy
   readonly #log: () => FastifyBaseLogger
   #open = true
 
   constructor(options: CacheFrontOptions) {
     this.#cache = options.cache
-    this.#publicUrl = options.publicUrl
+    this.#baseUrls = options.baseUrls
     this.#log = options.log
   }
 
@@ -46,7 +47,7 @@ export class CacheFront {
   /** Answers the request from the cache and returns true, or returns false and leaves it alone. */
   serve(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.#cache === undefined || !this.#open || request.method !== 'GET' || request.headers.authorization !== undefined) return false
-    const base = this.#publicUrl ?? directBase(request)
+    const base = directBase(request, this.#baseUrls)
     if (base === null) return false
     const found = this.#cache.lookup(`${base} ${request.url}`)
     if (isTicket(found)) return false
@@ -86,9 +87,10 @@ export class CacheFront {
  * The base URL Fastify would work out for a request that reached the service directly, or null
  * when a proxy's X-Forwarded-* headers could change it (Fastify decides whether to trust them).
  */
-function directBase(request: IncomingMessage): string | null {
+function directBase(request: IncomingMessage, policy: BaseUrlPolicy): string | null {
+  if (policy.publicUrl !== null) return policy.publicUrl
   const headers = request.headers
   if (headers.host === undefined || headers['x-forwarded-host'] !== undefined || headers['x-forwarded-proto'] !== undefined) return null
   const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true
-  return `${encrypted ? 'https' : 'http'}://${headers.host}`
+  return baseFor(encrypted ? 'https' : 'http', headers.host, policy)
 }

@@ -9,6 +9,7 @@
 import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { BaseUrlPolicy } from './base-url.js'
 import { preconditionFailed } from './problems.js'
 import { type CacheTicket, isTicket, type ResponseCache, sharedCacheKey } from './response-cache.js'
 
@@ -32,8 +33,8 @@ export interface CachingOptions {
   staleWhileRevalidate: number
   /** Anonymous answers of routes marked `config.responseCache` are served from it when current. */
   responseCache?: ResponseCache | undefined
-  /** PUBLIC_URL: part of the cache key, as answers hold absolute links. */
-  publicUrl?: string | null
+  /** PUBLIC_URL and ALLOWED_HOSTS: the base URL is part of the cache key, as answers hold absolute links. */
+  baseUrls: BaseUrlPolicy
 }
 
 const kVersion = Symbol('resourceVersion')
@@ -138,7 +139,7 @@ export const conditionalPlugin = fp<CachingOptions>(
       // The hooks here are callback style: they never wait, and an async hook costs every
       // request a promise and a turn of the microtask queue.
       app.addHook('onRequest', (request, reply, done) => {
-        const key = sharedCacheKey(request, options.publicUrl ?? null)
+        const key = sharedCacheKey(request, options.baseUrls)
         if (key === null) return done()
         const found = cache.lookup(key)
         if (isTicket(found)) {

@@ -1,5 +1,6 @@
 // The one error handler: every failure leaves as application/problem+json, and nothing but
 // a generic message leaves for a 5xx (the details go to the log).
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type FieldError, Problem, problemType } from './problems.js'
 
@@ -108,6 +109,37 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   const [slug, title] = STATUS_SLUGS[status] ?? ['internal', 'Internal Server Error']
   const detail = status === 500 ? 'Something went wrong on our side; it has been logged.' : error.message
   void sendProblem(reply, problemDocument(request, status, slug, title, detail))
+}
+
+/**
+ * Fastify's `clientErrorHandler` option: what Node's HTTP parser refuses before any request
+ * exists (a malformed request line, a bad Content-Length, headers too large, headers too slow)
+ * is answered as a problem too, on the raw socket, which is then closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const [slug, title] = CLIENT_ERRORS[status]!
+  const detail =
+    status === 408
+      ? 'The request did not arrive in time.'
+      : status === 431
+        ? 'The request headers are too large.'
+        : 'The request is not valid HTTP/1.1 (its request line, headers or framing).'
+  const body = JSON.stringify({ type: problemType(slug), title, status, detail })
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
+
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad Request'],
+  408: ['request-timeout', 'Request Timeout'],
+  431: STATUS_SLUGS[431]!,
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

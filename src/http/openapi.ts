@@ -71,7 +71,8 @@ const pascal = (text: string) => text.replace(/(^|[-_\s])([a-z0-9])/g, (_m, _sep
  * Tidies the finished document where TypeBox's output and OpenAPI tools disagree, without
  * touching validation: each inline member of a discriminated `oneOf` becomes a named
  * component (`Block` + `paragraph` → `BlockParagraph`) with a `mapping`, since a discriminator
- * can only select named schemas; and an `anyOf` of a single schema is replaced by that schema.
+ * can only select named schemas; an `anyOf` of a single schema is replaced by that schema; and
+ * responses without a body are documented without one.
  */
 export function tidyDocument(document: { openapiObject?: any; swaggerObject?: any }) {
   const openapiObject = document.openapiObject ?? document.swaggerObject
@@ -101,7 +102,22 @@ export function tidyDocument(document: { openapiObject?: any; swaggerObject?: an
     }
     return out
   }
-  return collapse(openapiObject)
+  const tidied = collapse(openapiObject)
+  // A 204 or a 304 has no body: documented with one, validating proxies flag the real (empty)
+  // answers and generated clients try to parse them. @fastify/swagger gives every response a
+  // `content`, so it is taken off here.
+  for (const operations of Object.values<any>(tidied.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) {
+      for (const code of ['204', '304']) if (operation?.responses?.[code]) delete operation.responses[code].content
+      // @fastify/swagger marks every request body required; OPTIONAL_BODY says which are not.
+      for (const media of Object.values<any>(operation?.requestBody?.content ?? {})) {
+        if (media?.schema?.['x-optional-body'] !== true) continue
+        delete media.schema['x-optional-body']
+        operation.requestBody.required = false
+      }
+    }
+  }
+  return tidied
 }
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {

@@ -9,7 +9,7 @@
 // marked `config.responseCache` are kept: staff see drafts, and their answers are never shared.
 // The cache is bounded in bytes, least recently used first out.
 import type { FastifyRequest } from 'fastify'
-import { baseUrl } from './base-url.js'
+import { baseUrl, type BaseUrlPolicy } from './base-url.js'
 
 export interface CachedResponse {
   etag: string
@@ -125,9 +125,9 @@ declare module 'fastify' {
  * because answers hold absolute links built from the request's host when PUBLIC_URL is unset;
  * it is worked out only for a request that may be shared.
  */
-export function sharedCacheKey(request: FastifyRequest, publicUrl: string | null): string | null {
+export function sharedCacheKey(request: FastifyRequest, policy: BaseUrlPolicy): string | null {
   if (request.method !== 'GET' || request.caller.role !== 'anonymous' || request.routeOptions.config?.responseCache !== true) return null
-  return `${baseUrl(request, publicUrl)} ${request.url}`
+  return `${baseUrl(request, policy)} ${request.url}`
 }
 
 export function isTicket(found: CachedResponse | CacheTicket): found is CacheTicket {

@@ -30,7 +30,20 @@ export function Nullable<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
 }
 
+/**
+ * Marks a request body that may be left out altogether (a publish now, a secret rotation with
+ * the default grace): the OpenAPI document then says `requestBody.required: false` (see
+ * openapi.ts), and the JSON parser takes an empty body as none.
+ */
+export const OPTIONAL_BODY = { 'x-optional-body': true } as const
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 time in UTC.', examples: ['2026-01-09T10:00:00.000Z'] })
+
+/**
+ * The pattern of an absolute http(s) URL with a host: `format: 'uri'` alone takes "http:///x",
+ * which URL parsers then read as "http://x/", a host nobody typed.
+ */
+export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]'
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, description: 'An opaque identifier made by the service.' })
 

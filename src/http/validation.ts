@@ -5,6 +5,7 @@ import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import addFormatsImport from 'ajv-formats'
 import { fullFormats } from 'ajv-formats/dist/formats.js'
 import type { FastifyInstance, FastifySchema } from 'fastify'
+import { invalidField } from './problems.js'
 import { onFirstUse } from './lazy-compile.js'
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
@@ -71,6 +72,7 @@ export function registerValidation(app: FastifyInstance, schemas: readonly objec
   // Bodies are JSON (or multipart where a route registers it). Fastify's built-in text/plain
   // parser would hand a string to a JSON schema and answer 400 where the contract says 415.
   app.removeContentTypeParser('text/plain')
+  registerJsonParser(app)
   app.setValidatorCompiler(({ schema, httpPart }: { schema: FastifySchema & { $id?: string }; httpPart?: string }) => {
     const part = httpPart === 'body' ? 'body' : 'text'
     const key = schema.$id ? `${part}\u0000$id\u0000${schema.$id}` : `${part}\u0000${JSON.stringify(schema)}`
@@ -83,5 +85,48 @@ export function registerValidation(app: FastifyInstance, schemas: readonly objec
       compiled.set(key, validate)
     }
     return validate
+  })
+}
+
+// In a `u` regex a surrogate pair is one code point: only a lone surrogate is in category Cs.
+const LONE_SURROGATE = /\p{Cs}/u
+
+/** The first string in `value` (a parsed JSON body) that is not well-formed UTF-16, as a path. */
+function illFormedString(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = illFormedString(value[i], `${path}[${i}]`)
+      if (found !== null) return found
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = illFormedString(item, `${path}.${key}`) ?? (LONE_SURROGATE.test(key) ? path : null)
+      if (found !== null) return found
+    }
+  }
+  return null
+}
+
+/**
+ * JSON bodies, parsed by Fastify's own parser (with its protections against prototype
+ * poisoning), with two rules of ours. An empty body is no body. A body with a lone surrogate
+ * (`"\ud800"`) is refused: such a string is no text, cannot be written as UTF-8, and would be
+ * stored and served broken. Only an escape can make one (bytes that are not UTF-8 decode to
+ * U+FFFD), so bodies without `\u` skip the walk.
+ */
+function registerJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // No bytes is no body, as without a Content-Type: a route whose body is optional takes it,
+    // and the rest answer that the body is required.
+    if (body === '') return done(null, undefined)
+    parse(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined)
+      const path = (body as string).includes('\\u') ? illFormedString(value, 'body') : null
+      if (path !== null) return done(invalidField(path, 'must be text: it holds a lone UTF-16 surrogate'), undefined)
+      done(null, value)
+    })
   })
 }

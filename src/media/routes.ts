@@ -46,7 +46,7 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
   // Registered here only: no other route accepts multipart bodies.
   await app.register(multipart, { limits: multipartLimits(config.maxUploadBytes) })
 
-  const base = (request: FastifyRequest) => baseUrl(request, config.publicUrl)
+  const base = (request: FastifyRequest) => baseUrl(request, config)
   const found = (id: string): StoredMedia => {
     const item = media.getById(id)
     if (!item) throw notFound('media', id)

@@ -38,7 +38,7 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
   const tags = ['related-links']
   const editorOnly = requireRole('editor')
   const context = (request: FastifyRequest): EmbedContext => ({
-    base: baseUrl(request, config.publicUrl),
+    base: baseUrl(request, config),
     ...visibilityOf(request.caller),
   })
 

@@ -1,5 +1,6 @@
 // The rules a related link must follow before it is stored: one target (an article or an
 // http(s) URL), a plain-text title, no link to itself, no target twice in one list.
+import { HTTP_URL_PATTERN } from '../http/schemas.js'
 import { cleanText, stripTags } from '../text/sanitize.js'
 import type { FieldError } from '../http/problems.js'
 
@@ -24,12 +25,15 @@ export interface CheckedLink {
   key: string
 }
 
+const HOST_AFTER_SCHEME = new RegExp(HTTP_URL_PATTERN)
+
 /**
  * The URL as it is stored and compared: parsed and serialized again, so that
  * "HTTPS://Example.com" and "https://example.com/" are one target. Null when it is not an
  * absolute http(s) URL with a host, or when it carries credentials.
  */
 export function normalizeUrl(raw: string): string | null {
+  if (!HOST_AFTER_SCHEME.test(raw.trim())) return null
   let url: URL
   try {
     url = new URL(raw.trim())

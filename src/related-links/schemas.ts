@@ -1,7 +1,7 @@
 // The public shape of related links, and how a stored link becomes one.
 import { type Static, Type } from 'typebox'
 import { ArticleSummary } from '../articles/summary.js'
-import { Id, Nullable, Page, PageQuery, ref, shareSchema } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, Nullable, Page, PageQuery, ref, shareSchema } from '../http/schemas.js'
 import { MAX_LINKS, MAX_TITLE, MAX_URL } from './rules.js'
 
 export const RelatedLink = shareSchema(
@@ -27,7 +27,7 @@ const linkFields = {
   url: Type.Optional(
     Type.String({
       format: 'uri',
-      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+      pattern: HTTP_URL_PATTERN,
       maxLength: MAX_URL,
       description: 'An absolute http or https URL. Stored normalized, so "HTTPS://Example.com" and "https://example.com/" are one target.',
     }),

@@ -1,6 +1,6 @@
 // The public shape of webhooks, their delivery log, and redeliveries.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, Page, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, OPTIONAL_BODY, Page, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
 import { EVENT_TYPES, type EventType } from './outbox.js'
 
 // One `enum` rather than a union of literals: a wrong value reads "must be one of: …".
@@ -85,7 +85,7 @@ export const SecretRotation = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, ...OPTIONAL_BODY },
 )
 export type SecretRotation = Static<typeof SecretRotation>
 

@@ -1,0 +1,53 @@
+// Text and URLs that parse but mean nothing are refused with a 400 naming the field: a lone
+// UTF-16 surrogate (no text, not writable as UTF-8) and "http:///x" (which URL parsers read as
+// "http://x/", a host nobody typed).
+import t from 'tap'
+import { auth, body, createArticle, makeApp } from './helpers.js'
+
+const json = (payload: string) => ({ headers: { 'content-type': 'application/json' }, payload })
+
+t.test('a lone surrogate anywhere in a JSON body is a 400 naming the field', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/v1/articles', headers: { ...auth(editor), 'content-type': 'application/json' }, payload })
+  const lone = await post('{"title":"Broken \\ud800 headline"}')
+  t.equal(lone.statusCode, 400)
+  t.match(body(lone), { errors: [{ path: 'body.title', message: /surrogate/ }] })
+  const deep = await post('{"title":"Fine","body":[{"type":"paragraph","text":"ok"},{"type":"paragraph","text":"\\udc00 low"}]}')
+  t.equal(deep.statusCode, 400)
+  t.match(body(deep), { errors: [{ path: 'body.body[1].text' }] })
+  const listed = await app.inject({ url: '/v1/articles?status=draft', headers: auth(editor) })
+  t.same(body(listed).data, [], 'nothing was stored')
+
+  const pair = await post('{"title":"A pair is fine \\ud83d\\ude00 and so is \\u00e9"}')
+  t.equal(pair.statusCode, 201)
+  t.equal(body(pair).title, 'A pair is fine 😀 and so is é')
+  const plain = await post(JSON.stringify({ title: 'Escaped backslash-u text: \\ud800 stays text' }))
+  t.equal(plain.statusCode, 201, 'a backslash followed by "ud800" is just text')
+
+  const article = await createArticle(testApp)
+  const comment = await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/comments`, ...json('{"authorName":"R","body":"x \\ud800"}') })
+  t.equal(comment.statusCode, 400, 'a body that is no text is refused before anything else, as malformed JSON is')
+  const broken = await app.inject({ method: 'POST', url: '/v1/articles', headers: { ...auth(editor), 'content-type': 'application/json' }, payload: '{"title": "x"' })
+  t.equal(broken.statusCode, 400, 'malformed JSON is still a 400')
+})
+
+t.test('a URL without a host is a 400, in blocks and in related links', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const article = await createArticle(testApp)
+  for (const url of ['http:///x', 'https:///', 'http://', 'https://?q=1']) {
+    const link = await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/related`, headers: auth(editor), payload: { url, title: 'A link' } })
+    t.equal(link.statusCode, 400, `related link ${url}`)
+    const block = await app.inject({
+      method: 'PATCH',
+      url: `/v1/articles/${article.id}`,
+      headers: auth(editor),
+      payload: { body: [{ type: 'embed', url }] },
+    })
+    t.equal(block.statusCode, 400, `embed block ${url}`)
+  }
+  const good = await app.inject({ method: 'POST', url: `/v1/articles/${article.id}/related`, headers: auth(editor), payload: { url: 'https://news.example/story', title: 'A link' } })
+  t.equal(good.statusCode, 201)
+  t.equal(body(good).url, 'https://news.example/story')
+})
