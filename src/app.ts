@@ -227,7 +227,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     closeDatabase(db)
     throw unusablePath('MEDIA_DIR', config.mediaDir, error) ?? error
   })
-  const renditions = createRenditions(storage)
+  const renditions = createRenditions(storage, { widths: config.renditionWidths, maxConcurrent: config.renditionConcurrency })
 
   let stopScheduler: (() => void) | undefined
   let deliveryWorker: DeliveryWorker | undefined
@@ -255,7 +255,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     front.close()
     stopScheduler?.()
   })
-  app.addHook('onClose', async () => deliveryWorker?.stop())
+  app.addHook('onClose', async () => {
+    renditions.close()
+    await deliveryWorker?.stop()
+  })
 
   return app
 }

@@ -1,6 +1,7 @@
 // Configuration: the environment read once, checked, and frozen. A bad value fails fast with
 // one line naming the variable, so an operator never finds out at the first request.
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 
 export type CommentModeration = 'pre' | 'post'
 
@@ -44,6 +45,10 @@ export interface Config {
   readonly responseCacheMb: number
   /** Hosts (`host` or `host:port`, lower case) whose Host header may start absolute links when PUBLIC_URL is unset. */
   readonly allowedHosts: readonly string[]
+  /** The sizes image renditions snap up to, ascending (src/media/renditions.ts). */
+  readonly renditionWidths: readonly number[]
+  /** Image renditions encoded at once, each in a process of its own. */
+  readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
 }
@@ -191,6 +196,15 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`)
 }
 
+function renditionWidths(env: Env): number[] {
+  const raw = read(env, 'RENDITION_WIDTHS') ?? '160,320,640,960,1280,1920,2560'
+  const widths = raw.split(',').map((part) => part.trim())
+  const numbers = widths.map(Number)
+  const valid = widths.every((part) => /^\d{1,4}$/.test(part)) && numbers.every((n, i) => n >= 16 && n <= 4096 && (i === 0 || n > numbers[i - 1]!))
+  if (!valid) throw new ConfigError('RENDITION_WIDTHS', `must be ascending whole numbers of pixels from 16 to 4096, comma-separated, got "${raw}"`)
+  return numbers
+}
+
 function allowedHosts(env: Env): string[] {
   const hosts = list(env, 'ALLOWED_HOSTS')
   const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/.test(host))
@@ -230,5 +244,8 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
     allowedHosts: Object.freeze(allowedHosts(env)),
+    renditionWidths: Object.freeze(renditionWidths(env)),
+    // One core is left to answering requests.
+    renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
   })
 }

@@ -128,15 +128,21 @@ t.test('If-None-Match: lists, weak tags and *', async (t) => {
   t.notOk(noneMatchHits(undefined, '"abc"'))
 })
 
-t.test('rendition plans: never larger than the original, shape kept', async (t) => {
+t.test('rendition plans: sizes snap up the ladder, never larger than the original, shape kept', async (t) => {
   const photo = { kind: 'image', mimeType: 'image/jpeg', width: 800, height: 600, sha256: 'x' }
   t.equal(planRendition(photo, {}), null)
-  t.same(planRendition(photo, { width: 400 }), { width: 400, height: null, format: 'jpeg' })
+  t.same(planRendition(photo, { width: 400 }), { width: 640, height: null, format: 'jpeg' }, '400 asks for the 640 step')
+  t.same(planRendition(photo, { width: 640 }), { width: 640, height: null, format: 'jpeg' }, 'a step is itself')
+  t.same(planRendition(photo, { width: 300 }, [100, 200, 300]), { width: 300, height: null, format: 'jpeg' }, 'another ladder')
+  t.same(planRendition(photo, { width: 301 }, [100, 200, 300]), { width: 300, height: null, format: 'jpeg' }, 'past the top: the top')
+  const sizes = new Set<string>()
+  for (let width = 1; width <= 4096; width += 7) sizes.add(JSON.stringify(planRendition({ ...photo, width: 6000, height: 4000 }, { width })))
+  t.equal(sizes.size, 7, 'every width from 1 to 4096 makes one of seven renditions')
   t.same(planRendition(photo, { width: 4000 }), { width: 800, height: null, format: 'jpeg' })
   t.same(planRendition(photo, { height: 9000, format: 'webp' }), { width: null, height: 600, format: 'webp' })
   t.same(planRendition(photo, { width: 1600, height: 1600 }), { width: 600, height: 600, format: 'jpeg' }, 'a square, as large as fits')
   t.same(planRendition(photo, { format: 'avif' }), { width: null, height: null, format: 'avif' })
-  t.same(planRendition({ ...photo, mimeType: 'image/gif' }, { width: 10 }), { width: 10, height: null, format: 'gif' })
+  t.same(planRendition({ ...photo, mimeType: 'image/gif' }, { width: 10 }), { width: 160, height: null, format: 'gif' })
   t.equal(renditionName({ width: 640, height: null, format: 'webp' }), '640xauto.webp')
   t.equal(renditionName({ width: null, height: null, format: 'jpeg' }), 'autoxauto.jpg')
   t.throws(() => planRendition({ kind: 'video', mimeType: 'video/mp4', width: 640, height: 480, sha256: 'x' }, { width: 10 }), { name: 'Problem', status: 400 })
@@ -220,7 +226,8 @@ t.test('renditions: concurrent asks share one encode; a later ask reads the disk
   await storage.place(received)
   const source = { kind: 'image', mimeType: 'image/png', width: 300, height: 200, sha256: received.sha256 }
   const renditions = createRenditions(storage)
-  const plan = planRendition(source, { width: 90, format: 'avif' })!
+  const ladder = [50, 90, 180]
+  const plan = planRendition(source, { width: 90, format: 'avif' }, ladder)!
   const files = await Promise.all(Array.from({ length: 5 }, () => renditions.get(source, plan)))
   t.equal(renditions.made, 1, 'five asks, one encode')
   t.equal(new Set(files.map((f) => f.etag)).size, 1)
@@ -229,7 +236,7 @@ t.test('renditions: concurrent asks share one encode; a later ask reads the disk
   t.equal(later.etag, files[0]!.etag, 'a new process finds it on disk, with the same ETag')
 
   // A delete that wins the race: the finished rendition is not placed next to nothing.
-  const other = planRendition(source, { width: 50 })!
+  const other = planRendition(source, { width: 50 }, ladder)!
   const pending = renditions.get(source, other)
   await storage.withLock(source.sha256, () => storage.removeBytes(source.sha256))
   await t.rejects(pending, { name: 'Problem', status: 422 })

@@ -354,14 +354,15 @@ t.test('the file URL: strong ETag, 304, Range with 206 and 416, a year of immuta
   t.equal((await ta.app.inject('/v1/media/unknown/file')).statusCode, 404)
 })
 
-t.test('renditions have the asked-for size and format, are made once, and are bounded', async (t) => {
+t.test('renditions have the size of the ladder step asked for and the format, are made once, and are bounded', async (t) => {
   const ta = await mediaApp(t)
   const item = await upload(ta, await image('jpeg', { width: 800, height: 600 }))
+  // The default ladder: 160, 320, 640, 960, 1280, 1920, 2560.
   const cases: [string, { width: number; height: number; format: string; mime: string }][] = [
-    ['?width=200', { width: 200, height: 150, format: 'jpeg', mime: 'image/jpeg' }],
-    ['?height=60&format=webp', { width: 80, height: 60, format: 'webp', mime: 'image/webp' }],
-    ['?width=100&height=100&format=png', { width: 100, height: 100, format: 'png', mime: 'image/png' }],
-    ['?width=120&format=avif', { width: 120, height: 90, format: 'heif', mime: 'image/avif' }],
+    ['?width=200', { width: 320, height: 240, format: 'jpeg', mime: 'image/jpeg' }],
+    ['?height=60&format=webp', { width: 213, height: 160, format: 'webp', mime: 'image/webp' }],
+    ['?width=100&height=100&format=png', { width: 160, height: 160, format: 'png', mime: 'image/png' }],
+    ['?width=120&format=avif', { width: 160, height: 120, format: 'heif', mime: 'image/avif' }],
     ['?width=4000', { width: 800, height: 600, format: 'jpeg', mime: 'image/jpeg' }],
   ]
   for (const [query, expected] of cases) {
@@ -378,6 +379,10 @@ t.test('renditions have the asked-for size and format, are made once, and are bo
   }
   const kept = await filesUnder(join(ta.dir, 'renditions'))
   t.equal(kept.length, cases.length, 'each rendition kept on disk once')
+  for (const query of ['?width=201', '?width=319', '?width=320']) {
+    t.equal((await ta.app.inject(fileUrl(item, query))).statusCode, 200, query)
+  }
+  t.equal((await filesUnder(join(ta.dir, 'renditions'))).length, cases.length, 'other widths of one step make nothing new')
 
   for (const query of ['?width=0', '?width=5000', '?height=-3', '?format=gif', '?width=abc', '?quality=80']) {
     const res = await ta.app.inject(fileUrl(item, query))
@@ -386,7 +391,7 @@ t.test('renditions have the asked-for size and format, are made once, and are bo
 })
 
 t.test('EXIF orientation: the stored size is as shown, and renditions are turned upright', async (t) => {
-  const ta = await mediaApp(t)
+  const ta = await mediaApp(t, { RENDITION_WIDTHS: '20,25,40' })
   // 60 × 40 pixels stored, with orientation 6 (turn a quarter clockwise to show).
   const sideways = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#884422' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer()
   const item = await upload(ta, sideways)
@@ -396,7 +401,7 @@ t.test('EXIF orientation: the stored size is as shown, and renditions are turned
 })
 
 t.test('a GIF stays a GIF unless a format is asked for', async (t) => {
-  const ta = await mediaApp(t)
+  const ta = await mediaApp(t, { RENDITION_WIDTHS: '20,25,40' })
   const item = await upload(ta, await image('gif', { width: 50, height: 50 }), {}, 'anim.gif')
   t.match(item, { mimeType: 'image/gif', width: 50, height: 50 })
   const gif = await ta.app.inject(fileUrl(item, '?width=25'))

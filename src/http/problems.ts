@@ -53,3 +53,8 @@ export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new Problem(429, 'rate-limited', 'Too Many Requests', detail, undefined, {
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   })
+
+export const serviceUnavailable = (detail: string, retryAfterSeconds: number) =>
+  new Problem(503, 'unavailable', 'Service Unavailable', detail, undefined, {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  })

@@ -197,7 +197,10 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
           'sent), `304` on `If-None-Match`, single `Range` requests (`206`, `416`), cached for a year as immutable. ' +
           'For images, `width`, `height` (each 1 to 4096) and `format` make a rendition, made once and kept: one side ' +
           'keeps the aspect ratio, both crop to fill them from the centre; a rendition is never larger than the original. ' +
-          'Renditions carry no embedded metadata.',
+          'Each side is rounded up to the next size the service makes (`RENDITION_WIDTHS`, by default 160, 320, 640, 960, ' +
+          '1280, 1920 and 2560: ask for 600 and get 640), so an image has a bounded set of renditions. Renditions carry no ' +
+          'embedded metadata. A new rendition may take seconds to make; while the service is busy making others it answers ' +
+          '503 with `Retry-After`.',
         operationId: 'getMediaFile',
         tags,
         security: optionalBearer,
@@ -213,17 +216,23 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
           304: { description: 'Not modified: the `If-None-Match` ETag is current.', headers: cacheHeaders },
           ...problems(400, 401, 404),
           416: problemResponse('The range lies outside the file; `Content-Range: bytes */size` gives its size.'),
-          422: problemResponse('The stored image could not be converted (a damaged file).'),
+          422: problemResponse('The stored image could not be converted (a damaged file), or not within 30 s.'),
+          ...problems(503),
         },
       },
     },
     async (request, reply) => {
       const item = found(request.params.id)
-      const plan = planRendition(item, request.query)
+      const plan = planRendition(item, request.query, renditions.widths)
       if (plan === null) {
         return sendFile(request, reply, { path: storage.originalPath(item.sha256), etag: `"${item.sha256}"`, mimeType: item.mimeType, filename: item.filename })
       }
-      const rendition = await renditions.get(item, plan)
+      // The client may give up while its rendition waits or is made: then nobody needs it.
+      const gone = new AbortController()
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort()
+      })
+      const rendition = await renditions.get(item, plan, gone.signal)
       const stem = item.filename.replace(/\.[^.]*$/, '')
       return sendFile(request, reply, { path: rendition.path, etag: rendition.etag, mimeType: rendition.mimeType, filename: `${stem}.${rendition.ext}` })
     },
