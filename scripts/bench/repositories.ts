@@ -1,6 +1,6 @@
 // A micro-benchmark of the repositories' hot calls, without HTTP: media by ids, related links
 // of an article, comment lists, moderation writes and comment submissions through group commit,
-// on a seeded file database. `node --import tsx scripts/bench/repositories.ts [rounds] [root]`:
+// on a seeded file database. `node --import tsx scripts/bench/repositories.ts [rounds] [root]` (tsx comes with drizzle-kit):
 // `root` is another checkout to time the same calls against (before and after a change).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
