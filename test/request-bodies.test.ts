@@ -99,3 +99,42 @@ t.test('the document says which request bodies are optional', async (t) => {
   t.equal(byId.get('createArticle').requestBody.required, true)
   t.notMatch(JSON.stringify(doc), /x-optional-body/, 'the marker does not reach the document')
 })
+
+t.test('a block with no text left once disallowed markup is removed is a 400 naming it', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const post = (body: unknown[]) => app.inject({ method: 'POST', url: '/v1/articles', headers: auth(editor), payload: { title: 'Blocks', body } })
+  const cases: [unknown, string][] = [
+    [{ type: 'paragraph', text: '<img src=x onerror=alert(1)>' }, 'body.body[1].text'],
+    [{ type: 'heading', text: '<script>q</script>', level: 2 }, 'body.body[1].text'],
+    [{ type: 'list', style: 'bulleted', items: ['fine', '<style>p{}</style>'] }, 'body.body[1].items[1]'],
+    [{ type: 'quote', text: 'Said', attribution: '<iframe></iframe>  ' }, 'body.body[1].attribution'],
+  ]
+  for (const [block, path] of cases) {
+    const res = await post([{ type: 'paragraph', text: 'A fine opening.' }, block])
+    t.equal(res.statusCode, 400, path)
+    t.match(body(res), { errors: [{ path, message: /no text left/ }] }, path)
+  }
+  const kept = await post([{ type: 'paragraph', text: 'Kept <b>bold</b> and <script>x</script>text' }])
+  t.equal(kept.statusCode, 201, 'a field with text left is stored, cleaned')
+  t.equal(body(kept).body[0].text, 'Kept <b>bold</b> and text')
+})
+
+t.test('markup is bounded per field and per body, before any of it is parsed', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const post = (body: unknown[]) => app.inject({ method: 'POST', url: '/v1/articles', headers: auth(editor), payload: { title: 'Markup', body } })
+  const heavyField = await post([{ type: 'paragraph', text: '<b>x</b>'.repeat(300) }])
+  t.equal(heavyField.statusCode, 400)
+  t.match(body(heavyField), { errors: [{ path: 'body.body[0].text', message: /600 tags/ }] })
+  // The attack's shape: 250 paragraphs of many tags each, refused quickly and without blocking others.
+  const attack = Array.from({ length: 250 }, () => ({ type: 'paragraph', text: '<b>x</b>'.repeat(240) }))
+  const started = Date.now()
+  const [refused, read] = await Promise.all([post(attack), app.inject({ url: '/health' })])
+  t.equal(refused.statusCode, 400)
+  t.match(body(refused), { errors: [{ path: 'body.body', message: /at most 10000/ }] })
+  t.ok(Date.now() - started < 1500, `refused in ${Date.now() - started} ms`)
+  t.equal(read.statusCode, 200)
+  const fine = await post(Array.from({ length: 40 }, () => ({ type: 'paragraph', text: 'A <a href="https://x.example">link</a> and <em>more</em>.' })))
+  t.equal(fine.statusCode, 201, 'a long story with ordinary markup is fine')
+})
