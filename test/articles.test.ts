@@ -239,7 +239,9 @@ t.test('reading by id and by slug', async (t) => {
   t.equal(editorRead.statusCode, 200, 'editors read drafts')
   t.equal((await get(testApp, `/v1/articles/slug/${draft.slug}`, testApp.admin)).statusCode, 200, 'admins too')
   t.equal((await get(testApp, '/v1/articles/nosuchid', testApp.editor)).statusCode, 404)
-  t.equal((await get(testApp, '/v1/articles/slug/no-such-slug', testApp.editor)).statusCode, 404)
+  const noSlug = await get(testApp, '/v1/articles/slug/no-such-slug', testApp.editor)
+  t.equal(noSlug.statusCode, 404)
+  t.equal(noSlug.json().detail, 'No article with slug "no-such-slug".', 'the 404 names what was looked up')
 })
 
 t.test('patch changes only the fields given', async (t) => {

@@ -39,8 +39,8 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     ...visibilityOf(request.caller),
   })
 
-  const visible = (request: FastifyRequest, article: StoredArticle | null, key: string): StoredArticle =>
-    visibleOr404(article, visibilityOf(request.caller), key)
+  const visible = (request: FastifyRequest, article: StoredArticle | null, key: string, by = 'id'): StoredArticle =>
+    visibleOr404(article, visibilityOf(request.caller), key, by)
 
   const found = (article: StoredArticle | null, id: string): StoredArticle => {
     if (!article) throw notFound('article', id)
@@ -111,7 +111,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getBySlug(request.params.slug), request.params.slug), context(request)),
+    async (request) => embed.article(visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug'), context(request)),
   )
 
   r.get(

@@ -1,7 +1,7 @@
 // The public shape of articles and their body blocks: the contract with editorial tools,
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
-import { HTTP_URL_PATTERN, Id, OPTIONAL_BODY, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 import { Media } from '../media/schemas.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
@@ -22,7 +22,7 @@ const blockShapes = {
   heading: { text: InlineText('The subhead.', 500), level: Type.Integer({ minimum: 2, maximum: 4 }) },
   quote: { text: InlineText('The quotation.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
   list: {
-    style: Type.Union([Type.Literal('bulleted'), Type.Literal('numbered')]),
+    style: StringEnum(['bulleted', 'numbered']),
     items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500 }),
   },
   media: {
@@ -141,7 +141,7 @@ export const ArticleCreate = Type.Object(
   {
     ...Opt(editable),
     title: editable.title,
-    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('review')], { description: 'Publish with POST /publish.' })),
+    status: Type.Optional(StringEnum(['draft', 'review'], { description: 'Publish with POST /publish.' })),
   },
   { additionalProperties: false },
 )
@@ -151,7 +151,7 @@ export const ArticlePatch = Type.Object(
   {
     ...Opt(editable),
     status: Type.Optional(
-      Type.Union([Type.Literal('draft'), Type.Literal('review'), Type.Literal('archived')], {
+      StringEnum(['draft', 'review', 'archived'], {
         description: 'Moves the article out of the public eye when it was published; publish with POST /publish.',
       }),
     ),

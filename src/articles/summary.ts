@@ -1,18 +1,14 @@
 // An article's summary, as lists and embedded teasers show it, and the article statuses.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 import { Media } from '../media/schemas.js'
 
 export const ARTICLE_STATUSES = ['draft', 'review', 'scheduled', 'published', 'archived'] as const
 export type ArticleStatus = (typeof ARTICLE_STATUSES)[number]
 
-export const ArticleStatusSchema = Type.Union([
-  Type.Literal('draft'),
-  Type.Literal('review'),
-  Type.Literal('scheduled'),
-  Type.Literal('published'),
-  Type.Literal('archived'),
-])
+export const ArticleStatusSchema = StringEnum(ARTICLE_STATUSES, {
+  description: '`draft` and `review` are unpublished; `scheduled` goes live at `scheduledAt`; `archived` is off the public site.',
+})
 
 /** The fields an article and its summary share: what a teaser or a list row prints. */
 export const articleHeadFields = {

@@ -2,16 +2,15 @@
 // which adds what only moderators may see (e-mail, IP, user agent, spam verdict, decisions).
 // Public routes answer with `Comment`, so fields missing from it can never reach a reader.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 
 /** Limits on a comment, counted in characters of the plain text left once tags are removed. */
 export const BODY_MAX_CHARS = 5_000
 export const NAME_MAX_CHARS = 100
 
-export const CommentStatusSchema = Type.Union(
-  [Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('spam')],
-  { description: '`pending` waits for a moderator; only `approved` comments are shown to readers.' },
-)
+export const CommentStatusSchema = StringEnum(['pending', 'approved', 'rejected', 'spam'], {
+  description: '`pending` waits for a moderator; only `approved` comments are shown to readers.',
+})
 
 const commentFields = {
   id: Id,
@@ -36,7 +35,7 @@ export type Comment = Static<typeof Comment>
 
 export const SpamVerdictSchema = Type.Object(
   {
-    verdict: Type.Union([Type.Literal('ok'), Type.Literal('suspect'), Type.Literal('spam')]),
+    verdict: StringEnum(['ok', 'suspect', 'spam']),
     score: Type.Integer({ minimum: 0 }),
     reasons: Type.Array(Type.String()),
   },

@@ -34,8 +34,8 @@ export const unauthorized = (detail = 'A valid API key is required: send Authori
 
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail)
 
-export const notFound = (resource: string, id?: string) =>
-  new Problem(404, 'not-found', 'Not Found', id === undefined ? `No such ${resource}.` : `No ${resource} with id "${id}".`)
+export const notFound = (resource: string, id?: string, by = 'id') =>
+  new Problem(404, 'not-found', 'Not Found', id === undefined ? `No such ${resource}.` : `No ${resource} with ${by} "${id}".`)
 
 export const conflict = (detail: string) => new Problem(409, 'conflict', 'Conflict', detail)
 

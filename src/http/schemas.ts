@@ -37,6 +37,11 @@ export function Nullable<T extends TSchema>(schema: T) {
  */
 export const OPTIONAL_BODY = { 'x-optional-body': true } as const
 
+/** One of a few strings, as a JSON Schema `enum`: tools show it as a choice, where a union of constants reads poorly. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
+}
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 time in UTC.', examples: ['2026-01-09T10:00:00.000Z'] })
 
 /**

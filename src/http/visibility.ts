@@ -20,8 +20,8 @@ export function canSee(visibility: Visibility, article: { status: string }): boo
   return visibility.includeUnpublished || article.status === 'published'
 }
 
-/** The article, or a 404 naming `key` (an id or a slug) when it is absent or hidden from this caller. */
-export function visibleOr404<T extends { status: string }>(article: T | null, visibility: Visibility, key: string): T {
-  if (article === null || !canSee(visibility, article)) throw notFound('article', key)
+/** The article, or a 404 naming `key` (its id, or what `by` says) when it is absent or hidden from this caller. */
+export function visibleOr404<T extends { status: string }>(article: T | null, visibility: Visibility, key: string, by = 'id'): T {
+  if (article === null || !canSee(visibility, article)) throw notFound('article', key, by)
   return article
 }

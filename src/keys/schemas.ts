@@ -1,8 +1,8 @@
 // The public shape of API keys.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 
-export const KeyRole = Type.Union([Type.Literal('admin'), Type.Literal('editor'), Type.Literal('moderator')])
+export const KeyRole = StringEnum(['admin', 'editor', 'moderator'])
 
 export const ApiKey = shareSchema(
   'ApiKey',

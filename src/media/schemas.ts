@@ -1,11 +1,11 @@
 // The public shape of media items, their text fields, the upload form and rendition queries.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 
 export const MEDIA_KINDS = ['image', 'video', 'audio', 'document'] as const
 export type MediaKindName = (typeof MEDIA_KINDS)[number]
 
-export const MediaKind = Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('document')])
+export const MediaKind = StringEnum(['image', 'video', 'audio', 'document'])
 
 /** The editable text fields, their longest values, and what each means. */
 export const TEXT_FIELDS = {

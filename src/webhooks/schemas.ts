@@ -1,6 +1,6 @@
 // The public shape of webhooks, their delivery log, and redeliveries.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, OPTIONAL_BODY, Page, PageQuery, ref, shareSchema, Timestamp } from '../http/schemas.js'
+import { Id, Nullable, OPTIONAL_BODY, Page, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
 import { EVENT_TYPES, type EventType } from './outbox.js'
 
 // One `enum` rather than a union of literals: a wrong value reads "must be one of: …".
@@ -122,7 +122,7 @@ export const WebhookDelivery = shareSchema(
   Type.Object({
     eventId: Id,
     eventType: WebhookEventType,
-    status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    status: StringEnum(['pending', 'succeeded', 'failed']),
     attempts: Type.Integer({ minimum: 0, description: 'Attempts made so far.' }),
     nextAttemptAt: Timestamp,
     createdAt: Timestamp,
