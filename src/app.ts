@@ -11,11 +11,20 @@ import { createArticlesRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleRevision, ArticleSummary, Block, BlockRead } from './articles/schemas.js'
 import { startScheduler } from './articles/scheduler.js'
+import { createChangesRepository } from './changes/repository.js'
+import { startChangesRetention } from './changes/retention.js'
+import { changeRoutes } from './changes/routes.js'
 import { createCommentsRepository } from './comments/repository.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
 import { contentVersionReader } from './db/content-version.js'
+import { articleFormatRoutes } from './distribution/article-routes.js'
+import { createCanonicalUrl } from './distribution/canonical-url.js'
+import { createDistributionRepository } from './distribution/repository.js'
+import { distributionRoutes } from './distribution/routes.js'
+import { createSitemaps } from './distribution/sitemaps.js'
+import { createStories } from './distribution/stories.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
@@ -221,7 +230,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
-  const embed = createArticleEmbedder({ articles, media, related })
+  const changes = createChangesRepository(db)
+  const distribution = createDistributionRepository(db)
+  const canonicalUrl = createCanonicalUrl(config.siteUrlTemplate)
+  const embed = createArticleEmbedder({ articles, media, related, canonicalUrl })
+  const stories = createStories({ articles, media, canonicalUrl })
+  const sitemaps = createSitemaps({ repository: distribution, media, canonicalUrl, pageSize: config.sitemapPageSize, siteName: config.siteName })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {
     closeDatabase(db)
@@ -230,18 +244,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const renditions = createRenditions(storage, { widths: config.renditionWidths, maxConcurrent: config.renditionConcurrency })
 
   let stopScheduler: (() => void) | undefined
+  let stopChangesRetention: (() => void) | undefined
   let deliveryWorker: DeliveryWorker | undefined
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
-  await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
+  await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed, bodyHtml: stories.bodyHtml })
+  await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake() })
+  await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, stories, sitemaps, canonicalUrl })
+  await app.register(changeRoutes, { prefix: '/v1/changes', changes, retentionDays: config.changesRetentionDays })
 
   // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {
     stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
+    stopChangesRetention = startChangesRetention(changes, config.changesRetentionDays, app.log.child({ component: 'changes' }))
     deliveryWorker = startDeliveryWorker(deliveries, {
       retrySchedule: config.webhookRetrySchedule,
       timeoutMs: config.webhookTimeoutMs,
@@ -254,6 +273,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('preClose', async () => {
     front.close()
     stopScheduler?.()
+    stopChangesRetention?.()
   })
   app.addHook('onClose', async () => {
     renditions.close()

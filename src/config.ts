@@ -51,7 +51,18 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /** The publication's name in feeds, sitemaps and structured data. */
+  readonly siteName: string
+  /** An article's page on the website, with the placeholders of SITE_URL_PLACEHOLDERS (src/distribution/canonical-url.ts). */
+  readonly siteUrlTemplate: string
+  /** Articles per sitemap page (at most the protocol's 50,000). */
+  readonly sitemapPageSize: number
+  /** Days the change feed keeps its entries, tombstones included (at least the contract's 90). */
+  readonly changesRetentionDays: number
 }
+
+/** What SITE_URL_TEMPLATE may hold; {publicUrl} is PUBLIC_URL, or the request's own base without it. */
+export const SITE_URL_PLACEHOLDERS = ['publicUrl', 'slug', 'id', 'section', 'locale', 'yyyy', 'mm', 'dd'] as const
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
 export function unusablePath(variable: string, path: string, error: unknown): ConfigError | null {
@@ -212,6 +223,28 @@ function allowedHosts(env: Env): string[] {
   return hosts
 }
 
+function siteUrlTemplate(env: Env): string {
+  const raw = read(env, 'SITE_URL_TEMPLATE') ?? '{publicUrl}/v1/articles/slug/{slug}'
+  const fail = (problem: string) => new ConfigError('SITE_URL_TEMPLATE', `${problem}, got "${raw}"`)
+  const names = [...raw.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]!)
+  const unknown = names.find((name) => !(SITE_URL_PLACEHOLDERS as readonly string[]).includes(name))
+  if (unknown !== undefined) throw fail(`knows {${SITE_URL_PLACEHOLDERS.join('}, {')}}, not {${unknown}}`)
+  // Two articles must never share a page: one of the two unique placeholders has to be there.
+  if (!names.includes('slug') && !names.includes('id')) throw fail('must contain {slug} or {id}')
+  if (names.includes('publicUrl') && !raw.startsWith('{publicUrl}')) throw fail('may hold {publicUrl} only at its start')
+  const sample = raw.replace(/\{([^{}]*)\}/g, (_, name: string) => (name === 'publicUrl' ? 'https://news.example' : 'x'))
+  let url: URL | undefined
+  try {
+    url = new URL(sample)
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || /[{}\s]/.test(sample)) {
+    throw fail('must be an absolute http(s) URL, or start with {publicUrl}')
+  }
+  return raw
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -247,5 +280,9 @@ export function loadConfig(env: Env = process.env): Config {
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests.
     renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
+    siteName: read(env, 'SITE_NAME') ?? 'Newsroom',
+    siteUrlTemplate: siteUrlTemplate(env),
+    sitemapPageSize: integer(env, 'SITEMAP_PAGE_SIZE', 50_000, 1, 50_000),
+    changesRetentionDays: integer(env, 'CHANGES_RETENTION_DAYS', 90, 90, 36_500),
   })
 }

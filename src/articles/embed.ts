@@ -17,7 +17,15 @@ export interface EmbedContext {
 
 export type ArticleEmbedder = ReturnType<typeof createArticleEmbedder>
 
-export function createArticleEmbedder(deps: { articles: ArticlesRepository; media: MediaRepository; related: RelatedLinksRepository }) {
+export interface EmbedderDeps {
+  articles: ArticlesRepository
+  media: MediaRepository
+  related: RelatedLinksRepository
+  /** The article's page on the website (src/distribution/canonical-url.ts). */
+  canonicalUrl: (article: StoredArticle, base: string) => string
+}
+
+export function createArticleEmbedder(deps: EmbedderDeps) {
   function mediaMap(ids: (string | null)[], base: string): Map<string, Media> {
     const found = deps.media.findByIds(ids.filter((id): id is string => id !== null))
     const out = new Map<string, Media>()
@@ -90,6 +98,7 @@ export function createArticleEmbedder(deps: { articles: ArticlesRepository; medi
 
     return {
       ...stored,
+      canonicalUrl: deps.canonicalUrl(stored, ctx.base),
       body,
       leadMedia: stored.leadMediaId === null ? null : (media.get(stored.leadMediaId) ?? null),
       related,

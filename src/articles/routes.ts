@@ -16,6 +16,7 @@ import {
   ArticleList,
   ArticlePatch,
   ArticleQuery,
+  ArticleReadQuery,
   PublishBody,
   RevisionList,
   RevisionParams,
@@ -27,9 +28,11 @@ export interface ArticleRouteDeps {
   config: Config
   articles: ArticlesRepository
   embed: ArticleEmbedder
+  /** The body as HTML, for `?include=html` (the feeds' renderer, src/distribution/body-html.ts). */
+  bodyHtml: (article: Article, base: string) => string
 }
 
-export async function articleRoutes(app: FastifyInstance, { config, articles, embed }: ArticleRouteDeps) {
+export async function articleRoutes(app: FastifyInstance, { config, articles, embed, bodyHtml }: ArticleRouteDeps) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['articles']
   const editorOnly = requireRole('editor')
@@ -48,6 +51,13 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
   }
 
   const articleResponse = (description: string) => json(description, ref(Article))
+
+  /** A read: the article embedded, with its body as HTML when `?include=html` asks for it. */
+  const reading = (request: FastifyRequest<{ Querystring: ArticleReadQuery }>, stored: StoredArticle): Article => {
+    const ctx = context(request)
+    const article = embed.article(stored, ctx)
+    return request.query.include === 'html' ? { ...article, bodyHtml: bodyHtml(article, ctx.base) } : article
+  }
 
   r.post(
     '/',
@@ -108,10 +118,11 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         tags,
         security: optionalBearer,
         params: SlugParams,
-        response: { 200: articleResponse('The article.'), ...problems(401, 404) },
+        querystring: ArticleReadQuery,
+        response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug'), context(request)),
+    async (request) => reading(request, visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')),
   )
 
   r.get(
@@ -124,10 +135,11 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         tags,
         security: optionalBearer,
         params: IdParams,
-        response: { 200: articleResponse('The article.'), ...problems(401, 404) },
+        querystring: ArticleReadQuery,
+        response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getById(request.params.id), request.params.id), context(request)),
+    async (request) => reading(request, visible(request, articles.getById(request.params.id), request.params.id)),
   )
 
   r.patch(

@@ -107,15 +107,25 @@ export const Article = shareSchema(
   'Article',
   Type.Object({
     ...articleFields,
+    canonicalUrl: Type.String({ format: 'uri', description: "The article's page on the website, from SITE_URL_TEMPLATE." }),
     body: Type.Array(ref(BlockRead)),
     leadMedia: Type.Union([ref(Media), Type.Null()]),
     related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
+    bodyHtml: Type.Optional(
+      Type.String({ description: 'With `?include=html`: the body as HTML, rendered as the feeds render it (only the allowed inline markup, everything else escaped).' }),
+    ),
   }),
 )
 export type Article = Static<typeof Article>
 
-/** An article as stored: what `Article` shows, before its media, targets and related links are embedded. */
-export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related'> & { body: Block[] }
+/** An article as stored: what `Article` shows, before its media, targets, related links and URL are added. */
+export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'canonicalUrl' | 'bodyHtml'> & { body: Block[] }
+
+export const ArticleReadQuery = Type.Object(
+  { include: Type.Optional(StringEnum(['html'], { description: '`html` adds `bodyHtml`, the body rendered to HTML.' })) },
+  { additionalProperties: false },
+)
+export type ArticleReadQuery = Static<typeof ArticleReadQuery>
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
 

@@ -75,6 +75,12 @@ export const articles = sqliteTable(
     // Covers what a comment submission checks of its article: status and settings are stored
     // after the body, so reading them from the row would walk the body's overflow pages.
     index('articles_gate_idx').on(t.id, t.status, t.publishedAt, t.commentsEnabled),
+    // The published articles in the order they were made, with what a sitemap entry prints:
+    // a 50,000-URL sitemap page is one range of this index, never a read of the rows (whose
+    // status and dates are stored after the body, on its overflow pages).
+    index('articles_sitemap_idx')
+      .on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt)
+      .where(sql`status = 'published'`),
   ],
 )
 
@@ -327,4 +333,24 @@ export const idempotencyKeys = sqliteTable(
     createdAt: text('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+)
+
+// The change feed (src/changes/): a row for every change to an article or a media item, written
+// by triggers (migration changes) in the transaction of the change, whoever makes it (the API,
+// the scheduler, the seed, another process). SQLite has one writer at a time, so `seq` is also
+// the order in which the changes were committed.
+export const changes = sqliteTable(
+  'changes',
+  {
+    // AUTOINCREMENT: a number is never handed out twice, even once retention has emptied the table.
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    type: text('type', { enum: ['article', 'media'] }).notNull(),
+    id: text('id').notNull(),
+    /** What staff see: `delete` only when the row is gone. */
+    action: text('action', { enum: ['upsert', 'delete'] }).notNull(),
+    /** What a reader without a key sees, from the article's status before and after: null for nothing. */
+    publicAction: text('public_action', { enum: ['upsert', 'delete'] }),
+    at: text('at').notNull(),
+  },
+  (t) => [index('changes_public_idx').on(t.seq).where(sql`public_action IS NOT NULL`)],
 )

@@ -171,19 +171,21 @@ export const conditionalPlugin = fp<CachingOptions>(
     /** Cache-Control, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
     function finish(request: FastifyRequest, reply: WithVersion, payload: unknown): unknown {
       const isRead = request.method === 'GET' || request.method === 'HEAD'
-      if (reply.statusCode === 304) {
-        // A route's own 304 (a media file's): the same fields as any other.
-        toNotModified(reply)
-        return payload
-      }
+      // A route's own 304 (a media file's, a streamed sitemap's) carries the caching rule and Vary
+      // of its 200, as RFC 9110 (15.4.5) asks, and no more.
+      const fresh = reply.statusCode === 200 || reply.statusCode === 304
       if (!reply.hasHeader('cache-control')) {
         const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
-        const cacheable = isRead && anonymous && reply.statusCode === 200 && request.routeOptions.config?.cache !== 'no-store'
+        const cacheable = isRead && anonymous && fresh && request.routeOptions.config?.cache !== 'no-store'
         reply.header('cache-control', cacheable ? publicCache : 'private, no-store')
       }
       if (isRead) {
         const vary = reply.getHeader('vary')
         reply.header('vary', vary ? `${String(vary)}, Authorization` : 'Authorization')
+      }
+      if (reply.statusCode === 304) {
+        toNotModified(reply)
+        return payload
       }
       if (!isRead || reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload
       let etag = reply.getHeader('etag') as string | undefined

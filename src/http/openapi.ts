@@ -133,6 +133,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'related-links', description: 'The related articles an editor curates for a story.' },
         { name: 'comments', description: 'Reader comments and their moderation.' },
         { name: 'webhooks', description: 'Signed event deliveries to other systems (admins).' },
+        { name: 'distribution', description: 'Feeds (RSS, Atom, JSON Feed), sitemaps, structured data and ninjs: published stories for readers, crawlers and partners.' },
+        { name: 'changes', description: 'What changed since a client last looked, deletions included.' },
         { name: 'keys', description: 'API keys (admins).' },
         { name: 'service', description: 'Health and this document.' },
       ],

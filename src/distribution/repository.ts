@@ -1,0 +1,104 @@
+// What feeds and sitemaps read of the articles: whole published articles by id (a feed's page,
+// in one query), sitemap pages as ranges of one covering index, and the last 48 hours for
+// Google News. Published articles only: nothing here is ever shown to anyone else.
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, max, sql } from 'drizzle-orm'
+import type { StoredArticle } from '../articles/schemas.js'
+import type { Db } from '../db/client.js'
+import { lookupByIds } from '../db/lookup-by-ids.js'
+import { articles } from '../db/schema.js'
+
+export type DistributionRepository = ReturnType<typeof createDistributionRepository>
+
+/** A sitemap entry: what the URL template and `lastmod` need. */
+export interface SitemapRow {
+  seq: number
+  id: string
+  slug: string
+  section: string | null
+  locale: string
+  publishedAt: string | null
+  updatedAt: string
+}
+
+/** A Google News entry. */
+export interface NewsRow extends SitemapRow {
+  title: string
+  leadMediaId: string | null
+}
+
+/** What a sitemap page holds now: it changes whenever the page's bytes would. */
+export interface PageState {
+  count: number
+  lastmod: string | null
+  /** The sum of the page's article numbers: two states with the same count and lastmod still differ by it. */
+  seqs: number
+}
+
+const p = sql.placeholder
+const { seq: _seq, sortAt: _sortAt, ...storedColumns } = getTableColumns(articles)
+const published = eq(articles.status, 'published')
+// Raw: INDEXED BY has no Drizzle form. The planner would otherwise take the primary key for a
+// range of seq and read each row, walking the body's overflow pages to reach its status.
+const sitemapIndex = sql`${articles} INDEXED BY articles_sitemap_idx`
+// Raw: the partial index serves only a query whose condition is its own, word for word; a bound
+// 'published' (what eq() writes) cannot be known to match it when the statement is prepared.
+const inSitemapIndex = sql`${articles.status} = 'published'`
+
+export function createDistributionRepository(db: Db) {
+  const byIds = lookupByIds((ids) => db.select(storedColumns).from(articles).where(and(inArray(articles.id, ids), published)).prepare())
+  const sitemapFields = {
+    seq: sql<number>`${articles.seq}`,
+    id: sql<string>`${articles.id}`,
+    slug: sql<string>`${articles.slug}`,
+    section: sql<string | null>`${articles.section}`,
+    locale: sql<string>`${articles.locale}`,
+    publishedAt: sql<string | null>`${articles.publishedAt}`,
+    updatedAt: sql<string>`${articles.updatedAt}`,
+  }
+  const inRange = and(inSitemapIndex, gt(articles.seq, p('after')), lte(articles.seq, p('until')))
+  const chunk = db.select(sitemapFields).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(p('limit')).prepare()
+  const state = db
+    .select({ count: count(), lastmod: max(articles.updatedAt), seqs: sql<number>`total(${articles.seq})` })
+    .from(sitemapIndex)
+    .where(inRange)
+    .prepare()
+  const lastSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
+  // The list's index (status, sort key): a published article's sort key is its publishedAt.
+  const recent = db
+    .select({ ...sitemapFields, title: articles.title, leadMediaId: articles.leadMediaId })
+    .from(articles)
+    .where(and(published, gte(articles.sortAt, p('since'))))
+    .orderBy(desc(articles.sortAt), desc(articles.seq))
+    .limit(p('limit'))
+    .prepare()
+
+  return {
+    /** The published ones among these articles, in the order of `ids`. */
+    publishedByIds(ids: readonly string[]): StoredArticle[] {
+      // db/schema.ts types the body as unknown[]; the articles repository wrote every body as blocks.
+      const found = new Map((byIds([...new Set(ids)]) as StoredArticle[]).map((row) => [row.id, row]))
+      return ids.flatMap((id) => found.get(id) ?? [])
+    },
+
+    /** The published articles numbered after `after` up to `until`, in that order, at most `limit`. */
+    sitemapChunk(after: number, until: number, limit: number): SitemapRow[] {
+      return chunk.all({ after, until, limit })
+    },
+
+    /** The count, last change and numbers of the published articles numbered after `after` up to `until`. */
+    sitemapState(after: number, until: number): PageState {
+      const row = state.get({ after, until })
+      return { count: row?.count ?? 0, lastmod: row?.lastmod ?? null, seqs: row?.seqs ?? 0 }
+    },
+
+    /** The highest article number handed out so far (0 with none). */
+    lastSeq(): number {
+      return lastSeq.get()?.seq ?? 0
+    },
+
+    /** Published at or after `since`, newest first, at most `limit`. */
+    publishedSince(since: string, limit: number): NewsRow[] {
+      return recent.all({ since, limit })
+    },
+  }
+}

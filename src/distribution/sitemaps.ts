@@ -1,0 +1,138 @@
+// Sitemaps: an index of article pages, the pages themselves (streamed from one index range, a
+// thousand URLs at a time), and a Google News sitemap of the last 48 hours.
+//
+// Page n holds the published articles among articles n·size−size+1 to n·size in the order they
+// were made (SITEMAP_PAGE_SIZE, at most the protocol's 50,000). An article therefore stays on its
+// page for life: publishing one touches the last page only, and a page's lastmod moves only when
+// one of its own articles changes, so crawlers refetch what changed and nothing else.
+import { Readable } from 'node:stream'
+import { hash } from 'node:crypto'
+import { type MediaRepository, mediaUrl } from '../media/repository.js'
+import type { CanonicalUrl } from './canonical-url.js'
+import type { DistributionRepository, NewsRow, SitemapRow } from './repository.js'
+import { NS, XML_DECLARATION, xmlAttributes, xmlElement } from './xml.js'
+
+/** URLs read and written at a time while a page streams. */
+const CHUNK = 1_000
+/** Google News takes the articles of the last two days, at most a thousand. */
+export const NEWS_WINDOW_MS = 48 * 60 * 60 * 1000
+export const NEWS_MAX = 1_000
+
+/** A translation of an entry, as an `xhtml:link` alternate. */
+export interface Alternate {
+  hreflang: string
+  href: string
+}
+
+/** Each entry's translations: the one place where they will be looked up (none until articles have them). */
+export function alternatesOf(_rows: readonly SitemapRow[], _base: string): Map<number, Alternate[]> {
+  return new Map()
+}
+
+/** Google News names languages by ISO 639 code, with zh-cn and zh-tw for the two Chinese scripts. */
+export function newsLanguage(locale: string): string {
+  const [language = 'en', ...rest] = locale.toLowerCase().split('-')
+  if (language !== 'zh') return language
+  return rest.some((part) => ['tw', 'hk', 'mo', 'hant'].includes(part)) ? 'zh-tw' : 'zh-cn'
+}
+
+export interface SitemapDeps {
+  repository: DistributionRepository
+  media: MediaRepository
+  canonicalUrl: CanonicalUrl
+  pageSize: number
+  siteName: string
+}
+
+export function createSitemaps({ repository, media, canonicalUrl, pageSize, siteName }: SitemapDeps) {
+  const bounds = (page: number) => ({ after: (page - 1) * pageSize, until: page * pageSize })
+  const pageUrl = (base: string, page: number) => `${base}/v1/sitemaps/articles/${page}.xml`
+  const pageCount = () => Math.max(1, Math.ceil(repository.lastSeq() / pageSize))
+
+  function urlEntry(row: SitemapRow, base: string, alternates: Alternate[] | undefined): string {
+    const loc = canonicalUrl(row, base)
+    let links = ''
+    if (alternates !== undefined) {
+      for (const alternate of alternates) links += xmlElement('xhtml:link', null, { rel: 'alternate', hreflang: alternate.hreflang, href: alternate.href })
+    }
+    return `<url>${xmlElement('loc', loc)}${xmlElement('lastmod', row.updatedAt)}${links}</url>`
+  }
+
+  function* pageChunks(page: number, base: string): Generator<string> {
+    yield `${XML_DECLARATION}<urlset${xmlAttributes({ xmlns: NS.sitemap, 'xmlns:xhtml': NS.xhtml })}>`
+    const { until } = bounds(page)
+    let after = bounds(page).after
+    for (;;) {
+      // A query per thousand URLs, resuming after the last one: between chunks the service
+      // answers other requests, and no chunk repeats or skips an article if one is written meanwhile.
+      const rows = repository.sitemapChunk(after, until, CHUNK)
+      if (rows.length === 0) break
+      const alternates = alternatesOf(rows, base)
+      let text = ''
+      for (const row of rows) text += urlEntry(row, base, alternates.get(row.seq))
+      yield text
+      if (rows.length < CHUNK) break
+      after = rows[rows.length - 1]!.seq
+    }
+    yield '</urlset>\n'
+  }
+
+  return {
+    /** The sitemap index: every page that holds a published article, with the time its newest change was made. */
+    index(base: string): string {
+      let entries = ''
+      const pages = pageCount()
+      for (let page = 1; page <= pages; page++) {
+        const { after, until } = bounds(page)
+        const state = repository.sitemapState(after, until)
+        if (state.count === 0) continue
+        entries += `<sitemap>${xmlElement('loc', pageUrl(base, page))}${xmlElement('lastmod', state.lastmod!)}</sitemap>`
+      }
+      // The protocol wants at least one sitemap: a site with nothing published lists its empty first page.
+      if (entries === '') entries = `<sitemap>${xmlElement('loc', pageUrl(base, 1))}</sitemap>`
+      return `${XML_DECLARATION}<sitemapindex${xmlAttributes({ xmlns: NS.sitemap })}>${entries}</sitemapindex>\n`
+    },
+
+    /** Whether a page number is one the index can list (page 1 always is). */
+    exists(page: number): boolean {
+      return page <= pageCount()
+    },
+
+    /**
+     * A validator of a page as it is now, without writing it: the count, newest change and
+     * article numbers of its range change whenever its bytes would (an edit moves updatedAt past
+     * every other, a removal the count and the numbers), and the base URL and the settings that
+     * shape each URL are part of it.
+     */
+    pageEtag(page: number, base: string): string {
+      const { after, until } = bounds(page)
+      const state = repository.sitemapState(after, until)
+      const key = [base, pageSize, page, state.count, state.lastmod, state.seqs, canonicalUrl({ id: 'i', slug: 's', section: 'x', locale: 'l', publishedAt: '2001-02-03T04:05:06.000Z' }, base)].join('\n')
+      return `"${hash('sha256', key, 'base64url').slice(0, 27)}"`
+    },
+
+    /** A page of article URLs, written as it is read. */
+    page(page: number, base: string): Readable {
+      return Readable.from(pageChunks(page, base))
+    },
+
+    /** The Google News sitemap: published in the last 48 hours, newest first, at most 1,000. */
+    news(base: string, now = Date.now()): string {
+      const rows = repository.publishedSince(new Date(now - NEWS_WINDOW_MS).toISOString(), NEWS_MAX)
+      const leads = media.findByIds(rows.flatMap((row) => (row.leadMediaId === null ? [] : [row.leadMediaId])))
+      let entries = ''
+      for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''))
+      const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image })
+      return `${XML_DECLARATION}<urlset${namespaces}>${entries}</urlset>\n`
+    },
+  }
+
+  function newsEntry(row: NewsRow, base: string, lead: Parameters<typeof mediaUrl>[1] | undefined): string {
+    const publication = `<news:publication>${xmlElement('news:name', siteName)}${xmlElement('news:language', newsLanguage(row.locale))}</news:publication>`
+    const news = `<news:news>${publication}${xmlElement('news:publication_date', row.publishedAt ?? row.updatedAt)}${xmlElement('news:title', row.title)}</news:news>`
+    const image = lead !== undefined && lead.kind === 'image' ? `<image:image>${xmlElement('image:loc', mediaUrl(base, lead))}</image:image>` : ''
+    return `<url>${xmlElement('loc', canonicalUrl(row, base))}${news}${image}</url>`
+  }
+}
+
+export type Sitemaps = ReturnType<typeof createSitemaps>

@@ -1,0 +1,112 @@
+// What every distribution format (feeds, JSON-LD, ninjs) prints of an article: a `Story`, made
+// either from one embedded article or, for a feed's page, from many at once with one query per
+// kind of embedded thing (media, teaser targets), never one per article.
+import type { ArticlesRepository } from '../articles/repository.js'
+import type { Article, ArticleSummary, StoredArticle } from '../articles/schemas.js'
+import { canSee, visibilityOf } from '../http/visibility.js'
+import { type MediaRepository, toMedia } from '../media/repository.js'
+import type { Media } from '../media/schemas.js'
+import { type HtmlBlock, renderBlocks } from '../text/html.js'
+import type { CanonicalUrl } from './canonical-url.js'
+
+/** A byline; `url` is the author's profile page, once bylines link profiles (null until then). */
+export interface Byline {
+  name: string
+  url: string | null
+}
+
+/** An entry of an article's corrections, newest first (none until articles carry them). */
+export interface CorrectionNote {
+  type: string
+  text: string
+  at: string
+}
+
+export interface Story {
+  article: StoredArticle
+  canonicalUrl: string
+  /** The body as HTML (src/text/html.ts). */
+  html: string
+  /** The lead media item, when it still exists. */
+  lead: Media | null
+  bylines: Byline[]
+  corrections: CorrectionNote[]
+}
+
+/** The bylines of an article: the one place where author profiles will add their URLs. */
+export function bylinesOf(article: Pick<StoredArticle, 'authors'>): Byline[] {
+  return article.authors.map((name) => ({ name, url: null }))
+}
+
+/** The corrections of an article: the one place where they will be read from it. */
+export function correctionsOf(_article: StoredArticle): CorrectionNote[] {
+  return []
+}
+
+/** The subtitle, else the summary: what feeds show as an entry's description. */
+export const descriptionOf = (article: Pick<StoredArticle, 'subtitle' | 'summary'>): string => article.subtitle || article.summary
+
+const READERS = visibilityOf({ role: 'anonymous' })
+
+export interface StoryDeps {
+  articles: ArticlesRepository
+  media: MediaRepository
+  canonicalUrl: CanonicalUrl
+}
+
+export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
+  /** The body of an article as HTML; teasers link to their targets' pages. */
+  function bodyHtml(article: Pick<Article, 'body' | 'locale'>, base: string): string {
+    return renderBlocks<ArticleSummary>(article.body, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) })
+  }
+
+  /** A story from an article embedded for its reader (GET /v1/articles/{id} gives the same). */
+  function fromArticle(article: Article, base: string): Story {
+    const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, ...rest } = article
+    // The blocks as read are the blocks as stored with their media and targets added.
+    const stored: StoredArticle = { ...rest, body: body as StoredArticle['body'] }
+    return { article: stored, canonicalUrl: url, html: bodyHtml(article, base), lead: leadMedia, bylines: bylinesOf(article), corrections: correctionsOf(stored) }
+  }
+
+  /** Stories of published articles, for a feed: their media and teaser targets in one query each. */
+  function fromPublished(list: StoredArticle[], base: string): Story[] {
+    const mediaIds: string[] = []
+    const targetIds: string[] = []
+    for (const article of list) {
+      if (article.leadMediaId !== null) mediaIds.push(article.leadMediaId)
+      for (const block of article.body) {
+        if (block.type === 'media') mediaIds.push(block.mediaId)
+        else if (block.type === 'related' && block.articleId !== undefined) targetIds.push(block.articleId)
+      }
+    }
+    const found = new Map<string, Media>()
+    for (const [id, item] of media.findByIds(mediaIds)) found.set(id, toMedia(base, item))
+    const targets = new Map<string, ArticleSummary>()
+    for (const [id, summary] of articles.summariesByIds(targetIds)) {
+      // A teaser to a story readers cannot see is left out, as on the article page.
+      if (!canSee(READERS, summary)) continue
+      const { leadMediaId: _lead, ...rest } = summary
+      targets.set(id, { ...rest, leadMedia: null })
+    }
+    return list.map((article) => {
+      const blocks: HtmlBlock<ArticleSummary>[] = []
+      for (const block of article.body) {
+        if (block.type === 'media') blocks.push({ ...block, media: found.get(block.mediaId) ?? null })
+        else if (block.type === 'related') blocks.push({ ...block, article: block.articleId === undefined ? null : (targets.get(block.articleId) ?? null) })
+        else blocks.push(block)
+      }
+      return {
+        article,
+        canonicalUrl: canonicalUrl(article, base),
+        html: renderBlocks(blocks, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) }),
+        lead: article.leadMediaId === null ? null : (found.get(article.leadMediaId) ?? null),
+        bylines: bylinesOf(article),
+        corrections: correctionsOf(article),
+      }
+    })
+  }
+
+  return { bodyHtml, fromArticle, fromPublished }
+}
+
+export type Stories = ReturnType<typeof createStories>
