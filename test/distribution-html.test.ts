@@ -93,12 +93,13 @@ t.test('blocks: each type as HTML, plain fields escaped', async (t) => {
 })
 
 t.test('plain text and word counts', async (t) => {
-  const text = bodyPlainText([
+  const blocks = [
     { type: 'paragraph', text: 'Fish &amp; <em>chips</em> &#233;t&#xE9;' },
     { type: 'media', mediaId: 'm', caption: 'Not counted' },
     { type: 'list', items: ['one item', 'two'] },
     { type: 'quote', text: 'Said it', attribution: 'Someone' },
-  ])
+  ]
+  const text = bodyPlainText(blocks)
   t.equal(text, 'Fish & chips été\none item\ntwo\nSaid it\nSomeone')
   t.equal(wordCount(text), 9)
   t.equal(wordCount("It's a well-known fact — 42 times."), 6)

@@ -205,7 +205,7 @@ export function bodyPlainText(blocks: readonly TextSource[]): string {
   return lines.join('\n')
 }
 
-/** Words as a reader counts them: runs of letters and digits, joined by an apostrophe or a hyphen. */
+/** Words as a reader counts them: runs of letters and digits, joined by an apostrophe, a hyphen or (6:10, 1,900, 3.5) a point. */
 export function wordCount(text: string): number {
-  return text.match(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu)?.length ?? 0
+  return text.match(/[\p{L}\p{N}]+(?:['’\-.,:][\p{L}\p{N}]+)*/gu)?.length ?? 0
 }

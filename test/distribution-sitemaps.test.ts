@@ -1,0 +1,171 @@
+// Sitemaps: the index and the article pages (paged with a small SITEMAP_PAGE_SIZE), the Google
+// News sitemap (48 hours, 1,000 at most, language and publication), namespaces and W3C dates,
+// drafts never, ETag/304 on the streamed pages.
+import t from 'tap'
+import { NEWS_MAX } from '../src/distribution/sitemaps.js'
+import { newsLanguage } from '../src/distribution/sitemaps.js'
+import { auth, createArticle, makeApp } from './helpers.js'
+import { agePublication, insertMedia, many, parseXml, patch, unpublish, W3C_DATETIME } from './distribution-fixtures.js'
+
+const ENV = { PUBLIC_URL: 'https://cms.example', SITE_NAME: 'Vallmora Daily', SITE_URL_TEMPLATE: 'https://vallmora.example/{section}/{slug}' }
+const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9'
+
+t.test('the index lists each page with a published article; pages hold at most SITEMAP_PAGE_SIZE, in order', async (t) => {
+  const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: '3' })
+  const made = []
+  for (let i = 1; i <= 8; i++) made.push(await createArticle(ta, { title: `Story ${i}`, section: 'local' }, { published: i !== 5 }))
+  // Article 5 is a draft; 1-3 are page 1, 4-6 page 2 (without 5), 7-8 page 3.
+  const index = await ta.app.inject('/v1/sitemaps/index.xml')
+  t.equal(index.statusCode, 200)
+  t.equal(index.headers['content-type'], 'application/xml; charset=utf-8')
+  const sitemapindex = parseXml(index.body).sitemapindex
+  t.equal(sitemapindex['@xmlns'], SITEMAP_NS)
+  const listed = many(sitemapindex.sitemap)
+  t.same(listed.map((s: any) => s.loc), [1, 2, 3].map((n) => `https://cms.example/v1/sitemaps/articles/${n}.xml`))
+  for (const entry of listed) t.match(entry.lastmod, W3C_DATETIME, 'lastmod in W3C format')
+  t.equal(listed[0].lastmod, made[2].updatedAt, "a page's lastmod is its newest change")
+
+  const pages = []
+  for (let n = 1; n <= 3; n++) {
+    const res = await ta.app.inject(`/v1/sitemaps/articles/${n}.xml`)
+    t.equal(res.statusCode, 200)
+    t.equal(res.headers['content-type'], 'application/xml; charset=utf-8')
+    const urlset = parseXml(res.body).urlset
+    t.equal(urlset['@xmlns'], SITEMAP_NS)
+    t.equal(urlset['@xmlns:xhtml'], 'http://www.w3.org/1999/xhtml', 'the namespace translation alternates use')
+    pages.push(many(urlset.url))
+  }
+  t.same(pages.map((page) => page.length), [3, 2, 2], 'at most three a page; the draft is on none')
+  const urls = pages.flat()
+  t.same(urls.map((u: any) => u.loc), made.filter((_, i) => i !== 4).map((a) => `https://vallmora.example/local/${a.slug}`), 'every published article once, loc = canonicalUrl')
+  for (const url of urls) t.match(url.lastmod, W3C_DATETIME)
+  t.equal(urls[0].lastmod, made[0].updatedAt)
+
+  const past = await ta.app.inject('/v1/sitemaps/articles/4.xml')
+  t.equal(past.statusCode, 404, 'a page past the last')
+  t.equal(past.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal((await ta.app.inject('/v1/sitemaps/articles/0.xml')).statusCode, 400)
+  t.equal((await ta.app.inject('/v1/sitemaps/articles/one.xml')).statusCode, 400)
+
+  // An article keeps its page: unpublishing one on page 1 leaves the others where they were.
+  await unpublish(ta, made[1].id)
+  const page1 = many(parseXml((await ta.app.inject('/v1/sitemaps/articles/1.xml')).body).urlset.url)
+  t.same(page1.map((u: any) => u.loc), [made[0], made[2]].map((a) => `https://vallmora.example/local/${a.slug}`))
+  const page2 = many(parseXml((await ta.app.inject('/v1/sitemaps/articles/2.xml')).body).urlset.url)
+  t.equal(page2.length, 2, 'the next page did not move')
+})
+
+t.test('a page streams a thousand URLs at a time without skipping or repeating one', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const insert = ta.app.db.$client.prepare(
+    `INSERT INTO articles (id, slug, title, body, status, authors, tags, sources, locale, published_at, sort_at, created_at, updated_at)
+     VALUES (?, ?, ?, '[]', ?, '[]', '[]', '[]', 'en', ?, ?, ?, ?)`,
+  )
+  const time = '2026-02-03T04:05:06.000Z'
+  ta.app.db.$client.transaction(() => {
+    for (let i = 0; i < 2_345; i++) insert.run(`a${i}`, `story-${i}`, `Story ${i}`, i % 7 === 0 ? 'draft' : 'published', time, time, time, time)
+  })()
+  const res = await ta.app.inject('/v1/sitemaps/articles/1.xml')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-length'], undefined, 'streamed, not sized up front')
+  const locs = many(parseXml(res.body).urlset.url).map((u: any) => u.loc)
+  const expected = Array.from({ length: 2_345 }, (_, i) => i).filter((i) => i % 7 !== 0).map((i) => `https://vallmora.example/story-${i}`)
+  t.same(locs, expected, 'every published article once, in order, across three chunks')
+})
+
+t.test('streamed pages answer 304 to their ETag until one of their articles changes', async (t) => {
+  const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: '2' })
+  const a = await createArticle(ta, { title: 'First' }, { published: true })
+  const b = await createArticle(ta, { title: 'Second' }, { published: true })
+  const c = await createArticle(ta, { title: 'Third' }, { published: true })
+  const first = await ta.app.inject('/v1/sitemaps/articles/1.xml')
+  const etag = String(first.headers.etag)
+  t.match(etag, /^"[A-Za-z0-9_-]+"$/)
+  t.match(first.headers['cache-control'], /^public, max-age=/)
+  t.ok(String(first.headers['surrogate-key']).split(' ').includes('articles'))
+  const same = await ta.app.inject({ url: '/v1/sitemaps/articles/1.xml', headers: { 'if-none-match': etag } })
+  t.equal(same.statusCode, 304)
+  t.equal(same.body, '')
+  t.equal(same.headers['cache-control'], first.headers['cache-control'], 'the 304 carries the caching rule of the 200')
+  t.equal(same.headers.etag, etag)
+
+  await patch(ta, c.id, { title: 'Third, on another page' })
+  t.equal((await ta.app.inject({ url: '/v1/sitemaps/articles/1.xml', headers: { 'if-none-match': etag } })).statusCode, 304, 'a change on another page leaves this one alone')
+  await patch(ta, a.id, { slug: 'first-renamed' })
+  const changed = await ta.app.inject({ url: '/v1/sitemaps/articles/1.xml', headers: { 'if-none-match': etag } })
+  t.equal(changed.statusCode, 200, 'a change on the page')
+  t.match(changed.body, /first-renamed/)
+  const after = String(changed.headers.etag)
+  await unpublish(ta, b.id)
+  t.equal((await ta.app.inject({ url: '/v1/sitemaps/articles/1.xml', headers: { 'if-none-match': after } })).statusCode, 200, 'an article leaving the page')
+  const editor = await ta.app.inject({ url: '/v1/sitemaps/articles/1.xml', headers: auth(ta.editor) })
+  t.equal(editor.headers['cache-control'], 'private, no-store')
+  t.notOk(editor.body.includes(b.slug), 'no draft for editors either')
+})
+
+t.test('an empty site still has a valid index, naming its first page', async (t) => {
+  const ta = await makeApp(t, ENV)
+  await createArticle(ta, { title: 'Only a draft' })
+  const index = parseXml((await ta.app.inject('/v1/sitemaps/index.xml')).body).sitemapindex
+  t.same(many(index.sitemap), [{ loc: 'https://cms.example/v1/sitemaps/articles/1.xml' }])
+  const page = await ta.app.inject('/v1/sitemaps/articles/1.xml')
+  t.equal(page.statusCode, 200)
+  t.same(many(parseXml(page.body).urlset.url), [])
+})
+
+t.test('Google News: the last 48 hours, newest first, with publication, language, title and picture', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const lead = insertMedia(ta)
+  const fresh = await createArticle(ta, { title: 'Night bus <pilot> & "more"', section: 'politics', leadMediaId: lead, locale: 'es-ES' }, { published: true })
+  const yesterday = await createArticle(ta, { title: 'Yesterday', section: 'local' }, { published: true })
+  agePublication(ta, yesterday.id, new Date(Date.now() - 30 * 3600_000).toISOString())
+  const old = await createArticle(ta, { title: 'Three days old', section: 'local' }, { published: true })
+  agePublication(ta, old.id, new Date(Date.now() - 72 * 3600_000).toISOString())
+  await createArticle(ta, { title: 'A fresh draft', section: 'local' })
+  const archived = await createArticle(ta, { title: 'Archived today', section: 'local' }, { published: true })
+  await patch(ta, archived.id, { status: 'archived' })
+
+  const res = await ta.app.inject('/v1/sitemaps/news.xml')
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/xml; charset=utf-8')
+  const urlset = parseXml(res.body).urlset
+  t.equal(urlset['@xmlns'], SITEMAP_NS)
+  t.equal(urlset['@xmlns:news'], 'http://www.google.com/schemas/sitemap-news/0.9')
+  t.equal(urlset['@xmlns:image'], 'http://www.google.com/schemas/sitemap-image/1.1')
+  const urls = many(urlset.url)
+  t.same(urls.map((u: any) => u['news:news']['news:title']), ['Night bus <pilot> & "more"', 'Yesterday'], 'published in the last 48 hours, newest first')
+  const first = urls[0]
+  t.equal(first.loc, 'https://vallmora.example/politics/night-bus-pilot-more')
+  t.same(first['news:news']['news:publication'], { 'news:name': 'Vallmora Daily', 'news:language': 'es' })
+  t.equal(first['news:news']['news:publication_date'], fresh.publishedAt)
+  t.match(first['news:news']['news:publication_date'], W3C_DATETIME)
+  t.same(first['image:image'], { 'image:loc': `https://cms.example/v1/media/${lead}/file` })
+  t.notOk('image:image' in urls[1], 'no picture, no image entry')
+  t.equal(NEWS_MAX, 1_000)
+})
+
+t.test('Google News takes at most 1,000', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const insert = ta.app.db.$client.prepare(
+    `INSERT INTO articles (id, slug, title, body, status, authors, tags, sources, locale, published_at, sort_at, created_at, updated_at)
+     VALUES (?, ?, ?, '[]', 'published', '[]', '[]', '[]', 'en', ?, ?, ?, ?)`,
+  )
+  const now = Date.now()
+  ta.app.db.$client.transaction(() => {
+    for (let i = 0; i < 1_050; i++) {
+      const time = new Date(now - 3600_000 + i * 1000).toISOString()
+      insert.run(`n${i}`, `news-${i}`, `News ${i}`, time, time, time, time)
+    }
+  })()
+  const urls = many(parseXml((await ta.app.inject('/v1/sitemaps/news.xml')).body).urlset.url)
+  t.equal(urls.length, 1_000)
+  t.equal(urls[0]['news:news']['news:title'], 'News 1049', 'the newest')
+})
+
+t.test('news languages are ISO 639, with the two Chinese scripts told apart', async (t) => {
+  t.equal(newsLanguage('en'), 'en')
+  t.equal(newsLanguage('pt-BR'), 'pt')
+  t.equal(newsLanguage('zh-Hans-CN'), 'zh-cn')
+  t.equal(newsLanguage('zh-TW'), 'zh-tw')
+  t.equal(newsLanguage('zh-Hant'), 'zh-tw')
+})

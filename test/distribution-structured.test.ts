@@ -1,0 +1,224 @@
+// Structured data and ninjs: the NewsArticle JSON-LD expanded by a JSON-LD processor (jsonld)
+// and checked term by term against schema.org; the ninjs export validated against the official
+// ninjs 2.1 JSON Schema (shared/specs, read by this test only) with Ajv's 2020-12 mode.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsImport from 'ajv-formats'
+import jsonld from 'jsonld'
+import t from 'tap'
+import { projectPath } from '../src/paths.js'
+import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
+import { insertMedia, patch, publishedStory } from './distribution-fixtures.js'
+
+const ENV = { PUBLIC_URL: 'https://cms.example', SITE_NAME: 'Vallmora Daily', SITE_URL_TEMPLATE: 'https://vallmora.example/{section}/{slug}' }
+const SCHEMA = 'http://schema.org/'
+
+// A stand-in for the schema.org context, written for this test (the processor may not fetch):
+// every term in schema.org's vocabulary, and the URL-valued properties typed as IRIs.
+const CONTEXT = {
+  '@context': {
+    '@vocab': SCHEMA,
+    url: { '@type': '@id' },
+    contentUrl: { '@type': '@id' },
+    license: { '@type': '@id' },
+  },
+}
+const documentLoader = async (url: string) => {
+  if (url !== 'https://schema.org' && url !== 'https://schema.org/') throw new Error(`the test fetches nothing: ${url}`)
+  return { contextUrl: undefined, documentUrl: url, document: CONTEXT }
+}
+
+/** schema.org types and properties the NewsArticle may use (from schema.org's vocabulary). */
+const SCHEMA_TERMS = new Set([
+  'NewsArticle', 'Person', 'Organization', 'ImageObject', 'WebPage', 'CorrectionComment',
+  'headline', 'alternativeHeadline', 'description', 'datePublished', 'dateModified', 'author', 'publisher', 'image',
+  'articleSection', 'keywords', 'inLanguage', 'mainEntityOfPage', 'wordCount', 'correction', 'url', 'name',
+  'contentUrl', 'encodingFormat', 'width', 'height', 'caption', 'creditText', 'creator', 'copyrightNotice', 'license', 'text',
+])
+
+/** Every schema.org term of an expanded document, checked against the vocabulary above. */
+function termsOf(node: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const item of node) termsOf(item, found)
+  else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '@type') for (const type of value as string[]) found.add(type)
+      else if (!key.startsWith('@')) found.add(key)
+      termsOf(value, found)
+    }
+  }
+  return found
+}
+
+const value = (expanded: any, term: string) => expanded[`${SCHEMA}${term}`]?.map((v: any) => v['@value'] ?? v['@id'] ?? v)
+
+t.test('JSON-LD: a NewsArticle that expands to schema.org terms, by id and by slug', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const story = await publishedStory(ta, { title: 'Ferry service resumes after the storm' })
+  const res = await ta.app.inject(`/v1/articles/${story.id}/jsonld`)
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/ld+json; charset=utf-8')
+  t.match(res.headers['cache-control'], /^public, max-age=/)
+  t.same(String(res.headers['surrogate-key']).split(' '), [`article-${story.id}`, `media-${story.leadMediaId}`])
+  const doc = res.json()
+  t.equal(doc['@context'], 'https://schema.org')
+  const bySlug = await ta.app.inject(`/v1/articles/slug/${story.slug}/jsonld`)
+  t.equal(bySlug.body, res.body, 'the same document by slug')
+
+  const [expanded] = (await jsonld.expand(doc, { documentLoader: documentLoader as never })) as any[]
+  t.same(expanded['@type'], [`${SCHEMA}NewsArticle`])
+  t.equal(expanded['@id'], story.canonicalUrl)
+  const unknown = [...termsOf(expanded)].filter((term) => !term.startsWith(SCHEMA) || !SCHEMA_TERMS.has(term.slice(SCHEMA.length)))
+  t.same(unknown, [], 'every term is a schema.org term')
+  t.same(value(expanded, 'headline'), [story.title])
+  t.same(value(expanded, 'alternativeHeadline'), ['Crossings run every forty minutes from Tuesday'])
+  t.same(value(expanded, 'description'), ['The first ferry since the storm left at dawn.'])
+  t.same(value(expanded, 'datePublished'), [story.publishedAt])
+  t.same(value(expanded, 'dateModified'), [story.updatedAt])
+  t.same(value(expanded, 'articleSection'), ['local'])
+  t.same(value(expanded, 'keywords'), ['transport', 'Sella river'])
+  t.same(value(expanded, 'inLanguage'), ['en'])
+  t.same(value(expanded, 'wordCount'), [9], 'the words of the text, not of captions')
+  t.same(value(expanded, 'url'), [story.canonicalUrl])
+  const page = expanded[`${SCHEMA}mainEntityOfPage`][0]
+  t.equal(page['@id'], story.canonicalUrl, 'mainEntityOfPage is the canonical URL')
+  t.same(page['@type'], [`${SCHEMA}WebPage`])
+  const authors = expanded[`${SCHEMA}author`]
+  t.same(authors.map((a: any) => [a['@type'][0], value(a, 'name')[0]]), [[`${SCHEMA}Person`, 'Ana Ruiz'], [`${SCHEMA}Person`, 'EFE']])
+  const publisher = expanded[`${SCHEMA}publisher`][0]
+  t.same(publisher['@type'], [`${SCHEMA}Organization`])
+  t.same(value(publisher, 'name'), ['Vallmora Daily'])
+  t.same(value(publisher, 'url'), ['https://vallmora.example/'])
+  const image = expanded[`${SCHEMA}image`][0]
+  t.same(image['@type'], [`${SCHEMA}ImageObject`])
+  t.same(value(image, 'contentUrl'), [`https://cms.example/v1/media/${story.leadMediaId}/file`])
+  t.same(value(image, 'caption'), ['The morning ferry at the harbour wall'])
+  t.same(value(image, 'creditText'), ['Port Authority / Handout'])
+  t.same(value(image, 'copyrightNotice'), ['© 2026 Port Authority'])
+  t.same(value(image, 'license'), ['https://creativecommons.org/licenses/by/4.0/'], 'usage terms that are a URL are the license')
+  t.same(value(image[`${SCHEMA}creator`][0], 'name'), ['Marta Quiroga'])
+  t.same(value(image, 'width'), [1600])
+  t.notOk(`${SCHEMA}correction` in expanded, 'no corrections, no correction entries')
+})
+
+t.test('JSON-LD: license only when the usage terms are a URL; never for unpublished articles, whoever asks', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const lead = insertMedia(ta, { usageTerms: 'Editorial use only, no resale' })
+  const story = await createArticle(ta, { title: 'Terms in words', leadMediaId: lead }, { published: true })
+  const image = (await ta.app.inject(`/v1/articles/${story.id}/jsonld`)).json().image[0]
+  t.notOk('license' in image)
+  t.equal(image.copyrightNotice, '© 2026 Port Authority')
+
+  const draft = await createArticle(ta, { title: 'A draft' })
+  const scheduled = await createArticle(ta, { title: 'Scheduled' })
+  await ta.app.inject({ method: 'POST', url: `/v1/articles/${scheduled.id}/publish`, headers: auth(ta.editor), payload: { at: '2099-01-01T00:00:00.000Z' } })
+  const archived = await createArticle(ta, { title: 'Archived' }, { published: true })
+  await patch(ta, archived.id, { status: 'archived' })
+  for (const hidden of [draft, scheduled, archived]) {
+    for (const headers of [{}, auth(ta.editor)]) {
+      const byId = await ta.app.inject({ url: `/v1/articles/${hidden.id}/jsonld`, headers })
+      t.equal(byId.statusCode, 404, `${hidden.title}: 404 ${'authorization' in headers ? 'to an editor' : 'to a reader'}`)
+      t.equal(byId.headers['content-type'], 'application/problem+json; charset=utf-8')
+      t.equal((await ta.app.inject({ url: `/v1/articles/slug/${hidden.slug}/jsonld`, headers })).statusCode, 404)
+    }
+  }
+  t.equal((await ta.app.inject('/v1/articles/nope/jsonld')).statusCode, 404)
+})
+
+// ajv-formats is CommonJS: its function is the default export's default.
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default
+
+/** The official ninjs 2.1 schema, with the GeoJSON schema it refers to, compiled in 2020-12 mode. */
+function ninjsValidator() {
+  const specs = (...path: string[]) => JSON.parse(readFileSync(projectPath('..', 'shared', 'specs', ...path), 'utf8'))
+  const ajv = new Ajv2020({ allErrors: true, strict: false })
+  addFormats(ajv)
+  // GeoJSON's schema is draft-07: its meta-schema comes with Ajv.
+  ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-07.json'))
+  ajv.addSchema(specs('geojson', 'GeoJSON.json'))
+  return ajv.compile(specs('ninjs', 'ninjs-schema_2.1.json'))
+}
+
+async function ninjs(ta: TestApp, id: string, headers: Record<string, string> = {}) {
+  const res = await ta.app.inject({ url: `/v1/articles/${id}/ninjs`, headers })
+  if (res.statusCode !== 200) throw new Error(`ninjs: ${res.statusCode} ${res.body}`)
+  return res
+}
+
+t.test('ninjs 2.1: the export validates against the official schema and carries the article', async (t) => {
+  const validate = ninjsValidator()
+  const ta = await makeApp(t, ENV)
+  const story = await publishedStory(ta, { sources: ['EFE'] })
+  const res = await ninjs(ta, story.id)
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+  t.match(res.headers['cache-control'], /^public, max-age=/)
+  t.same(String(res.headers['surrogate-key']).split(' '), [`article-${story.id}`, `media-${story.leadMediaId}`])
+  const item = res.json()
+  t.notOk(validate({ ...item, pubstatus: 'published' }), 'the schema is really applied: a pubstatus ninjs does not know fails')
+  t.notOk(validate({ ...item, headline: item.headlines[0].value }), 'and so does a property ninjs does not have')
+  t.ok(validate(item), JSON.stringify(validate.errors))
+  t.match(item, {
+    uri: `https://cms.example/v1/articles/${story.id}`,
+    standard: { name: 'ninjs', version: '2.1' },
+    type: 'text',
+    version: String(story.version),
+    firstcreated: story.createdAt,
+    versioncreated: story.updatedAt,
+    pubstatus: 'usable',
+    language: 'en',
+    slugline: story.slug,
+    headlines: [{ role: 'main', value: story.title }, { role: 'sub', value: story.subtitle }],
+    descriptions: [{ role: 'summary', value: story.summary }],
+    by: 'Ana Ruiz, EFE',
+    subjects: [{ name: 'transport' }, { name: 'Sella river' }],
+    infosources: [{ name: 'EFE', role: 'source' }],
+    altids: [{ role: 'cms-id', value: story.id }, { role: 'canonical-url', value: story.canonicalUrl }],
+  })
+  t.match(item.bodies, [{ role: 'main', contenttype: 'text/html', wordcount: 9, value: /^<p>The first ferry left at <strong>6:10<\/strong>/ }])
+  const lead = item.associations[0]
+  t.match(lead, {
+    name: 'lead',
+    uri: `https://cms.example/v1/media/${story.leadMediaId}`,
+    type: 'picture',
+    by: 'Marta Quiroga',
+    copyrightnotice: '© 2026 Port Authority',
+    usageterms: 'https://creativecommons.org/licenses/by/4.0/',
+    descriptions: [
+      { role: 'caption', value: 'The morning ferry at the harbour wall' },
+      { role: 'creditline', value: 'Port Authority / Handout' },
+      { role: 'alttext', value: 'A white ferry moored at a stone quay' },
+    ],
+  })
+  const href = `https://cms.example/v1/media/${story.leadMediaId}/file`
+  t.same(lead.renditions[0], { name: 'original', href, contenttype: 'image/jpeg', width: 1600, height: 900, sizeinbytes: 48213 })
+  t.same(lead.renditions.slice(1).map((r: any) => r.name), ['w160', 'w320', 'w640', 'w960', 'w1280'], 'the rendition sizes below its own width')
+  t.equal(lead.renditions[1].href, `${href}?width=160`)
+})
+
+t.test('ninjs: editors export unpublished work with its pubstatus; readers get 404', async (t) => {
+  const validate = ninjsValidator()
+  const ta = await makeApp(t, ENV)
+  const bare = await createArticle(ta, { title: 'No picture, no byline' }, { published: true })
+  const plain = (await ninjs(ta, bare.id)).json()
+  t.ok(validate(plain), JSON.stringify(validate.errors))
+  t.notOk('associations' in plain || 'by' in plain || 'descriptions' in plain)
+
+  const video = insertMedia(ta, { kind: 'video', mimeType: 'video/mp4', caption: '', credit: '', creator: '', copyright: '', usageTerms: '', altText: '' })
+  const draft = await createArticle(ta, { title: 'Draft with a video', leadMediaId: video })
+  t.equal((await ta.app.inject(`/v1/articles/${draft.id}/ninjs`)).statusCode, 404, 'a draft is a 404 to a reader')
+  const draftItem = (await ninjs(ta, draft.id, auth(ta.editor))).json()
+  t.ok(validate(draftItem), JSON.stringify(validate.errors))
+  t.equal(draftItem.pubstatus, 'withheld')
+  t.match(draftItem.associations[0], { type: 'video', descriptions: [], renditions: [{ name: 'original', contenttype: 'video/mp4' }] })
+
+  const scheduled = await createArticle(ta, { title: 'Embargoed' })
+  await ta.app.inject({ method: 'POST', url: `/v1/articles/${scheduled.id}/publish`, headers: auth(ta.editor), payload: { at: '2099-01-01T00:00:00.000Z' } })
+  const embargoed = (await ninjs(ta, scheduled.id, auth(ta.editor))).json()
+  t.ok(validate(embargoed), JSON.stringify(validate.errors))
+  t.match(embargoed, { pubstatus: 'withheld', embargoed: '2099-01-01T00:00:00.000Z' })
+
+  await patch(ta, bare.id, { status: 'archived' })
+  const archived = await ninjs(ta, bare.id, auth(ta.editor))
+  t.equal(archived.json().pubstatus, 'canceled')
+  t.equal(archived.headers['cache-control'], 'private, no-store')
+})
