@@ -249,12 +249,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed, bodyHtml: stories.bodyHtml })
-  await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake() })
   await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, stories, sitemaps, canonicalUrl })
+  await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(changeRoutes, { prefix: '/v1/changes', changes, retentionDays: config.changesRetentionDays })
 
   // Background work: from ready (so that a test's app that never listens still runs it) to close.

@@ -113,7 +113,7 @@ export const NewsArticleLd = Type.Object(
       Type.Array(Type.Object({ '@type': Type.Literal('CorrectionComment'), text: Type.String(), datePublished: Timestamp })),
     ),
   },
-  { description: 'A schema.org NewsArticle in JSON-LD, for a `<script type="application/ld+json">` on the article page.' },
+  { description: 'A schema.org NewsArticle in JSON-LD, to embed in the article page as a script element of type application/ld+json.' },
 )
 export type NewsArticleLd = Static<typeof NewsArticleLd>
 
