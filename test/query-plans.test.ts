@@ -63,6 +63,16 @@ t.test('hot read paths use indexes', async (t) => {
     // Its sort is of the search window (at most SEARCH_WINDOW hits), never of the archive.
     ['search', `/v1/articles?q=${encodeURIComponent(seed.searchWord)}`, false],
     ['search for a common word', '/v1/articles?q=the', false],
+    // Distribution: a feed costs a list page and a lookup by ids; sitemaps read one index.
+    ['RSS feed', '/v1/feeds/rss', true],
+    ['Atom feed, tag filter', `/v1/feeds/atom?tag=${encodeURIComponent(seed.popularTag)}`, true],
+    ['JSON Feed, section filter', `/v1/feeds/json?section=${encodeURIComponent(section)}`, true],
+    ['sitemap index', '/v1/sitemaps/index.xml', false],
+    ['sitemap page', '/v1/sitemaps/articles/1.xml', true],
+    ['news sitemap', '/v1/sitemaps/news.xml', true],
+    ['structured data', `/v1/articles/${id}/jsonld`, false],
+    ['ninjs', `/v1/articles/${id}/ninjs`, false],
+    ['change feed', '/v1/changes', true],
   ]
   for (const [name, url, list] of paths) {
     executed.length = 0
@@ -78,6 +88,9 @@ t.test('hot read paths use indexes', async (t) => {
         (line) => /^SCAN (?!.*USING)/.test(line) && !/^SCAN (hits|recent|w\b|articles_fts VIRTUAL TABLE|json_each|\(subquery|CONSTANT)/.test(line),
       )
       t.same(fullScans, [], `${name}: no table scan\n${shown}`)
+      if (sql.includes('articles_sitemap_idx')) {
+        t.ok(plan.some((line) => line.includes('COVERING INDEX articles_sitemap_idx')), `${name}: a sitemap never reads the rows\n${shown}`)
+      }
       if (sql.includes('articles_gate_idx')) {
         t.ok(plan.some((line) => line.includes('COVERING INDEX articles_gate_idx')), `${name}: the article check never reads the row\n${shown}`)
       }

@@ -14,7 +14,13 @@ export interface UrlFields {
   createdAt?: string | undefined
 }
 
-export type CanonicalUrl = (article: UrlFields, base: string) => string
+/** The article fields a template reads (the dates all come from publishedAt for a published article). */
+export type UrlField = 'id' | 'slug' | 'section' | 'locale' | 'publishedAt'
+
+export type CanonicalUrl = ((article: UrlFields, base: string) => string) & {
+  /** What this template reads of an article: a sitemap page fetches only these. */
+  readonly fields: readonly UrlField[]
+}
 
 type Placeholder = (typeof SITE_URL_PLACEHOLDERS)[number]
 
@@ -32,9 +38,11 @@ export function createCanonicalUrl(template: string): CanonicalUrl {
     from = match.index + match[0].length
   }
   if (from < template.length) parts.push(template.slice(from))
-  const usesDate = parts.some((part) => typeof part !== 'string' && ['yyyy', 'mm', 'dd'].includes(part.name))
+  const names = new Set(parts.flatMap((part) => (typeof part === 'string' ? [] : [part.name])))
+  const usesDate = names.has('yyyy') || names.has('mm') || names.has('dd')
+  const fields = (['id', 'slug', 'section', 'locale'] as const).filter((name) => names.has(name))
 
-  return (article, base) => {
+  const build = (article: UrlFields, base: string): string => {
     const date = usesDate ? (article.publishedAt ?? article.scheduledAt ?? article.createdAt ?? new Date().toISOString()) : ''
     let url = ''
     let gap = false
@@ -50,6 +58,7 @@ export function createCanonicalUrl(template: string): CanonicalUrl {
     // An empty value leaves "//" behind in the path (not the one after the scheme): close it up.
     return gap ? url.replace(/([^:/])\/{2,}/g, '$1/') : url
   }
+  return Object.assign(build, { fields: usesDate ? [...fields, 'publishedAt' as const] : fields })
 }
 
 function valueOf(name: Placeholder, article: UrlFields, base: string, date: string): string {

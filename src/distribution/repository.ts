@@ -4,6 +4,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, max, sql } from 'drizzle-orm'
 import type { StoredArticle } from '../articles/schemas.js'
 import type { Db } from '../db/client.js'
+import type { UrlField } from './canonical-url.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { articles } from '../db/schema.js'
 
@@ -48,15 +49,20 @@ export function createDistributionRepository(db: Db) {
   const byIds = lookupByIds((ids) => db.select(storedColumns).from(articles).where(and(inArray(articles.id, ids), published)).prepare())
   const sitemapFields = {
     seq: sql<number>`${articles.seq}`,
+    updatedAt: sql<string>`${articles.updatedAt}`,
     id: sql<string>`${articles.id}`,
     slug: sql<string>`${articles.slug}`,
     section: sql<string | null>`${articles.section}`,
     locale: sql<string>`${articles.locale}`,
     publishedAt: sql<string | null>`${articles.publishedAt}`,
-    updatedAt: sql<string>`${articles.updatedAt}`,
   }
   const inRange = and(inSitemapIndex, gt(articles.seq, p('after')), lte(articles.seq, p('until')))
-  const chunk = db.select(sitemapFields).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(p('limit')).prepare()
+  // A statement per set of fields a URL template reads: a million strings not made is time saved.
+  const chunks = new Map<string, ReturnType<typeof chunkStatement>>()
+  const chunkStatement = (fields: readonly UrlField[]) => {
+    const columns = Object.fromEntries([['seq', sitemapFields.seq], ['updatedAt', sitemapFields.updatedAt], ...fields.map((field) => [field, sitemapFields[field]])])
+    return db.select(columns).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(p('limit')).prepare()
+  }
   const state = db
     .select({ count: count(), lastmod: max(articles.updatedAt), seqs: sql<number>`total(${articles.seq})` })
     .from(sitemapIndex)
@@ -80,9 +86,21 @@ export function createDistributionRepository(db: Db) {
       return ids.flatMap((id) => found.get(id) ?? [])
     },
 
-    /** The published articles numbered after `after` up to `until`, in that order, at most `limit`. */
-    sitemapChunk(after: number, until: number, limit: number): SitemapRow[] {
-      return chunk.all({ after, until, limit })
+    /**
+     * The published articles numbered after `after` up to `until`, in that order, at most `limit`,
+     * with `fields` filled (the others empty). Rows come as arrays and are made into objects here:
+     * Drizzle's own mapping of 50,000 rows took longer than the query.
+     */
+    sitemapChunk(after: number, until: number, limit: number, fields: readonly UrlField[]): SitemapRow[] {
+      const key = fields.join()
+      let statement = chunks.get(key)
+      if (statement === undefined) chunks.set(key, (statement = chunkStatement(fields)))
+      const rows = statement.values({ after, until, limit }) as unknown[][]
+      return rows.map((values) => {
+        const row: SitemapRow = { seq: values[0] as number, updatedAt: values[1] as string, id: '', slug: '', section: null, locale: '', publishedAt: null }
+        for (let i = 0; i < fields.length; i++) (row as unknown as Record<string, unknown>)[fields[i]!] = values[i + 2]
+        return row
+      })
     },
 
     /** The count, last change and numbers of the published articles numbered after `after` up to `until`. */

@@ -29,8 +29,8 @@ export function xmlAttributes(attributes: Attributes): string {
 }
 
 /** `<name attributes>text</name>`; `<name attributes/>` without text. */
-export function xmlElement(name: string, text: string | null, attributes: Attributes = {}): string {
-  const attrs = xmlAttributes(attributes)
+export function xmlElement(name: string, text: string | null, attributes?: Attributes): string {
+  const attrs = attributes === undefined ? '' : xmlAttributes(attributes)
   return text === null ? `<${name}${attrs}/>` : `<${name}${attrs}>${xmlEscape(text)}</${name}>`
 }
 
