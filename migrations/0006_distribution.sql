@@ -8,7 +8,41 @@ CREATE TABLE `changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `changes_public_idx` ON `changes` (`seq`) WHERE public_action IS NOT NULL;--> statement-breakpoint
+CREATE TABLE `sitemap_blocks` (
+	`block` integer PRIMARY KEY NOT NULL,
+	`published` integer NOT NULL,
+	`changed_at` text NOT NULL
+);
+--> statement-breakpoint
 CREATE INDEX `articles_sitemap_idx` ON `articles` (`seq`,`status`,`updated_at`,`id`,`slug`,`section`,`locale`,`published_at`) WHERE status = 'published';--> statement-breakpoint
+-- The sitemap index's summary: per block of 1,000 article numbers, how many are published and
+-- when the last change to one of them (or to one leaving them) was made. An edit or a change of
+-- status brings its article's updatedAt; a deletion, the time of the deletion.
+INSERT INTO `sitemap_blocks` (`block`, `published`, `changed_at`)
+SELECT (`seq` - 1) / 1000, count(*), max(`updated_at`) FROM `articles` WHERE `status` = 'published' GROUP BY 1;
+--> statement-breakpoint
+CREATE TRIGGER `articles_insert_sitemap_blocks` AFTER INSERT ON `articles` WHEN NEW.`status` = 'published'
+BEGIN
+  INSERT INTO `sitemap_blocks` (`block`, `published`, `changed_at`) VALUES ((NEW.`seq` - 1) / 1000, 1, NEW.`updated_at`)
+  ON CONFLICT (`block`) DO UPDATE SET `published` = `published` + 1, `changed_at` = max(`changed_at`, excluded.`changed_at`);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `articles_update_sitemap_blocks` AFTER UPDATE OF `id`, `slug`, `title`, `subtitle`, `summary`, `body`, `status`,
+  `authors`, `section`, `tags`, `sources`, `locale`, `lead_media_id`, `comments_enabled`, `published_at`, `scheduled_at`,
+  `created_at`, `updated_at`, `version` ON `articles`
+WHEN OLD.`status` = 'published' OR NEW.`status` = 'published'
+BEGIN
+  INSERT INTO `sitemap_blocks` (`block`, `published`, `changed_at`)
+  VALUES ((NEW.`seq` - 1) / 1000, (NEW.`status` = 'published') - (OLD.`status` = 'published'), NEW.`updated_at`)
+  ON CONFLICT (`block`) DO UPDATE SET `published` = `published` + excluded.`published`, `changed_at` = max(`changed_at`, excluded.`changed_at`);
+END;
+--> statement-breakpoint
+CREATE TRIGGER `articles_delete_sitemap_blocks` AFTER DELETE ON `articles` WHEN OLD.`status` = 'published'
+BEGIN
+  UPDATE `sitemap_blocks` SET `published` = `published` - 1, `changed_at` = max(`changed_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  WHERE `block` = (OLD.`seq` - 1) / 1000;
+END;
+--> statement-breakpoint
 -- The change feed's log (src/changes/), written here rather than by the repositories so that
 -- every writer is covered: the API, the scheduler, `npm run seed`, another process. Each row
 -- records what staff see (`action`) and what a reader without a key sees (`public_action`): an

@@ -103,6 +103,44 @@ t.test('streamed pages answer 304 to their ETag until one of their articles chan
   t.notOk(editor.body.includes(b.slug), 'no draft for editors either')
 })
 
+t.test('pages of whole blocks: the index is summed from the summary the triggers keep, and the summary stays exact', async (t) => {
+  const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: '1000' })
+  const sqlite = ta.app.db.$client
+  const insert = sqlite.prepare(
+    `INSERT INTO articles (id, slug, title, body, status, authors, tags, sources, locale, published_at, sort_at, created_at, updated_at)
+     VALUES (?, ?, ?, '[]', ?, '[]', '[]', '[]', 'en', ?, ?, ?, ?)`,
+  )
+  const old = '2026-02-03T04:05:06.000Z'
+  sqlite.transaction(() => {
+    // Articles 1-2,500; the whole second block (1,001-2,000) unpublished.
+    for (let i = 1; i <= 2_500; i++) insert.run(`b${i}`, `block-${i}`, `Block ${i}`, i > 1_000 && i <= 2_000 ? 'draft' : 'published', old, old, old, old)
+  })()
+  const index = async () => many(parseXml((await ta.app.inject('/v1/sitemaps/index.xml')).body).sitemapindex.sitemap)
+  t.same(await index(), [
+    { loc: 'https://cms.example/v1/sitemaps/articles/1.xml', lastmod: old },
+    { loc: 'https://cms.example/v1/sitemaps/articles/3.xml', lastmod: old },
+  ], 'a page without a published article is not listed')
+
+  // Through the API: an edit, an unpublication, a publication, a deletion.
+  const byId = (n: number) => `b${n}`
+  const edited = await patch(ta, byId(10), { title: 'Edited' })
+  t.equal(edited.statusCode, 200)
+  const published = await ta.app.inject({ method: 'POST', url: `/v1/articles/${byId(1500)}/publish`, headers: auth(ta.editor) })
+  t.equal(published.statusCode, 200)
+  await unpublish(ta, byId(2100))
+  const before = new Date().toISOString()
+  t.equal((await ta.app.inject({ method: 'DELETE', url: `/v1/articles/${byId(2200)}`, headers: auth(ta.editor) })).statusCode, 204)
+  const pages = await index()
+  t.same(pages.map((p: any) => p.loc.replace(/.*\//, '')), ['1.xml', '2.xml', '3.xml'])
+  t.equal(pages[0].lastmod, edited.json().updatedAt, 'an edit moves its page')
+  t.equal(pages[1].lastmod, published.json().updatedAt, 'a publication lists its page')
+  t.ok(pages[2].lastmod >= before, 'a deletion moves its page too')
+  const summary = sqlite.prepare('SELECT block, published FROM sitemap_blocks WHERE published > 0 ORDER BY block').all()
+  const recount = sqlite.prepare("SELECT (seq - 1) / 1000 AS block, count(*) AS published FROM articles WHERE status = 'published' GROUP BY 1 ORDER BY 1").all()
+  t.same(summary, recount, 'the summary counts what the articles say')
+  t.same(recount, [{ block: 0, published: 1000 }, { block: 1, published: 1 }, { block: 2, published: 498 }])
+})
+
 t.test('an empty site still has a valid index, naming its first page', async (t) => {
   const ta = await makeApp(t, ENV)
   await createArticle(ta, { title: 'Only a draft' })

@@ -132,8 +132,11 @@ t.test('JSON-LD: license only when the usage terms are a URL; never for unpublis
 // ajv-formats is CommonJS: its function is the default export's default.
 const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default
 
-/** The official ninjs 2.1 schema, with the GeoJSON schema it refers to, compiled in 2020-12 mode. */
-function ninjsValidator() {
+/** The official ninjs 2.1 schema, with the GeoJSON schema it refers to, compiled in 2020-12 mode (once). */
+let compiled: ReturnType<typeof compileNinjs> | undefined
+const ninjsValidator = () => (compiled ??= compileNinjs())
+
+function compileNinjs() {
   const specs = (...path: string[]) => JSON.parse(readFileSync(projectPath('..', 'shared', 'specs', ...path), 'utf8'))
   const ajv = new Ajv2020({ allErrors: true, strict: false })
   addFormats(ajv)

@@ -335,6 +335,16 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
 
+// The sitemap index's summary (src/distribution/sitemaps.ts): for each block of 1,000 article
+// numbers, how many of its articles are published and when the last change to one of them (or
+// one leaving them) was made, kept by triggers (migration distribution). The index of a million
+// articles reads a thousand of these rows instead of a million index entries.
+export const sitemapBlocks = sqliteTable('sitemap_blocks', {
+  block: integer('block').primaryKey(),
+  published: integer('published').notNull(),
+  changedAt: text('changed_at').notNull(),
+})
+
 // The change feed (src/changes/): a row for every change to an article or a media item, written
 // by triggers (migration changes) in the transaction of the change, whoever makes it (the API,
 // the scheduler, the seed, another process). SQLite has one writer at a time, so `seq` is also

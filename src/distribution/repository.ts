@@ -6,7 +6,7 @@ import type { StoredArticle } from '../articles/schemas.js'
 import type { Db } from '../db/client.js'
 import type { UrlField } from './canonical-url.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
-import { articles } from '../db/schema.js'
+import { articles, sitemapBlocks } from '../db/schema.js'
 
 export type DistributionRepository = ReturnType<typeof createDistributionRepository>
 
@@ -33,6 +33,16 @@ export interface PageState {
   lastmod: string | null
   /** The sum of the page's article numbers: two states with the same count and lastmod still differ by it. */
   seqs: number
+}
+
+/** Article numbers a row of sitemap_blocks sums up (fixed by the migration's triggers). */
+export const SITEMAP_BLOCK = 1_000
+
+/** A block of article numbers with published articles in it, and its last change. */
+export interface SitemapBlock {
+  block: number
+  published: number
+  changedAt: string
 }
 
 const p = sql.placeholder
@@ -69,6 +79,7 @@ export function createDistributionRepository(db: Db) {
     .where(inRange)
     .prepare()
   const lastSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
+  const blocks = db.select().from(sitemapBlocks).where(gt(sitemapBlocks.published, 0)).orderBy(asc(sitemapBlocks.block)).prepare()
   // The list's index (status, sort key): a published article's sort key is its publishedAt.
   const recent = db
     .select({ ...sitemapFields, title: articles.title, leadMediaId: articles.leadMediaId })
@@ -107,6 +118,11 @@ export function createDistributionRepository(db: Db) {
     sitemapState(after: number, until: number): PageState {
       const row = state.get({ after, until })
       return { count: row?.count ?? 0, lastmod: row?.lastmod ?? null, seqs: row?.seqs ?? 0 }
+    },
+
+    /** The blocks of SITEMAP_BLOCK article numbers that hold a published article, in order. */
+    sitemapBlocks(): SitemapBlock[] {
+      return blocks.all()
     },
 
     /** The highest article number handed out so far (0 with none). */
