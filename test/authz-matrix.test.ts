@@ -9,7 +9,16 @@ import { multipart, tinyPng } from './reliability-support.js'
 
 type Role = 'admin' | 'editor' | 'moderator'
 /** Which role a key-only operation needs, by its OpenAPI tag (admins may do everything). */
-const ROLE_BY_TAG: Record<string, Role> = { keys: 'admin', webhooks: 'admin', articles: 'editor', media: 'editor', 'related-links': 'editor', comments: 'moderator' }
+const ROLE_BY_TAG: Record<string, Role> = {
+  keys: 'admin',
+  webhooks: 'admin',
+  articles: 'editor',
+  media: 'editor',
+  'related-links': 'editor',
+  comments: 'moderator',
+  distribution: 'editor',
+  changes: 'editor',
+}
 
 interface Operation {
   method: string
@@ -216,7 +225,9 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
       // A 404 may echo what the caller sent; only what the caller did not send is a leak.
       const asked = decodeURIComponent(url)
       const leaks = secrets.filter((secret) => res.body.includes(secret) && !asked.includes(secret))
-      if (res.statusCode < 300) leaks.push(...hiddenIds.filter((id) => res.body.includes(id) && !url.includes(id)))
+      // The change feed names a story readers once saw when it goes: its tombstone is the contract.
+      const named = url.startsWith('/v1/changes') ? hiddenIds.filter((id) => id !== unpublished.id) : hiddenIds
+      if (res.statusCode < 300) leaks.push(...named.filter((id) => res.body.includes(id) && !url.includes(id)))
       if (leaks.length > 0) t.fail(`${url} (${res.statusCode}) shows ${leaks.join(', ')}`)
     }
   }
