@@ -43,7 +43,8 @@ export function createChangesRepository(db: Db) {
     .orderBy(asc(changes.seq))
     .limit(p('limit'))
     .prepare()
-  // Readers see articles only, as their published state says; the partial index holds just those rows.
+  // Readers see articles only, as their published state says; the partial index holds just those
+  // rows. The action is the public one, never null here (the sql template only says so to the types).
   const readers = db
     .select({ seq: changes.seq, type: changes.type, id: changes.id, action: sql<'upsert' | 'delete'>`${changes.publicAction}`, at: changes.at })
     .from(changes)

@@ -74,6 +74,7 @@ export function createDistributionRepository(db: Db) {
     return db.select(columns).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(p('limit')).prepare()
   }
   const state = db
+    // Raw: Drizzle's sum() is SQL's sum(), null over no rows; total() is 0 there.
     .select({ count: count(), lastmod: max(articles.updatedAt), seqs: sql<number>`total(${articles.seq})` })
     .from(sitemapIndex)
     .where(inRange)
