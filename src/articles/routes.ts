@@ -156,6 +156,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Delete an article with its comments, revisions and every related link to or from it',
+        description:
+          'Allowed while other articles mention it in `related` body blocks (a story can be killed at once, e.g. a legal ' +
+          'takedown). Those blocks are kept as they are but never shown to readers; editors see them with `article: null`. ' +
+          'They do not stop edits of the articles that hold them: only a reference a request adds must exist.',
         operationId: 'deleteArticle',
         tags,
         security: bearer,

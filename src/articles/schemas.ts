@@ -41,12 +41,20 @@ const blockShapes = {
 export type BlockType = keyof typeof blockShapes
 export const BLOCK_TYPES = Object.keys(blockShapes) as BlockType[]
 
-function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false) {
+function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false, description?: string) {
   return Type.Object(
     { type: Type.Literal(type), ...props },
-    { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block` },
+    { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block`, ...(description !== undefined && { description }) },
   )
 }
+
+// What becomes of a teaser whose article is deleted: see DELETE /v1/articles/{id}.
+const RELATED_WRITE =
+  'An `articleId` this write adds must name an existing article. One already in the stored body (or in a revision being ' +
+  'restored) may name an article deleted since: the block is kept as it is.'
+const RELATED_READ =
+  '`article` is the target\'s summary, null for a `url`. Readers never get a block whose article is not published or was ' +
+  'deleted; editors get every block, with `article: null` when its article was deleted.'
 
 function oneOfBlocks<T extends TSchema[]>(id: string, blocks: [...T], description: string) {
   const union = Type.Union(blocks)
@@ -65,7 +73,7 @@ export const Block = oneOfBlocks(
     blockSchema('quote', blockShapes.quote),
     blockSchema('list', blockShapes.list),
     blockSchema('media', blockShapes.media),
-    blockSchema('related', blockShapes.related),
+    blockSchema('related', blockShapes.related, false, RELATED_WRITE),
     blockSchema('embed', blockShapes.embed),
   ],
   'A body block as written. A `related` block names either `articleId` or `url`.',
@@ -82,7 +90,7 @@ export const BlockRead = oneOfBlocks(
     blockSchema('quote', blockShapes.quote, true),
     blockSchema('list', blockShapes.list, true),
     blockSchema('media', { ...blockShapes.media, media: Type.Union([ref(Media), Type.Null()]) }, true),
-    blockSchema('related', { ...blockShapes.related, article: Type.Union([ref(ArticleSummary), Type.Null()]) }, true),
+    blockSchema('related', { ...blockShapes.related, article: Type.Union([ref(ArticleSummary), Type.Null()]) }, true, RELATED_READ),
     blockSchema('embed', blockShapes.embed, true),
   ],
   'A body block as read: `media` blocks embed their `media`, internal `related` blocks their `article`.',
