@@ -4,8 +4,11 @@
 // An ETag is `"<version>-<digest>"` for a single resource (its JSON has a `version`) and
 // `"<digest>"` for anything else, the digest being a hash of the exact bytes sent. The digest
 // makes it strong: any change to what a reader gets (an embedded photo's new caption, a new
-// approved comment) changes it. The version is what If-Match compares: a write is refused (412)
-// when the resource itself changed since the client read it, not because a comment was approved.
+// approved comment) changes it. If-Match compares the whole tag with the one a GET of the same
+// URL by the same caller answers now (RFC 9110 13.1.1), so a tag with the right version and a
+// made-up digest never passes; the version of the tag that matched then goes to the repository,
+// which checks it in the same statement as the write, so that of two writers holding one tag
+// only the first wins.
 import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -70,26 +73,44 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === opaque)
 }
 
-/**
- * The version an If-Match header asks for; `*` and absence ask for none. If-Match uses the
- * strong comparison, so weak and malformed tags never match and are skipped; a header with
- * no usable tag is a 412 rather than a blind write. The repositories check one version
- * atomically, so a list naming several versions is refused too (in practice a client sends
- * the one ETag it read).
- */
-export function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined
-  const tags = parseEtags(header)
-  if (tags.includes('*')) return undefined
-  const versions = new Set<number>()
-  for (const tag of tags) {
-    const match = /^"(\d{1,15})-[A-Za-z0-9_-]+"$/.exec(tag)
-    if (match) versions.add(Number(match[1]))
-  }
-  if (versions.size === 1) return [...versions][0]
-  if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
-  throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+const VERSIONED_TAG = /^"(\d{1,15})-[A-Za-z0-9_-]+"$/
+
+/** The version a strong `"<version>-<digest>"` tag names, or undefined for any other tag. */
+export function versionOfEtag(tag: string): number | undefined {
+  const match = VERSIONED_TAG.exec(tag)
+  return match ? Number(match[1]) : undefined
 }
+
+/**
+ * The strong, versioned tags an If-Match header names, or `*` (any current representation).
+ * If-Match uses the strong comparison, so weak and malformed tags never match and are skipped;
+ * a header with no usable tag is a 412 rather than a blind write.
+ */
+export function ifMatchTags(header: string): string[] | '*' {
+  const tags = parseEtags(header)
+  if (tags.includes('*')) return '*'
+  const usable = tags.filter((tag) => versionOfEtag(tag) !== undefined)
+  if (usable.length === 0) throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+  return usable
+}
+
+/**
+ * The version to write at, given the tags of If-Match and the ETag the resource has now: the
+ * whole tag must be one of them. With no current ETag to compare (the resource is absent, and
+ * the write answers 404, or has no GET), only the version can be checked, and it must be one.
+ */
+export function versionToWrite(tags: string[], currentEtag: string | undefined): number {
+  if (currentEtag !== undefined) {
+    if (!tags.includes(currentEtag)) throw preconditionFailed('If-Match does not name the current ETag of this resource: fetch it again and send its ETag.')
+    return versionOfEtag(currentEtag)!
+  }
+  const versions = new Set(tags.map((tag) => versionOfEtag(tag)!))
+  if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
+  return [...versions][0]!
+}
+
+/** Request headers that would change the GET into another request than a plain read of the target. */
+const NOT_FOR_THE_READ = /^(?:if-|content-|transfer-encoding$|idempotency-key$)/
 
 /**
  * What a 304 carries: the fields RFC 9110 (15.4.5) asks of it (ETag, Cache-Control, Vary,
@@ -150,11 +171,40 @@ export const conditionalPlugin = fp<CachingOptions>(
         reply.header('etag', found.etag).type(found.contentType).send(found.payload)
       })
     }
+    /**
+     * The ETag a GET of the write's URL would answer this caller now, or undefined when that GET
+     * is not a 200. The same route, hooks and serializer make it, so it is the very tag the
+     * client was given, whatever the resource embeds; only a conditional write pays for it.
+     */
+    async function currentEtag(request: FastifyRequest): Promise<string | undefined> {
+      const headers: Record<string, string | string[]> = {}
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined && !NOT_FOR_THE_READ.test(name)) headers[name] = value
+      }
+      const remoteAddress = request.raw.socket?.remoteAddress
+      const read = await app.inject({ method: 'GET', url: request.url, headers, ...(remoteAddress !== undefined && { remoteAddress }) })
+      return read.statusCode === 200 ? (read.headers.etag as string | undefined) : undefined
+    }
+
     // After the route's own checks (credentials, role, input), as RFC 9110 13.2.1 orders them:
     // an anonymous caller with a stale If-Match learns it needs a key, not that it is stale.
+    // Callback style: only a conditional write waits (see the onRequest hook above).
     app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
-      if (WRITES.has(request.method)) request.ifVersion = versionFromIfMatch(request.headers['if-match'])
-      done()
+      const header = request.headers['if-match']
+      if (!WRITES.has(request.method) || header === undefined) return done()
+      let tags: string[] | '*'
+      try {
+        tags = ifMatchTags(header)
+      } catch (error) {
+        return done(error as Error)
+      }
+      if (tags === '*') return done()
+      const named = tags
+      currentEtag(request)
+        .then((etag) => {
+          request.ifVersion = versionToWrite(named, etag)
+        })
+        .then(() => done(), done)
     })
 
     // Remember a single resource's version before the object becomes bytes.

@@ -51,7 +51,7 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
     response['304'] ??= { description: 'Not modified: the ETag in If-None-Match is still current.' }
   }
   if (method === 'PATCH' || method === 'PUT' || method === 'DELETE') {
-    headers.properties['if-match'] = { type: 'string', description: 'The ETag of the version this change is based on; 412 when stale.' }
+    headers.properties['if-match'] = { type: 'string', description: 'The ETag last read from a GET of this URL, sent back whole; 412 unless it is still the current one.' }
     response['412'] ??= problem('The `If-Match` ETag is stale: the resource changed since it was read.')
   }
   if (method === 'POST') {
