@@ -154,8 +154,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
         summary: 'Suggest published articles to link, most similar first',
         description:
           'Published articles that the article does not link to yet (neither in its related links nor in its `related` ' +
-          'blocks), ranked by full-text similarity (BM25) to the most telling terms of its title, tags and text. ' +
-          'Works for drafts too.',
+          'blocks), ranked by the most telling terms of its title, tags and text that they share, each worth its rarity ' +
+          '(BM25 IDF). Works for drafts too. The first page fixes the terms and the articles considered, and `nextCursor` ' +
+          'carries them: paging yields each suggestion once, even while stories are published.',
         operationId: 'suggestRelatedLinks',
         tags,
         security: bearer,
