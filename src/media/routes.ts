@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
+import { idempotentAfterBody } from '../http/idempotency.js'
 import { newId, now } from '../db/ids.js'
 import { notFound } from '../http/problems.js'
 import type { Config } from '../config.js'
@@ -83,6 +84,8 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
     async (request, reply) => {
       const form = await readUploadForm(request, storage, config.maxUploadBytes)
       try {
+        // The form is read only now, so only now can a key be told apart from its first use.
+        if (await idempotentAfterBody(request, reply, form.digest)) return reply
         const time = now()
         const item: StoredMedia = { id: newId(), ...(await describeUpload(form)), createdAt: time, updatedAt: time, version: 1 }
         const b = base(request)
