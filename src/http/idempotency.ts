@@ -177,8 +177,11 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       }
       const pending = request.idempotency
       if (!pending || pending.settled) return payload
-      if (reply.statusCode >= 500 || (payload !== null && payload !== undefined && typeof payload !== 'string')) {
-        // A failure on our side, or a body we cannot keep: let the client try again for real.
+      // A 429 says "later", so a retry after Retry-After must run for real, not replay it (the
+      // comment limit is counted after this plugin takes the key: see comments/routes.ts).
+      const retryable = reply.statusCode >= 500 || reply.statusCode === 429
+      if (retryable || (payload !== null && payload !== undefined && typeof payload !== 'string')) {
+        // A failure on our side, a refusal for now, or a body we cannot keep: let the client try again for real.
         records.release(pending.caller, pending.key)
       } else {
         const headers: Record<string, string> = {}
