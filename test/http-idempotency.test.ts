@@ -116,19 +116,45 @@ t.test('anonymous comment POST: the key is per client address', async (t) => {
   t.equal(queue.json().data.length, 2, 'two comments, not three')
 })
 
-t.test('media upload (multipart) with a key', async (t) => {
+t.test('media upload (multipart) with a key: the key covers the file and the fields', async (t) => {
   const ta = await httpApp(t)
-  const form = uploadForm(await image('png', { width: 20, height: 10 }), { caption: 'Lighthouse in fog' })
-  const send = () =>
-    ta.app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(ta.editor), ...form.headers, 'idempotency-key': 'upload-1' }, payload: form.payload })
-  const first = await send()
+  const bytes = await image('png', { width: 20, height: 10 })
+  const form = uploadForm(bytes, { caption: 'Lighthouse in fog' })
+  const send = (body: { payload: Buffer; headers: Record<string, string> }, key = 'upload-1') =>
+    ta.app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(ta.editor), ...body.headers, 'idempotency-key': key }, payload: body.payload })
+  const countMedia = async () => (await ta.app.inject({ url: '/v1/media', headers: auth(ta.editor) })).json().data.length
+
+  const first = await send(form)
   t.equal(first.statusCode, 201)
-  const second = await send()
+  const second = await send(form)
   t.equal(second.statusCode, 201)
   t.equal(second.headers['idempotent-replayed'], 'true')
   t.equal(second.body, first.body)
-  const list = await ta.app.inject({ url: '/v1/media', headers: auth(ta.editor) })
-  t.equal(list.json().data.length, 1, 'one media item')
+  const rebuilt = await send(uploadForm(bytes, { caption: 'Lighthouse in fog' }))
+  t.equal(rebuilt.headers['idempotent-replayed'], 'true', 'the same parts under another multipart boundary are the same request')
+  t.equal(rebuilt.body, first.body)
+  t.equal(await countMedia(), 1, 'one media item')
+
+  const otherFile = await send(uploadForm(await image('png', { width: 20, height: 10, color: '#cc3333' }), { caption: 'Lighthouse in fog' }))
+  t.equal(otherFile.statusCode, 422, 'the same key with another file')
+  t.equal(otherFile.json().type, 'urn:cms:problem:unprocessable')
+  const otherCaption = await send(uploadForm(bytes, { caption: 'Lighthouse at dawn' }))
+  t.equal(otherCaption.statusCode, 422, 'the same key with another caption')
+  const extraField = await send(uploadForm(bytes, { caption: 'Lighthouse in fog', credit: 'Harbour Authority' }))
+  t.equal(extraField.statusCode, 422, 'the same key with one more field')
+  t.equal(await countMedia(), 1, 'and no second item is stored')
+
+  const typo = await send(uploadForm(bytes, { captoin: 'Lighthouse in fog' }), 'upload-2')
+  t.equal(typo.statusCode, 400)
+  const fixed = await send(form, 'upload-2')
+  t.equal(fixed.statusCode, 201, 'a form refused while it was read does not use up its key')
+  t.equal(fixed.headers['idempotent-replayed'], undefined)
+  t.equal(await countMedia(), 2)
+
+  const racing = await Promise.all([1, 2, 3].map(() => send(uploadForm(bytes, { caption: 'Lighthouse, racing' }), 'upload-3')))
+  t.same(racing.map((r) => r.statusCode), [201, 201, 201])
+  t.equal(new Set(racing.map((r) => r.json().id)).size, 1, 'three uploads at once with one key make one item')
+  t.equal(await countMedia(), 3)
 })
 
 t.test('5xx answers are not stored: a retry runs again', async (t) => {

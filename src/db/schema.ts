@@ -69,7 +69,8 @@ export const articles = sqliteTable(
   (t) => [
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
     index('articles_sort_idx').on(t.sortAt, t.seq),
-    index('articles_section_idx').on(t.section, t.status, t.sortAt, t.seq),
+    // NOCASE, as the list's section filter compares (ASCII case folding): `section=world` finds "World".
+    index('articles_section_nocase_idx').on(sql`${t.section} COLLATE NOCASE`, t.status, t.sortAt, t.seq),
     index('articles_scheduled_idx').on(t.status, t.scheduledAt),
     index('articles_lead_media_idx').on(t.leadMediaId),
     // Covers what a comment submission checks of its article: status and settings are stored

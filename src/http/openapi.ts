@@ -103,12 +103,12 @@ export function tidyDocument(document: { openapiObject?: any; swaggerObject?: an
     return out
   }
   const tidied = collapse(openapiObject)
-  // A 204 or a 304 has no body: documented with one, validating proxies flag the real (empty)
-  // answers and generated clients try to parse them. @fastify/swagger gives every response a
-  // `content`, so it is taken off here.
+  // A 204, a 303 or a 304 has no body: documented with one, validating proxies flag the real
+  // (empty) answers and generated clients try to parse them. @fastify/swagger gives every
+  // response a `content`, so it is taken off here.
   for (const operations of Object.values<any>(tidied.paths ?? {})) {
     for (const operation of Object.values<any>(operations)) {
-      for (const code of ['204', '304']) if (operation?.responses?.[code]) delete operation.responses[code].content
+      for (const code of ['204', '303', '304']) if (operation?.responses?.[code]) delete operation.responses[code].content
       // @fastify/swagger marks every request body required; OPTIONAL_BODY says which are not.
       for (const media of Object.values<any>(operation?.requestBody?.content ?? {})) {
         if (media?.schema?.['x-optional-body'] !== true) continue
