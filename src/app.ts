@@ -237,7 +237,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
-  await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake() })
+  await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
 
   // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {
@@ -245,6 +245,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     deliveryWorker = startDeliveryWorker(deliveries, {
       retrySchedule: config.webhookRetrySchedule,
       timeoutMs: config.webhookTimeoutMs,
+      allowPrivate: config.webhookAllowPrivate,
       pollMs: config.webhookPollMs,
       retentionDays: config.webhookLogRetentionDays,
       userAgent: 'newsroom-cms-webhooks/1',

@@ -32,6 +32,8 @@ export interface Config {
   readonly webhookPollMs: number
   /** Finished webhook deliveries and their attempt log are kept this many days; 0 keeps them forever. */
   readonly webhookLogRetentionDays: number
+  /** Webhooks may target loopback and private addresses (src/webhooks/address-policy.ts); link-local and metadata never. */
+  readonly webhookAllowPrivate: boolean
   readonly logLevel: string
   /** Fastify's `trustProxy`: false, true, a hop count, or a list of addresses/CIDRs. */
   readonly trustProxy: boolean | number | string
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
     webhookLogRetentionDays: integer(env, 'WEBHOOK_LOG_RETENTION_DAYS', 30, 0, 36_500),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     logLevel,
     trustProxy: trustProxy(env),
     schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),

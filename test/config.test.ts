@@ -15,6 +15,7 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.commentModeration, 'pre')
   t.equal(config.maxUploadBytes, 26_214_400)
   t.same(config.webhookRetrySchedule, [5, 30, 120, 600, 3600, 21600])
+  t.equal(config.webhookAllowPrivate, false, 'webhooks may not reach loopback or private addresses')
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
@@ -40,6 +41,7 @@ t.test('good values are read', async (t) => {
     COMMENT_MODERATION: 'post',
     MAX_UPLOAD_BYTES: '1024',
     WEBHOOK_RETRY_SCHEDULE: '1, 2,3',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: 'debug',
     SCHEDULER_INTERVAL_MS: '50',
   })
@@ -53,6 +55,7 @@ t.test('good values are read', async (t) => {
   t.equal(config.commentModeration, 'post')
   t.equal(config.maxUploadBytes, 1024)
   t.same(config.webhookRetrySchedule, [1, 2, 3])
+  t.equal(config.webhookAllowPrivate, true)
   t.equal(config.logLevel, 'debug')
   t.equal(config.schedulerIntervalMs, 50)
 })
@@ -75,6 +78,8 @@ const BAD: [string, string][] = [
   ['WEBHOOK_RETRY_SCHEDULE', '5,soon,30'],
   ['WEBHOOK_RETRY_SCHEDULE', '5,,30'],
   ['WEBHOOK_RETRY_SCHEDULE', '-5'],
+  ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+  ['WEBHOOK_ALLOW_PRIVATE', '1'],
   ['LOG_LEVEL', 'loud'],
   ['SCHEDULER_INTERVAL_MS', '10'],
   ['SCHEDULER_INTERVAL_MS', 'fast'],

@@ -212,7 +212,7 @@ t.test('webhooks: If-Match on PATCH and DELETE', async (t) => {
   const ta = await httpApp(t)
   const hook = await createWebhook(ta)
   const url = `/v1/webhooks/${hook.id}`
-  await checkIfMatch(t, ta, { url, token: ta.admin, method: 'PATCH', payload: (n) => ({ url: `http://127.0.0.1:9/hook-${n}` }) })
+  await checkIfMatch(t, ta, { url, token: ta.admin, method: 'PATCH', payload: (n) => ({ url: `https://hooks.example.com/hook-${n}` }) })
   const before = await ta.app.inject({ url, headers: auth(ta.admin) })
   t.equal((await ta.app.inject({ method: 'PATCH', url, headers: auth(ta.admin), payload: { active: false } })).statusCode, 200)
   await checkDelete(t, ta, url, ta.admin, etagOf(before))

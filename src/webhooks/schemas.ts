@@ -13,7 +13,11 @@ export const WebhookEventType = Type.Unsafe<EventType>({
 const Url = Type.String({
   minLength: 1,
   maxLength: 2048,
-  description: 'Where deliveries are POSTed: an absolute `http` or `https` URL. Redirects are not followed.',
+  description:
+    'Where deliveries are POSTed: an absolute `http` or `https` URL without credentials. Redirects are not followed. ' +
+    'Link-local (`169.254.169.254`), cloud metadata, unspecified, multicast and reserved addresses are refused; ' +
+    'loopback (`127.0.0.0/8`, `::1`, `localhost`) and private ranges (`10/8`, `172.16/12`, `192.168/16`, `fc00::/7`) too ' +
+    'unless the service runs with `WEBHOOK_ALLOW_PRIVATE=true`. Host names are resolved and checked again at every attempt.',
   examples: ['https://hooks.example.com/cms'],
 })
 
