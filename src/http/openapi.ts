@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { DOCS_CSP } from './security.js'
 
 export const API_DESCRIPTION = `A headless CMS for news publishers: articles with typed body blocks, media with captions
 and credits, related links, and moderated comments.
@@ -154,8 +155,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // The page needs its own scripts and styles, so it gets its own CSP instead of the API's
-    // "nothing at all"; without forcing https, so that it also works on http://127.0.0.1.
-    staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    // "nothing at all" (security.ts says what it allows and why).
+    staticCSP: DOCS_CSP,
   })
 }
