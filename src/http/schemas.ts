@@ -44,6 +44,10 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 time in UTC.', examples: ['2026-01-09T10:00:00.000Z'] })
 
+/** A time, described for the field that holds it. */
+export const TimestampOf = (description: string) =>
+  Type.String({ format: 'date-time', description: `${description} ISO 8601, UTC.`, examples: ['2026-01-09T10:00:00.000Z'] })
+
 /**
  * The pattern of an absolute http(s) URL with a host: `format: 'uri'` alone takes "http:///x",
  * which URL parsers then read as "http://x/", a host nobody typed.
