@@ -202,10 +202,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     {
       schema: {
         summary: 'Readiness: 200 once the service is ready',
+        description:
+          'Anyone, without a key. `{"status": "ok"}` once the database is open and migrated and the service listens; ' +
+          'while it shuts down, new requests (this one too) answer 503. For load balancers and orchestrators.',
         operationId: 'getHealth',
         tags: ['service'],
         security: [],
-        response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok') })) },
+        response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok', { description: 'Always `ok`: any other state has no 200.' }) })) },
       },
       config: { cache: 'no-store' },
     },

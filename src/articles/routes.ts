@@ -55,6 +55,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Create an article (a draft unless status says review)',
+        description:
+          'Editors. Only `title` is required. Without `slug` one is made from the title (lower-case ASCII, accents folded); ' +
+          'a slug already taken, given or made, is a 409. Block text is sanitized to the allowed inline HTML; a `mediaId`, ' +
+          '`articleId` or `leadMediaId` that does not exist is a 400. Publish with POST /v1/articles/{id}/publish.',
         operationId: 'createArticle',
         tags,
         security: bearer,
@@ -104,6 +108,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article by its slug, with media and related links embedded',
+        description:
+          'The same answer as GET /v1/articles/{id}, found by slug: one request per page for a front end. Readers get ' +
+          'published articles only (anything else is a 404 to them); editors get every status.',
         operationId: 'getArticleBySlug',
         tags,
         security: optionalBearer,
@@ -120,6 +127,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article, with media and related links embedded',
+        description:
+          'Embeds the lead media, the media of `media` blocks, the summaries of teased articles and the related links. ' +
+          'Readers get published articles only (anything else is a 404 to them); editors get every status.',
         operationId: 'getArticle',
         tags,
         security: optionalBearer,
@@ -136,6 +146,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Change the fields given',
+        description:
+          'Editors. Fields left out keep their value; `body` and the lists are replaced whole. `status` may move the ' +
+          'article to `draft`, `review` or `archived` (publish with POST …/publish). Each change records a revision and ' +
+          'raises `version`; send the ETag in `If-Match` to refuse (412) a change based on a stale read.',
         operationId: 'updateArticle',
         tags,
         security: bearer,
@@ -157,9 +171,11 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       schema: {
         summary: 'Delete an article with its comments, revisions and every related link to or from it',
         description:
-          'Allowed while other articles mention it in `related` body blocks (a story can be killed at once, e.g. a legal ' +
-          'takedown). Those blocks are kept as they are but never shown to readers; editors see them with `article: null`. ' +
-          'They do not stop edits of the articles that hold them: only a reference a request adds must exist.',
+          'Editors. Final: nothing of it is kept, and its slug is free again. Sends `article.deleted` to webhooks, ' +
+          'whatever its status was. Allowed while other articles mention it in `related` body blocks (a story can be ' +
+          'killed at once, e.g. a legal takedown): those blocks are kept as they are but never shown to readers; editors ' +
+          'see them with `article: null`. They do not stop edits of the articles that hold them: only a reference a ' +
+          'request adds must exist.',
         operationId: 'deleteArticle',
         tags,
         security: bearer,
@@ -206,6 +222,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Take an article back to draft (also cancels a schedule)',
+        description:
+          'Editors. The article becomes a `draft`, whatever its status: `publishedAt` and `scheduledAt` are cleared and ' +
+          'readers no longer see it (404). A draft stays as it is.',
         operationId: 'unpublishArticle',
         tags,
         security: bearer,
@@ -225,6 +244,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "List an article's revisions, newest first",
+        description:
+          'Editors. Every change of the article (create, edit, publish, unpublish, restore, the scheduler going live) ' +
+          'recorded the article as it stood afterwards, with the key that made it.',
         operationId: 'listArticleRevisions',
         tags,
         security: bearer,
@@ -245,6 +267,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "Restore a revision's content (the slug and publication state stay as they are)",
+        description:
+          'Editors. Brings back the title, subtitle, summary, body, bylines, section, tags, sources, locale, lead media ' +
+          'and comment setting of revision `revision`, as a new revision. When the revision names media or an article ' +
+          'that no longer exists, nothing changes: 409.',
         operationId: 'restoreArticleRevision',
         tags,
         security: bearer,

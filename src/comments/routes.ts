@@ -261,6 +261,9 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       onRequest: moderatorOnly,
       schema: {
         summary: 'Read one comment as moderators see it (moderators)',
+        description:
+          'Moderators and admins. Any status, with the private fields readers never get: the e-mail, the IP address and ' +
+          'user agent, the spam verdict, and who decided last and when.',
         operationId: 'getComment',
         tags,
         security: bearer,

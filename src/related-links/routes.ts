@@ -179,6 +179,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
     {
       schema: {
         summary: 'Read one related link',
+        description:
+          'What the `Location` of a new link names. Readers see only a link to a published target, on a published ' +
+          "article (else 404). The ETag carries the version of the article's whole list, as `If-Match` on DELETE wants it.",
         operationId: 'getRelatedLink',
         tags,
         security: optionalBearer,
@@ -204,6 +207,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
       onRequest: editorOnly,
       schema: {
         summary: 'Remove a related link; the links after it move up one',
+        description:
+          "Editors. `If-Match` takes an ETag of the list or of one of its links (each carries the list's version): 412 " +
+          'when the list changed since it was read. The article itself does not change.',
         operationId: 'deleteRelatedLink',
         tags,
         security: bearer,
