@@ -15,7 +15,7 @@ import { createCommentsRepository } from './comments/repository.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
-import { contentVersionReader } from './db/content-version.js'
+import { invalidationFeed, startInvalidationPruner } from './db/invalidations.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
@@ -96,6 +96,9 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
 const CHECKPOINT_INTERVAL_MS = 250
 /** How often the response cache lets go of answers a write made stale, should no read have done it. */
 const RESPONSE_CACHE_SWEEP_MS = 1000
+/** How often the invalidation log is pruned, and how long its rows stay for other processes' caches to read. */
+const INVALIDATIONS_PRUNE_MS = 60_000
+const INVALIDATIONS_RETAIN_MS = 5 * 60_000
 
 /**
  * Every schema that routes share by reference, in the order the OpenAPI document lists them as
@@ -126,7 +129,7 @@ const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { v
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const db = deps.db ?? open(config.databasePath)
   const responseCache =
-    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db) }) : undefined
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, invalidations: invalidationFeed(db) }) : undefined
   const front = new CacheFront({ cache: responseCache, baseUrls: config, log: () => app.log })
   const app: FastifyInstance = Fastify({
     logger: {
@@ -160,8 +163,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('config', config)
   const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
   const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
+  const stopPruner = startInvalidationPruner(db, {
+    intervalMs: INVALIDATIONS_PRUNE_MS,
+    retainMs: INVALIDATIONS_RETAIN_MS,
+    readThrough: () => Number.MAX_SAFE_INTEGER,
+    onError: (error) => app.log.warn({ err: error }, 'pruning the invalidation log failed'),
+  })
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
+    stopPruner()
     await checkpointer.stop()
     closeDatabase(db)
   })

@@ -328,3 +328,16 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
+
+// The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change
+// touched, appended by triggers (migration surrogate-keys) in the change's own transaction,
+// whoever writes: this process, the scheduler, `npm run seed`, another process. The response
+// cache reads it to evict exactly what changed; the CDN purger sends it on. Contiguous `seq`
+// (AUTOINCREMENT, rows only ever pruned from the oldest end) lets a reader notice rows it missed.
+export const invalidations = sqliteTable('invalidations', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull(),
+  at: text('at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+})
