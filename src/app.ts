@@ -47,6 +47,8 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import { projectPath } from './paths.js'
+import { type Purger, startPurger } from './cdn/purger.js'
+import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
 
 declare module 'fastify' {
@@ -99,6 +101,11 @@ const RESPONSE_CACHE_SWEEP_MS = 1000
 /** How often the invalidation log is pruned, and how long its rows stay for other processes' caches to read. */
 const INVALIDATIONS_PRUNE_MS = 60_000
 const INVALIDATIONS_RETAIN_MS = 5 * 60_000
+/** How long rows wait for a CDN that does not answer: longer than any answer but a media file stays cached. */
+const PURGE_BACKLOG_MS = 24 * 3_600_000
+/** How often the CDN purger looks for changes to send, and how long one purge may take. */
+const PURGE_POLL_MS = 250
+const PURGE_TIMEOUT_MS = 5_000
 
 /**
  * Every schema that routes share by reference, in the order the OpenAPI document lists them as
@@ -163,10 +170,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('config', config)
   const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
   const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
+  const purgeOutbox = createPurgeOutbox(db)
   const stopPruner = startInvalidationPruner(db, {
     intervalMs: INVALIDATIONS_PRUNE_MS,
     retainMs: INVALIDATIONS_RETAIN_MS,
-    readThrough: () => Number.MAX_SAFE_INTEGER,
+    readThrough: () => purgeOutbox.readThrough(config.cdnPurgeUrls),
+    maxBacklogMs: PURGE_BACKLOG_MS,
     onError: (error) => app.log.warn({ err: error }, 'pruning the invalidation log failed'),
   })
   app.addHook('onClose', async () => {
@@ -241,6 +250,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   let stopScheduler: (() => void) | undefined
   let deliveryWorker: DeliveryWorker | undefined
+  let purger: Purger | undefined
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
@@ -260,6 +270,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       userAgent: 'newsroom-cms-webhooks/1',
       log: app.log.child({ component: 'webhooks' }),
     })
+    if (config.cdnPurgeUrls.length > 0) {
+      purger = startPurger(purgeOutbox, {
+        urls: config.cdnPurgeUrls,
+        pollMs: PURGE_POLL_MS,
+        timeoutMs: PURGE_TIMEOUT_MS,
+        userAgent: 'newsroom-cms-purge/1',
+        log: app.log.child({ component: 'cdn-purge' }),
+      })
+    }
   })
   app.addHook('preClose', async () => {
     front.close()
@@ -267,7 +286,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.addHook('onClose', async () => {
     renditions.close()
-    await deliveryWorker?.stop()
+    await Promise.all([deliveryWorker?.stop(), purger?.stop()])
   })
 
   return app

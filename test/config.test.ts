@@ -17,6 +17,7 @@ t.test('defaults follow the contract', async (t) => {
   t.same(config.webhookRetrySchedule, [5, 30, 120, 600, 3600, 21600])
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
+  t.same(config.cdnPurgeUrls, [], 'no CDN is told of changes unless named')
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
 })
 
@@ -42,6 +43,7 @@ t.test('good values are read', async (t) => {
     WEBHOOK_RETRY_SCHEDULE: '1, 2,3',
     LOG_LEVEL: 'debug',
     SCHEDULER_INTERVAL_MS: '50',
+    CDN_PURGE_URLS: 'http://127.0.0.1:6081/, https://purge.example.net/xkey ,http://127.0.0.1:6081/',
   })
   t.equal(config.port, 0)
   t.equal(config.host, '0.0.0.0')
@@ -55,6 +57,7 @@ t.test('good values are read', async (t) => {
   t.same(config.webhookRetrySchedule, [1, 2, 3])
   t.equal(config.logLevel, 'debug')
   t.equal(config.schedulerIntervalMs, 50)
+  t.same(config.cdnPurgeUrls, ['http://127.0.0.1:6081/', 'https://purge.example.net/xkey'], 'trimmed, each once')
 })
 
 const BAD: [string, string][] = [
@@ -78,6 +81,9 @@ const BAD: [string, string][] = [
   ['LOG_LEVEL', 'loud'],
   ['SCHEDULER_INTERVAL_MS', '10'],
   ['SCHEDULER_INTERVAL_MS', 'fast'],
+  ['CDN_PURGE_URLS', 'varnish:6081'],
+  ['CDN_PURGE_URLS', 'http://127.0.0.1:6081/,ftp://cache.example.net/'],
+  ['CDN_PURGE_URLS', 'https://user:secret@purge.example.net/'],
 ]
 
 for (const [name, value] of BAD) {

@@ -84,6 +84,8 @@ export interface PrunerOptions {
   retainMs: number
   /** The last position that readers which must see every row (the CDN purger) have passed. */
   readThrough: () => number
+  /** Rows older than this go even when such a reader has not passed them (a CDN down for days). */
+  maxBacklogMs: number
   onError: (error: unknown) => void
 }
 
@@ -96,7 +98,9 @@ export function startInvalidationPruner(db: Db, options: PrunerOptions): () => v
   const round = () => {
     if (stopped) return
     try {
-      const deleted = pruneInvalidations(db, new Date(Date.now() - options.retainMs).toISOString(), options.readThrough())
+      const at = Date.now()
+      let deleted = pruneInvalidations(db, new Date(at - options.retainMs).toISOString(), options.readThrough())
+      if (deleted < PRUNE_BATCH) deleted = pruneInvalidations(db, new Date(at - options.maxBacklogMs).toISOString(), Number.MAX_SAFE_INTEGER)
       if (deleted === PRUNE_BATCH) setImmediate(round)
     } catch (error) {
       // The database busy with another process's write: the next round prunes what this one left.

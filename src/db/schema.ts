@@ -341,3 +341,18 @@ export const invalidations = sqliteTable('invalidations', {
     .notNull()
     .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
 })
+
+// The CDN purge outbox (src/cdn/): for each URL of CDN_PURGE_URLS, the last position of the
+// invalidation log whose keys it has been sent. The log rows past it are its outbox, so a change
+// is purged after it commits, in order, and again after a failure or a restart until it goes.
+export const cdnPurgeCursors = sqliteTable('cdn_purge_cursors', {
+  url: text('url').primaryKey(),
+  seq: integer('seq').notNull(),
+  /** Failed attempts in a row, for the backoff; 0 once a purge went. */
+  attempts: integer('attempts').notNull().default(0),
+  // While an attempt is in flight this is pushed past its timeout (a lease), so that two
+  // processes do not send the same purges; after a failure, when to try again.
+  nextAttemptAt: text('next_attempt_at').notNull(),
+  lastError: text('last_error'),
+  updatedAt: text('updated_at').notNull(),
+})
