@@ -8,8 +8,9 @@
 -- whole response cache on any change.
 --
 -- Only published articles reach anonymous answers, so changes to drafts log nothing. A filter
--- value becomes part of a key as itself when it is made of [-a-z0-9._], else as `x` and its
--- UTF-8 bytes in hex (the same encoding as `keyPart` in src/http/surrogate-keys.ts).
+-- value becomes part of a key with its ASCII letters in lower case (lists compare filters
+-- ignoring case), as itself when then made of [-a-z0-9._], else as `x` and its UTF-8 bytes in
+-- hex (the same as `listFilterKey` in src/http/surrogate-keys.ts).
 DROP TRIGGER `articles_insert_content_version`;
 --> statement-breakpoint
 DROP TRIGGER `articles_update_content_version`;
@@ -41,7 +42,7 @@ CREATE TRIGGER `articles_keys_insert` AFTER INSERT ON `articles` WHEN new.`statu
 BEGIN
   INSERT INTO `invalidations` (`key`) VALUES ('article-' || new.`id`), ('articles');
   INSERT INTO `invalidations` (`key`)
-    SELECT 'articles-section-' || CASE WHEN new.`section` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(new.`section`)) ELSE new.`section` END
+    SELECT 'articles-section-' || CASE WHEN lower(new.`section`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(new.`section`))) ELSE lower(new.`section`) END
     WHERE new.`section` IS NOT NULL;
 END;
 --> statement-breakpoint
@@ -59,7 +60,7 @@ BEGIN
     SELECT 'articles'
     WHERE old.`status` IS NOT new.`status` OR old.`version` IS NOT new.`version` OR old.`sort_at` IS NOT new.`sort_at`;
   INSERT INTO `invalidations` (`key`)
-    SELECT DISTINCT 'articles-section-' || CASE WHEN `section` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(`section`)) ELSE `section` END
+    SELECT DISTINCT 'articles-section-' || CASE WHEN lower(`section`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(`section`))) ELSE lower(`section`) END
     FROM (SELECT old.`section` AS `section` WHERE old.`status` = 'published' UNION ALL SELECT new.`section` WHERE new.`status` = 'published')
     WHERE `section` IS NOT NULL
       AND (old.`status` IS NOT new.`status` OR old.`sort_at` IS NOT new.`sort_at` OR old.`section` IS NOT new.`section`);
@@ -75,7 +76,7 @@ CREATE TRIGGER `articles_keys_delete` AFTER DELETE ON `articles` WHEN old.`statu
 BEGIN
   INSERT INTO `invalidations` (`key`) VALUES ('article-' || old.`id`), ('articles');
   INSERT INTO `invalidations` (`key`)
-    SELECT 'articles-section-' || CASE WHEN old.`section` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(old.`section`)) ELSE old.`section` END
+    SELECT 'articles-section-' || CASE WHEN lower(old.`section`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(old.`section`))) ELSE lower(old.`section`) END
     WHERE old.`section` IS NOT NULL;
 END;
 --> statement-breakpoint
@@ -85,37 +86,37 @@ END;
 CREATE TRIGGER `article_tags_keys_insert` AFTER INSERT ON `article_tags` WHEN new.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-tag-' || CASE WHEN new.`tag` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(new.`tag`)) ELSE new.`tag` END);
+    VALUES ('articles-tag-' || CASE WHEN lower(new.`tag`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(new.`tag`))) ELSE lower(new.`tag`) END);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `article_tags_keys_update` AFTER UPDATE ON `article_tags` WHEN old.`status` = 'published' OR new.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-tag-' || CASE WHEN new.`tag` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(new.`tag`)) ELSE new.`tag` END);
+    VALUES ('articles-tag-' || CASE WHEN lower(new.`tag`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(new.`tag`))) ELSE lower(new.`tag`) END);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `article_tags_keys_delete` AFTER DELETE ON `article_tags` WHEN old.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-tag-' || CASE WHEN old.`tag` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(old.`tag`)) ELSE old.`tag` END);
+    VALUES ('articles-tag-' || CASE WHEN lower(old.`tag`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(old.`tag`))) ELSE lower(old.`tag`) END);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `article_authors_keys_insert` AFTER INSERT ON `article_authors` WHEN new.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-author-' || CASE WHEN new.`author` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(new.`author`)) ELSE new.`author` END);
+    VALUES ('articles-author-' || CASE WHEN lower(new.`author`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(new.`author`))) ELSE lower(new.`author`) END);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `article_authors_keys_update` AFTER UPDATE ON `article_authors` WHEN old.`status` = 'published' OR new.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-author-' || CASE WHEN new.`author` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(new.`author`)) ELSE new.`author` END);
+    VALUES ('articles-author-' || CASE WHEN lower(new.`author`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(new.`author`))) ELSE lower(new.`author`) END);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `article_authors_keys_delete` AFTER DELETE ON `article_authors` WHEN old.`status` = 'published'
 BEGIN
   INSERT INTO `invalidations` (`key`)
-    VALUES ('articles-author-' || CASE WHEN old.`author` GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(old.`author`)) ELSE old.`author` END);
+    VALUES ('articles-author-' || CASE WHEN lower(old.`author`) GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(lower(old.`author`))) ELSE lower(old.`author`) END);
 END;
 --> statement-breakpoint
 -- A media item: every answer that shows it (its file, the articles and lists that embed it)

@@ -107,6 +107,12 @@ t.test('tags and authors: a list filtered by them is evicted by the articles tha
   t.same(await ta.evicted(tagged, byAuthor, other), [tagged, byAuthor, other], 'a tag moved: the list it left (which showed it) and the one it joined')
   t.equal((await ta.read(tagged)).data.length, 1)
   t.equal((await ta.read(other)).data.length, 1)
+
+  // Lists compare a section ignoring ASCII case: so do the keys.
+  const section = '/v1/articles?section=Harbour'
+  await ta.evicted(section)
+  await createArticle(ta, { title: 'Pilot boat renamed', section: 'harbour' }, { published: true })
+  t.same(await ta.evicted(section, other), [section], "a story published in 'harbour' evicts the list of 'Harbour'")
 })
 
 t.test('a story that embeds another is evicted when that one changes, appears or goes', async (t) => {
@@ -223,7 +229,7 @@ t.test('an answer showing more than a header can name is left to browsers', asyn
   t.equal(await ta.made(`/v1/articles/${article.id}`), true, 'and evicts it by any of them')
 })
 
-t.test('the triggers write a filter value into a key exactly as keyPart does', async (t) => {
+t.test('the triggers write a filter value into a key exactly as listFilterKey does', async (t) => {
   const db = openDatabase(':memory:')
   t.teardown(() => db.$client.close())
   const sqlite = db.$client
@@ -234,16 +240,23 @@ t.test('the triggers write a filter value into a key exactly as keyPart does', a
   const tag = sqlite.prepare("INSERT INTO article_tags (article_seq, tag, status, sort_at) VALUES (1, ?, 'published', 'x')")
   const logged = sqlite.prepare('SELECT key FROM invalidations ORDER BY seq DESC LIMIT 1').pluck()
   const clear = sqlite.prepare('DELETE FROM article_tags')
-  const value = fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.stringMatching(/^[-a-z0-9._]{1,20}$/), fc.string({ unit: 'grapheme', minLength: 1 }))
+  const value = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 30 }),
+    fc.stringMatching(/^[-a-zA-Z0-9._]{1,20}$/),
+    fc.string({ unit: 'grapheme', minLength: 1 }),
+    fc.constantFrom('ÉCOLE', 'École', 'SPORT'),
+  )
   fc.assert(
     fc.property(value, (v) => {
       clear.run()
       tag.run(v)
-      return logged.get() === `articles-tag-${keyPart(v)}`
+      return logged.get() === listFilterKey('tag', v)
     }),
     { numRuns: 300 },
   )
-  t.equal(keyPart('sport'), 'sport')
-  t.equal(keyPart('Sport & Leisure'), 'x53706f72742026204c656973757265')
+  t.equal(listFilterKey('section', 'Sport'), 'articles-section-sport', 'ASCII case folded, as the lists compare')
+  t.equal(listFilterKey('section', 'Sport & Leisure'), 'articles-section-x73706f72742026206c656973757265')
+  t.not(listFilterKey('section', 'École'), listFilterKey('section', 'école'), 'and only ASCII, as SQLite folds it')
+  t.equal(keyPart('a.b-c_9'), 'a.b-c_9')
   t.pass('SQL and TypeScript agree')
 })

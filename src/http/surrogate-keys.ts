@@ -13,8 +13,12 @@ export const mediaKey = (id: string): string => `media-${id}`
 /** The list filters that have keys of their own, from rows the triggers watch. */
 export type ListFilter = 'section' | 'tag' | 'author'
 
-/** The lists filtered by `value` (as the list query compares it: a tag or author already folded by `filterKey`). */
-export const listFilterKey = (filter: ListFilter, value: string): string => `articles-${filter}-${keyPart(value)}`
+/**
+ * The lists filtered by `value` (a tag or author as `filterKey` folds it, a section as given).
+ * Lists compare filters ignoring ASCII case (SQLite's NOCASE), so the key folds it too, as
+ * the triggers' `lower()` does: only ASCII, or the two would disagree on `É`.
+ */
+export const listFilterKey = (filter: ListFilter, value: string): string => `articles-${filter}-${keyPart(value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()))}`
 
 const PLAIN = /^[-a-z0-9._]+$/
 
