@@ -15,7 +15,7 @@ import { createCommentsRepository } from './comments/repository.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { startCheckpointer } from './db/checkpointer.js'
-import { contentVersionReader } from './db/content-version.js'
+import { invalidationFeed, startInvalidationPruner } from './db/invalidations.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
@@ -47,6 +47,8 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import { projectPath } from './paths.js'
+import { type Purger, startPurger } from './cdn/purger.js'
+import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
 
 declare module 'fastify' {
@@ -96,6 +98,14 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
 const CHECKPOINT_INTERVAL_MS = 250
 /** How often the response cache lets go of answers a write made stale, should no read have done it. */
 const RESPONSE_CACHE_SWEEP_MS = 1000
+/** How often the invalidation log is pruned, and how long its rows stay for other processes' caches to read. */
+const INVALIDATIONS_PRUNE_MS = 60_000
+const INVALIDATIONS_RETAIN_MS = 5 * 60_000
+/** How long rows wait for a CDN that does not answer: longer than any answer but a media file stays cached. */
+const PURGE_BACKLOG_MS = 24 * 3_600_000
+/** How often the CDN purger looks for changes to send, and how long one purge may take. */
+const PURGE_POLL_MS = 250
+const PURGE_TIMEOUT_MS = 5_000
 
 /**
  * Every schema that routes share by reference, in the order the OpenAPI document lists them as
@@ -126,7 +136,7 @@ const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { v
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const db = deps.db ?? open(config.databasePath)
   const responseCache =
-    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db) }) : undefined
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, invalidations: invalidationFeed(db) }) : undefined
   const front = new CacheFront({ cache: responseCache, baseUrls: config, log: () => app.log })
   const app: FastifyInstance = Fastify({
     logger: {
@@ -160,8 +170,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('config', config)
   const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
   const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
+  const purgeOutbox = createPurgeOutbox(db)
+  const stopPruner = startInvalidationPruner(db, {
+    intervalMs: INVALIDATIONS_PRUNE_MS,
+    retainMs: INVALIDATIONS_RETAIN_MS,
+    readThrough: () => purgeOutbox.readThrough(config.cdnPurgeUrls),
+    maxBacklogMs: PURGE_BACKLOG_MS,
+    onError: (error) => app.log.warn({ err: error }, 'pruning the invalidation log failed'),
+  })
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
+    stopPruner()
     await checkpointer.stop()
     closeDatabase(db)
   })
@@ -234,6 +253,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   let stopScheduler: (() => void) | undefined
   let deliveryWorker: DeliveryWorker | undefined
+  let purger: Purger | undefined
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
@@ -254,6 +274,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       userAgent: 'newsroom-cms-webhooks/1',
       log: app.log.child({ component: 'webhooks' }),
     })
+    if (config.cdnPurgeUrls.length > 0) {
+      purger = startPurger(purgeOutbox, {
+        urls: config.cdnPurgeUrls,
+        pollMs: PURGE_POLL_MS,
+        timeoutMs: PURGE_TIMEOUT_MS,
+        userAgent: 'newsroom-cms-purge/1',
+        log: app.log.child({ component: 'cdn-purge' }),
+      })
+    }
   })
   app.addHook('preClose', async () => {
     front.close()
@@ -261,7 +290,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.addHook('onClose', async () => {
     renditions.close()
-    await deliveryWorker?.stop()
+    await Promise.all([deliveryWorker?.stop(), purger?.stop()])
   })
 
   return app

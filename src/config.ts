@@ -53,6 +53,8 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /** Caching proxies or CDN purge endpoints sent a PURGE with the surrogate keys of each change (src/cdn/). */
+  readonly cdnPurgeUrls: readonly string[]
 }
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
@@ -214,6 +216,26 @@ function allowedHosts(env: Env): string[] {
   return hosts
 }
 
+function cdnPurgeUrls(env: Env): string[] {
+  const raw = read(env, 'CDN_PURGE_URLS')
+  if (raw === undefined) return []
+  const urls = raw.split(',').map((url) => url.trim()).filter(Boolean)
+  for (const raw of urls) {
+    let url: URL | undefined
+    try {
+      url = new URL(raw)
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError('CDN_PURGE_URLS', `must be a comma-separated list of http(s) URLs, got "${raw}"`)
+    }
+    // fetch refuses them, and the URL is logged with every failed purge.
+    if (url.username !== '' || url.password !== '') throw new ConfigError('CDN_PURGE_URLS', `must not hold credentials, got "${url.host}${url.pathname}"`)
+  }
+  return [...new Set(urls)]
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -250,5 +272,6 @@ export function loadConfig(env: Env = process.env): Config {
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests.
     renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
+    cdnPurgeUrls: Object.freeze(cdnPurgeUrls(env)),
   })
 }

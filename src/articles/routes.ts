@@ -1,15 +1,17 @@
 // /v1/articles: editors write and publish; everyone reads what is published.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { forbidden, notFound } from '../http/problems.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import { Type } from 'typebox'
 import type { ArticleEmbedder, EmbedContext } from './embed.js'
 import type { ArticlesRepository } from './repository.js'
+import { articleKeys, listKeys } from './surrogate-keys.js'
 import {
   Article,
   ArticleCreate,
@@ -44,6 +46,13 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
 
   const found = (article: StoredArticle | null, id: string): StoredArticle => {
     if (!article) throw notFound('article', id)
+    return article
+  }
+
+  /** A read of one article, named by the keys of what it shows. */
+  const read = (request: FastifyRequest, reply: FastifyReply, stored: StoredArticle): Article => {
+    const article = embed.article(stored, context(request))
+    setSurrogateKeys(reply, () => articleKeys(stored, article))
     return article
   }
 
@@ -92,13 +101,15 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: json('A page of summaries.', ArticleList), ...problems(400, 401, 403) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const visibility = visibilityOf(request.caller)
       if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
       const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
-      return { data: embed.summaries(page.data, context(request)), nextCursor: page.nextCursor }
+      const data = embed.summaries(page.data, context(request))
+      setSurrogateKeys(reply, () => listKeys(request.query, data))
+      return { data, nextCursor: page.nextCursor }
     },
   )
 
@@ -118,7 +129,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug'), context(request)),
+    async (request, reply) => read(request, reply, visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')),
   )
 
   r.get(
@@ -137,7 +148,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getById(request.params.id), request.params.id), context(request)),
+    async (request, reply) => read(request, reply, visible(request, articles.getById(request.params.id), request.params.id)),
   )
 
   r.patch(

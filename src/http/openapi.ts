@@ -15,7 +15,8 @@ single resource's ETag is \`"<version>-<digest>"\`: send it back in \`If-Match\`
 DELETE, and a stale one answers 412 without changing anything. A POST with an
 \`Idempotency-Key\` is answered once: a repeat within 24 hours gets the first answer again
 (\`Idempotent-Replayed: true\`), the same key with another request 422. Anonymous reads are
-\`Cache-Control: public\`; anything authenticated is \`private, no-store\`. The service keeps anonymous
+\`Cache-Control: public\` and name what they show in \`Surrogate-Key\`, for caches that purge by key;
+anything authenticated is \`private, no-store\`. The service keeps anonymous
 article reads in memory, but never a stale one: a read that follows a successful write shows it. Every answer carries
 \`X-Request-Id\`, which a problem repeats as \`instance\` (\`urn:cms:request:<id>\`): quote it when reporting one.`
 
@@ -62,6 +63,10 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
           // @fastify/swagger takes each header as a schema and wraps it in `schema` itself.
           etag: { type: 'string', description: 'A strong validator of this answer.' },
           'cache-control': { type: 'string', description: '`public` with a short max-age for anonymous reads; `private, no-store` otherwise.' },
+          'surrogate-key': {
+            type: 'string',
+            description: 'Anonymous answers a shared cache may keep: the space-separated keys of what it shows (`article-{id}`, `media-{id}`, `articles`…), which changes purge.',
+          },
         },
       }
     }
