@@ -328,3 +328,11 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
+
+// Who runs the background jobs (src/db/lease.ts): one row per named lease, held by one process
+// until `expiresAt` unless it renews it first. Workers over one file take turns through it.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+})

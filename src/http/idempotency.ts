@@ -11,6 +11,8 @@ import fp from 'fastify-plugin'
 import { badRequest, unprocessable } from './problems.js'
 
 const TTL_MS = 24 * 60 * 60 * 1000
+/** How often expired keys are purged, by `purgeExpired` (a background job: app.ts runs it in one process). */
+export const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000
 const REPLAYED_HEADERS = ['location', 'content-type', 'etag', 'retry-after', 'www-authenticate']
 const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/
 
@@ -69,21 +71,14 @@ function fingerprintOf(request: FastifyRequest): string {
   return hash.digest('base64url')
 }
 
+/** Forgets the keys kept longer than their 24 hours; returns how many. */
+export function purgeExpired(records: IdempotencyRecords): number {
+  return records.purge(new Date(Date.now() - TTL_MS).toISOString())
+}
+
 export const idempotencyPlugin = fp<IdempotencyOptions>(
   async function idempotency(app: FastifyInstance, { records }) {
     const inflight = new Map<string, Pending>()
-
-    const purgeTimer = setInterval(() => {
-      try {
-        records.purge(new Date(Date.now() - TTL_MS).toISOString())
-      } catch (error) {
-        // A busy or full database: the next hour's purge takes these too. A throw from a timer
-        // would end the process.
-        app.log.error({ err: error }, 'purging expired idempotency keys failed')
-      }
-    }, 60 * 60 * 1000)
-    purgeTimer.unref()
-    app.addHook('onClose', async () => clearInterval(purgeTimer))
 
     app.decorateRequest('idempotency', null)
 
