@@ -51,6 +51,8 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /** Server processes over the one database file (src/cluster.ts); 1 runs no cluster at all. */
+  readonly workers: number
 }
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
@@ -205,6 +207,16 @@ function renditionWidths(env: Env): number[] {
   return numbers
 }
 
+/** How many server processes: a count, or `auto` for one per CPU (WORKERS). */
+function workers(env: Env, databasePath: string): number {
+  const raw = read(env, 'WORKERS')
+  if (raw !== undefined && raw !== 'auto' && !/^\d+$/.test(raw)) throw new ConfigError('WORKERS', `must be a whole number from 1 to 64, or auto, got "${raw}"`)
+  const count = raw === 'auto' ? availableParallelism() : integer(env, 'WORKERS', 1, 1, 64)
+  // Each process would have a database of its own.
+  if (count > 1 && databasePath === ':memory:') throw new ConfigError('WORKERS', 'more than one worker needs a database file, and DATABASE_PATH is :memory:')
+  return count
+}
+
 function allowedHosts(env: Env): string[] {
   const hosts = list(env, 'ALLOWED_HOSTS')
   const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/.test(host))
@@ -217,10 +229,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
+  const databasePath = read(env, 'DATABASE_PATH') ?? './data/cms.sqlite'
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '127.0.0.1',
-    databasePath: read(env, 'DATABASE_PATH') ?? './data/cms.sqlite',
+    databasePath,
     mediaDir: read(env, 'MEDIA_DIR') ?? './data/media',
     publicUrl: publicUrl(env),
     adminToken: adminToken(env),
@@ -247,5 +260,6 @@ export function loadConfig(env: Env = process.env): Config {
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests.
     renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
+    workers: workers(env, databasePath),
   })
 }

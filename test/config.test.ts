@@ -1,5 +1,6 @@
 // Configuration: defaults, and a bad value of each variable stops the service with an error
 // that names the variable.
+import { availableParallelism } from 'node:os'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
@@ -17,6 +18,7 @@ t.test('defaults follow the contract', async (t) => {
   t.same(config.webhookRetrySchedule, [5, 30, 120, 600, 3600, 21600])
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
+  t.equal(config.workers, 1, 'one process, no cluster')
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
 })
 
@@ -78,6 +80,9 @@ const BAD: [string, string][] = [
   ['LOG_LEVEL', 'loud'],
   ['SCHEDULER_INTERVAL_MS', '10'],
   ['SCHEDULER_INTERVAL_MS', 'fast'],
+  ['WORKERS', 'many'],
+  ['WORKERS', '0'],
+  ['WORKERS', '65'],
 ]
 
 for (const [name, value] of BAD) {
@@ -95,6 +100,13 @@ for (const [name, value] of BAD) {
     t.notMatch(configError.message, /\n/, 'the message is one line')
   })
 }
+
+t.test('WORKERS: a count, or auto for one per CPU; several need a database file', async (t) => {
+  t.equal(loadConfig({ WORKERS: '2' }).workers, 2)
+  t.equal(loadConfig({ WORKERS: 'auto' }).workers, availableParallelism())
+  t.equal(loadConfig({ WORKERS: '1', DATABASE_PATH: ':memory:' }).workers, 1)
+  t.throws(() => loadConfig({ WORKERS: '2', DATABASE_PATH: ':memory:' }), { variable: 'WORKERS', message: /needs a database file/ })
+})
 
 t.test('one bad variable among good ones is the one named', async (t) => {
   t.throws(() => loadConfig({ PORT: '8080', LOG_LEVEL: 'info', COMMENT_MODERATION: 'sometimes' }), {
