@@ -198,7 +198,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     baseUrls: config,
   })
   const idempotencyRecords = createIdempotencyRepository(db)
-  await app.register(idempotencyPlugin, { records: idempotencyRecords })
+  await app.register(idempotencyPlugin, { records: idempotencyRecords, otherProcesses: config.workers > 1 })
 
   app.get(
     '/health',

@@ -2,9 +2,12 @@
 // is kept for 24 hours and replayed to a repeat, so that an editorial tool retrying after a
 // network failure creates nothing twice. The same key with a different request is a 422.
 //
-// The service is one process, so requests that race with one key meet in memory: the second
-// waits for the first and replays its answer. A row left "in progress" by a crash has no
-// waiter in memory and is simply taken over by the next attempt.
+// Requests that race with one key in one process meet in memory: the second waits for the
+// first and replays its answer. With one process (WORKERS=1) a row left "in progress" with no
+// waiter in memory was left by a crash and is simply taken over by the next attempt. With
+// several, it may be running in another worker: the second request watches the row until that
+// worker answers (or lets the key go), and takes a row over only once no request could still
+// be running it.
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -43,7 +46,17 @@ export interface IdempotencyRecords {
 
 export interface IdempotencyOptions {
   records: IdempotencyRecords
+  /** Other processes answer requests on the same database (WORKERS > 1). */
+  otherProcesses?: boolean
 }
+
+/** How often a request watches a key that another process is answering. */
+const WATCH_MS = 25
+/**
+ * A key in progress for longer than this was left by a worker that died: no request runs that
+ * long (uploads, the slowest, must arrive within the 5 minutes of SERVER_LIMITS.requestTimeoutMs).
+ */
+const ABANDONED_AFTER_MS = 6 * 60 * 1000
 
 interface Pending {
   caller: string
@@ -77,7 +90,7 @@ export function purgeExpired(records: IdempotencyRecords): number {
 }
 
 export const idempotencyPlugin = fp<IdempotencyOptions>(
-  async function idempotency(app: FastifyInstance, { records }) {
+  async function idempotency(app: FastifyInstance, { records, otherProcesses = false }) {
     const inflight = new Map<string, Pending>()
 
     app.decorateRequest('idempotency', null)
@@ -85,6 +98,15 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
     function replay(reply: FastifyReply, stored: StoredResponse) {
       reply.headers(stored.headers ?? {}).header('idempotent-replayed', 'true')
       return reply.code(stored.statusCode!).send(stored.body ?? undefined)
+    }
+
+    /** The key's row once the process answering it is done (answered, or let go), or once it is abandoned. */
+    async function answeredElsewhere(caller: string, key: string): Promise<StoredResponse | undefined> {
+      for (;;) {
+        const stored = records.find(caller, key)
+        if (!stored || stored.statusCode !== null || Date.parse(stored.createdAt) < Date.now() - ABANDONED_AFTER_MS) return stored
+        await new Promise((resolve) => setTimeout(resolve, WATCH_MS))
+      }
     }
 
     function settle(pending: Pending) {
@@ -115,6 +137,9 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       if (stored && stored.statusCode === null && running) {
         await running.done
         stored = records.find(caller, key)
+        if (stored && stored.statusCode !== null) return replay(reply, stored)
+      } else if (stored && stored.statusCode === null && otherProcesses) {
+        stored = await answeredElsewhere(caller, key)
         if (stored && stored.statusCode !== null) return replay(reply, stored)
       } else if (stored && stored.statusCode !== null) {
         return replay(reply, stored)
