@@ -47,7 +47,7 @@ export interface Config {
   readonly allowedHosts: readonly string[]
   /** The sizes image renditions snap up to, ascending (src/media/renditions.ts). */
   readonly renditionWidths: readonly number[]
-  /** Image renditions encoded at once, each in a process of its own. */
+  /** Image renditions encoded at once, each in a process of its own, by each worker. */
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
@@ -230,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
   const databasePath = read(env, 'DATABASE_PATH') ?? './data/cms.sqlite'
+  const processes = workers(env, databasePath)
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '127.0.0.1',
@@ -258,8 +259,9 @@ export function loadConfig(env: Env = process.env): Config {
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
-    // One core is left to answering requests.
-    renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
-    workers: workers(env, databasePath),
+    // One core is left to answering requests; the rest is shared among the workers, each of which
+    // encodes this many at once.
+    renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, Math.floor((availableParallelism() - 1) / processes)), 1, 64),
+    workers: processes,
   })
 }

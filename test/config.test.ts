@@ -106,6 +106,9 @@ t.test('WORKERS: a count, or auto for one per CPU; several need a database file'
   t.equal(loadConfig({ WORKERS: 'auto' }).workers, availableParallelism())
   t.equal(loadConfig({ WORKERS: '1', DATABASE_PATH: ':memory:' }).workers, 1)
   t.throws(() => loadConfig({ WORKERS: '2', DATABASE_PATH: ':memory:' }), { variable: 'WORKERS', message: /needs a database file/ })
+  const cpus = availableParallelism()
+  t.equal(loadConfig({ WORKERS: '2' }).renditionConcurrency, Math.max(1, Math.floor((cpus - 1) / 2)), 'the spare cores are shared among the workers')
+  t.equal(loadConfig({ WORKERS: '2', RENDITION_CONCURRENCY: '3' }).renditionConcurrency, 3, 'unless set')
 })
 
 t.test('one bad variable among good ones is the one named', async (t) => {
