@@ -66,6 +66,8 @@ export async function runPrimary(config: Config, fail: (error: ConfigError) => P
     throw error
   }
 
+  // Workers until their exit (cluster.workers may keep one a moment longer, until its channel closes).
+  const live = new Set<Worker>()
   const listening = new Set<Worker>()
   const crashes: number[] = []
   const restarts = new Set<NodeJS.Timeout>()
@@ -76,7 +78,9 @@ export async function runPrimary(config: Config, fail: (error: ConfigError) => P
   let quiet = false
 
   function fork(): Worker {
-    return cluster.fork()
+    const worker = cluster.fork()
+    live.add(worker)
+    return worker
   }
 
   /** Stops every worker (a signal forwarded, graceful), then exits once all have. */
@@ -85,7 +89,7 @@ export async function runPrimary(config: Config, fail: (error: ConfigError) => P
     stopping = true
     if (exitCode !== 0) failed = true
     for (const timer of restarts) clearTimeout(timer)
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal)
+    for (const worker of live) worker.process.kill(signal)
     setTimeout(() => {
       log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'workers still running at the deadline: killing them')
       killAll()
@@ -95,11 +99,11 @@ export async function runPrimary(config: Config, fail: (error: ConfigError) => P
   }
 
   function killAll(): void {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
+    for (const worker of live) worker.process.kill('SIGKILL')
   }
 
   function exitWhenEmpty(): void {
-    if (Object.keys(cluster.workers ?? {}).length > 0) return
+    if (live.size > 0) return
     if (!quiet) log.info({ exitCode: failed ? 1 : 0 }, 'all workers have exited')
     process.exit(failed ? 1 : 0)
   }
@@ -135,8 +139,13 @@ export async function runPrimary(config: Config, fail: (error: ConfigError) => P
   })
 
   cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker)
     listening.delete(worker)
-    if (stopping) return exitWhenEmpty()
+    if (stopping) {
+      // One that could not close cleanly (its own 10 s passed, or it was killed) fails the stop.
+      if (code !== 0) failed = true
+      return exitWhenEmpty()
+    }
     const about = { worker: worker.id, workerPid: worker.process.pid, code, signal }
     // A start that fails before every worker listens would fail again: give up at once.
     if (!started) {

@@ -66,6 +66,7 @@ async function serve(config: Config): Promise<void> {
   // primary is what stops everything at once.
   const signals = cluster.isWorker ? (['SIGTERM', 'SIGINT'] as const) : []
   let closing = false
+  let listening = false
   let closingSignal: NodeJS.Signals | undefined
   const grace = closeWithGrace({ delay: 10_000, skip: [...signals] }, async ({ signal, err, manual }) => {
     closing = true
@@ -77,6 +78,12 @@ async function serve(config: Config): Promise<void> {
     process.on(signal, () => {
       if (failed) process.exit(1)
       if (closing) return
+      if (!listening) {
+        // The start is called off (another worker's failed): nothing to drain, nothing to say.
+        closing = true
+        void app.close().finally(() => process.exit(1))
+        return
+      }
       closingSignal = signal
       void grace.close()
     })
@@ -90,7 +97,10 @@ async function serve(config: Config): Promise<void> {
   app.server.on('request', count)
   try {
     await app.listen({ port: config.port, host: config.host })
+    listening = true
   } catch (error) {
+    // Called off meanwhile: the close under way ends the process.
+    if (closing) return
     const problem = listenProblem(error, config)
     if (problem === null) throw error
     await app.close()

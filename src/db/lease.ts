@@ -114,7 +114,6 @@ export interface LeasedJobsOptions {
   leases: Leases
   /** The lease's name: the jobs of one name run in one process at a time. */
   name: string
-  holder?: string
   times?: LeaseTimes
   log: Log
 }
@@ -127,7 +126,7 @@ export interface LeasedJobsOptions {
  */
 export function runUnderLease(jobs: readonly BackgroundJob[], options: LeasedJobsOptions): LeasedJobs {
   const { leases: store, name, log } = options
-  const holder = options.holder ?? holderName()
+  const holder = holderName()
   const times = options.times ?? LEASE_TIMES
   let stops: (() => void | Promise<void>)[] | null = null
   // Until when the lease is surely ours, by the last renewal that succeeded.

@@ -4,6 +4,7 @@
 // made through one worker is seen at once through the other; a worker that dies is replaced and
 // its jobs move on; SIGTERM to the primary drains both and leaves no process behind; a bad
 // setting stops the start with one line, as it does a lone process.
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,7 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t from 'tap'
-import { build, call, kill, spawnServer, within } from '../server-process.js'
+import { startFlags } from '../../scripts/start-command.js'
+import { projectPath } from '../../src/paths.js'
+import { build, call, kill, SERVER, spawnServer, within } from '../server-process.js'
 import { startReceiver, until } from '../webhooks-receiver.js'
 
 const ADMIN = 'workers-test-admin-token-0123456789'
@@ -241,4 +244,30 @@ t.test('with WORKERS=2 a bad setting is still one line naming it, whether the pr
     t.match(server.output().trim(), line, 'one line naming the variable')
     t.equal(server.output().trim().split('\n').length, 1, 'and nothing else, at LOG_LEVEL=info')
   }
+})
+
+t.test('Ctrl-C (SIGINT to the whole process group) reaches each worker twice and still drains them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-workers-group-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // A process group of its own, as a shell gives a foreground job.
+  const child = spawn(process.execPath, [...startFlags(), SERVER], {
+    cwd: projectPath(),
+    detached: true,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '2', DATABASE_PATH: join(dir, 'cms.sqlite'), MEDIA_DIR: join(dir, 'media') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
+  })
+  const ready = await until(() => logLines(out).find((line) => line.msg === 'all workers listening'), 30_000)
+  process.kill(-child.pid!, 'SIGINT')
+  t.same(await within(exited, 15_000, 'the primary exits'), { code: 0, signal: null }, 'status 0: no worker was cut short')
+  const closing = logLines(out).filter((line) => line.msg === 'closing')
+  t.same(closing.map((line) => line.pid).sort(), [...ready.pids].sort(), 'each worker closed once, gracefully')
+  t.notMatch(out, /second SIGINT/, 'the second copy of the signal did not force anything')
+  t.same((ready.pids as number[]).filter(alive), [], 'no worker is left running')
 })
