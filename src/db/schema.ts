@@ -357,3 +357,11 @@ export const cdnPurgeCursors = sqliteTable('cdn_purge_cursors', {
   lastError: text('last_error'),
   updatedAt: text('updated_at').notNull(),
 })
+
+// Who runs the background jobs (src/db/lease.ts): one row per named lease, held by one process
+// until `expiresAt` unless it renews it first. Workers over one file take turns through it.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+})
