@@ -81,6 +81,66 @@ t.test('a related block to an unpublished article is left out for readers', asyn
   t.match(editor.json().body[1], { type: 'related', articleId: hidden.id, article: { title: 'Secret follow-up', status: 'draft' } })
 })
 
+// Deleting a story another one mentions is allowed (a legal takedown cannot wait for every
+// mention to be edited out); the mention stays stored, dangling, hidden from readers, and does
+// not stop edits of the story that holds it. Only a reference a request adds must exist.
+t.test('a related block to a deleted article is kept, hidden, and blocks no edit', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const killed = await createArticle(testApp, { title: 'Withdrawn exclusive' }, { published: true })
+  const story = await createArticle(
+    testApp,
+    {
+      title: 'Ferry strike enters its second week',
+      body: [
+        { type: 'paragraph', text: 'Crossings stay cancelled.' },
+        { type: 'related', articleId: killed.id, title: 'Our earlier scoop' },
+      ],
+    },
+    { published: true },
+  )
+  const write = (payload: object) => app.inject({ method: 'PATCH', url: `/v1/articles/${story.id}`, headers: auth(editor), payload })
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/articles/${killed.id}`, headers: auth(editor) })).statusCode, 204, 'the mentioned story can be deleted')
+
+  const reader = await app.inject(`/v1/articles/${story.id}`)
+  t.equal(reader.statusCode, 200, 'the story still reads')
+  t.same(reader.json().body, [{ type: 'paragraph', text: 'Crossings stay cancelled.' }], 'readers do not see the dangling teaser')
+  t.notMatch(reader.body, new RegExp(`${killed.id}|scoop|Withdrawn`), 'nothing of the deleted story shows')
+  const staff = await app.inject({ url: `/v1/articles/${story.id}`, headers: auth(editor) })
+  t.same(staff.json().body[1], { type: 'related', articleId: killed.id, title: 'Our earlier scoop', article: null }, 'editors see it, to fix it')
+
+  const retitled = await write({ title: 'Ferry strike enters its third week' })
+  t.equal(retitled.statusCode, 200, `a new headline: ${retitled.body}`)
+  const edited = await write({
+    body: [
+      { type: 'paragraph', text: 'Crossings stay cancelled until Friday.' },
+      { type: 'related', articleId: killed.id, title: 'Our earlier scoop' },
+    ],
+  })
+  t.equal(edited.statusCode, 200, `a body that keeps the dangling block: ${edited.body}`)
+  t.equal(edited.json().body[0].text, 'Crossings stay cancelled until Friday.')
+  const added = await write({
+    body: [
+      { type: 'paragraph', text: 'Crossings stay cancelled until Friday.' },
+      { type: 'related', articleId: killed.id },
+      { type: 'related', articleId: 'neverexisted' },
+    ],
+  })
+  t.equal(added.statusCode, 400, 'a reference the request introduces must exist')
+  t.same(
+    added.json().errors.map((e: { path: string }) => e.path),
+    ['body.body[2].articleId'],
+    'only the new reference is named',
+  )
+  const restored = await app.inject({ method: 'POST', url: `/v1/articles/${story.id}/revisions/1/restore`, headers: auth(editor) })
+  t.equal(restored.statusCode, 200, `restoring a revision that names it: ${restored.body}`)
+  t.equal(restored.json().title, story.title)
+  const archived = await write({ status: 'archived' })
+  t.equal(archived.statusCode, 200, 'archiving the story')
+  t.equal(archived.json().status, 'archived')
+  t.same(archived.json().body[1], { type: 'related', articleId: killed.id, title: 'Our earlier scoop', article: null }, 'the block is still stored')
+})
+
 t.test('malformed blocks are 400s that name the block', async (t) => {
   const testApp = await makeApp(t)
   const target = await createArticle(testApp)

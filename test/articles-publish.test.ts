@@ -244,7 +244,7 @@ t.test('restoring a revision whose media is gone is a 409; a database failing me
   const restore = () => app.inject({ method: 'POST', url: `/v1/articles/${article.id}/revisions/1/restore`, headers: auth(editor) })
   const refused = await restore()
   t.equal(refused.statusCode, 409)
-  t.match(refused.json(), { detail: /Revision 1 uses media or articles that no longer exist/ })
+  t.match(refused.json(), { detail: /Revision 1 uses media that no longer exist/ })
   t.equal((await read(testApp, article.id, editor)).json().version, 2, 'the article is unchanged')
 
   // The check's query fails: that is the database's problem to report, not a conflict of the revision's.

@@ -62,3 +62,35 @@ t.test('TRUST_PROXY: X-Forwarded-For names the client behind a proxy, and only t
   const ips = (await direct.app.inject({ url: '/v1/comments', headers: auth(direct.moderator) })).json().data.map((c: any) => c.ip)
   t.same(ips, ['192.0.2.10'])
 })
+
+t.test('requests refused before they are valid (415, 400 from the schema, 413) spend no attempt; forms count like JSON', async (t) => {
+  const testApp = await makeApp(t, { COMMENT_RATE_LIMIT: '2' })
+  const article = await createArticle(testApp, {}, { published: true })
+  const url = `/v1/articles/${article.id}/comments`
+  const post = (headers: Record<string, string>, payload: string, extra: Record<string, string> = {}) =>
+    testApp.app.inject({ method: 'POST', url, remoteAddress: '192.0.2.30', headers: { ...headers, ...extra }, payload })
+  const json = { 'content-type': 'application/json' }
+  const refusals: [status: number, headers: Record<string, string>, payload: string][] = [
+    [415, { 'content-type': 'text/plain' }, 'A remark in plain text.'],
+    [415, { 'content-type': 'application/xml' }, '<comment>A remark</comment>'],
+    [400, json, '{"authorName": "Lu", "body": '],
+    [400, json, JSON.stringify({ authorName: 'Lu', bdy: 'A typo in a field name.' })],
+    [400, { 'content-type': 'application/x-www-form-urlencoded' }, 'authorName=Lu'],
+    [413, json, JSON.stringify({ authorName: 'Lu', body: 'x'.repeat(300_000) })],
+  ]
+  for (const [status, headers, payload] of refusals) {
+    for (let i = 0; i < 3; i++) t.equal((await post(headers, payload)).statusCode, status, `${headers['content-type']}: ${status}`)
+  }
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  t.equal((await post(form, 'authorName=Lu&body=A+remark+sent+from+a+form.')).statusCode, 201, 'eighteen refusals later, the first submission passes')
+  t.equal((await post(json, JSON.stringify({ authorName: 'Lu', body: 'A remark sent as JSON.' }))).statusCode, 201)
+  const limited = await post(form, 'authorName=Lu&body=One+remark+too+many.')
+  t.equal(limited.statusCode, 429, 'the third valid one is over the limit')
+
+  // A 429 is "later", not an answer: it is not kept for the Idempotency-Key it came with.
+  const keyed = await post(json, JSON.stringify({ authorName: 'Lu', body: 'A remark with a key.' }), { 'idempotency-key': 'later-1' })
+  t.equal(keyed.statusCode, 429)
+  const again = await post(json, JSON.stringify({ authorName: 'Lu', body: 'A remark with a key.' }), { 'idempotency-key': 'later-1' })
+  t.equal(again.statusCode, 429)
+  t.equal(again.headers['idempotent-replayed'], undefined, 'checked again, not replayed')
+})

@@ -2,6 +2,7 @@
 // threads and hostile text.
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
+import { returnLocation, returnTarget } from '../src/comments/form-submission.js'
 import { auth, createArticle, makeApp, type TestApp, type TestContext } from './helpers.js'
 
 const EMAIL = 'reader.private@example.org'
@@ -65,6 +66,7 @@ const POST = await setup(t, {
   COMMENT_BLOCKED_HOSTS: 'pills.example',
   COMMENT_MAX_DEPTH: '3',
   COMMENTS_CLOSE_AFTER_DAYS: '2',
+  CORS_WRITE_ORIGINS: 'https://news.example.com',
 })
 
 t.test('pre-moderation: a new comment waits, plain text, and appears once approved', async (t) => {
@@ -332,4 +334,74 @@ t.test('lists page with cursors, oldest first, every item once', async (t) => {
   isProblem(t, await testApp.app.inject(`/v1/articles/${article.id}/comments?limit=0`), 400)
   isProblem(t, await testApp.app.inject(`/v1/articles/${article.id}/comments?limit=101`), 400)
   isProblem(t, await testApp.app.inject(`/v1/articles/${article.id}/comments?sort=new`), 400)
+})
+
+/** A form post, as a browser without JavaScript sends it. */
+function submitForm(testApp: TestApp, articleId: string, body: string) {
+  return testApp.app.inject({
+    method: 'POST',
+    url: `/v1/articles/${articleId}/comments`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': AGENT },
+    remoteAddress: IP,
+    payload: body,
+  })
+}
+
+t.test('forms without JavaScript: the same fields form-encoded, and back to the page with 303', async (t) => {
+  const testApp = POST
+  const article = await createArticle(testApp, {}, { published: true })
+  const fields = (extra: Record<string, string> = {}) =>
+    new URLSearchParams({ authorName: 'Jo <b>Ruiz</b>', body: `Ferries at dawn & dusk, café notes ${++sent}.`, parentId: '', website: '', ...extra }).toString()
+
+  const json = await submitForm(testApp, article.id, fields())
+  t.equal(json.statusCode, 201, 'without returnTo: the JSON answer')
+  t.match(json.headers['content-type'], /^application\/json/)
+  t.match(json.json(), { authorName: 'Jo Ruiz', body: /^Ferries at dawn & dusk, café notes \d+\.$/, parentId: null, status: 'approved' })
+
+  const back = await submitForm(testApp, article.id, fields({ returnTo: 'https://news.example.com/2024/ferries?view=full#talk' }))
+  t.equal(back.statusCode, 303)
+  t.equal(back.headers.location, 'https://news.example.com/2024/ferries?view=full&comment=published#talk', 'approved: published')
+  const reply = await submitForm(testApp, article.id, fields({ parentId: json.json().id, returnTo: 'https://news.example.com/ferries' }))
+  t.equal(reply.statusCode, 303, 'a reply')
+  const spam = await submitForm(testApp, article.id, fields({ website: 'http://pills.example', returnTo: 'https://news.example.com/ferries' }))
+  t.equal(spam.headers.location, 'https://news.example.com/ferries?comment=pending', 'spam reads as pending to its sender')
+
+  const stored = (await testApp.app.inject({ url: `/v1/comments?articleId=${article.id}&limit=100`, headers: auth(testApp.moderator) })).json().data
+  t.same(stored.map((c: any) => c.status), ['approved', 'approved', 'approved', 'spam'])
+  t.equal(stored[2].parentId, json.json().id)
+  t.equal(stored[0].userAgent, AGENT)
+
+  for (const returnTo of ['https://evil.example/phish', 'http://news.example.com/ferries', '/ferries', 'javascript:alert(1)']) {
+    const refused = await submitForm(testApp, article.id, fields({ returnTo }))
+    isProblem(t, refused, 400)
+    t.match(refused.json().errors, [{ path: 'body.returnTo' }], returnTo)
+  }
+  isProblem(t, await submitForm(testApp, article.id, fields({ autorName: 'Typo' })), 400)
+  isProblem(t, await submitForm(testApp, article.id, `${fields()}&body=twice`), 400)
+  isProblem(t, await submitForm(testApp, article.id, 'authorName=Jo'), 400)
+  isProblem(t, await submitForm(testApp, article.id, fields({ body: 'x'.repeat(300_000) })), 413)
+  isProblem(t, await submitForm(testApp, 'no-such-article', fields({ returnTo: 'https://news.example.com/ferries' })), 404)
+  const returnToInJson = await submit(testApp, article.id, { returnTo: 'https://news.example.com/ferries' })
+  isProblem(t, returnToInJson, 400)
+  const after = (await testApp.app.inject({ url: `/v1/comments?articleId=${article.id}&limit=100`, headers: auth(testApp.moderator) })).json().data
+  t.equal(after.length, 4, 'nothing refused was stored')
+
+  const noBody = await testApp.app.inject({ method: 'POST', url: `/v1/articles/${article.id}/comments` })
+  isProblem(t, noBody, 400)
+  const moderation = await testApp.app.inject({
+    method: 'PATCH',
+    url: `/v1/comments/${json.json().id}`,
+    headers: { ...auth(testApp.moderator), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'status=rejected',
+  })
+  isProblem(t, moderation, 415)
+})
+
+t.test('returnTo: only an origin listed one by one in CORS_WRITE_ORIGINS', async (t) => {
+  t.equal(returnTarget(undefined, ['https://news.example.com']), null)
+  t.equal(returnTarget('', ['https://news.example.com']), null)
+  t.equal(returnTarget('https://news.example.com:443/a', ['https://news.example.com'])?.href, 'https://news.example.com/a')
+  t.throws(() => returnTarget('https://news.example.com/a', ['*']), /CORS_WRITE_ORIGINS/, '`*` lets browsers write, but is no list of pages to send readers to')
+  t.throws(() => returnTarget('https://news.example.com.evil.example/a', ['https://news.example.com']), /CORS_WRITE_ORIGINS/)
+  t.equal(returnLocation(new URL('https://news.example.com/a?comment=x'), 'pending'), 'https://news.example.com/a?comment=pending', 'the outcome replaces one already there')
 })

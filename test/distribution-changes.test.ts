@@ -117,9 +117,11 @@ t.test('cursors: always set, resume where they left off, page after page', async
   const again = await ta.app.inject(`/v1/changes?cursor=${paged.cursor}`)
   t.same(again.json().data, [], 'nothing new')
   t.equal(again.json().nextCursor, paged.cursor, 'and the cursor stays')
-  // A reader's cursor moves past changes hidden from it, so it stays close to the head.
+  // A reader's cursor moves past changes hidden from it, so it stays close to the head. (A page
+  // kept in a cache may still hand out the older cursor: the draft logs nothing readers see,
+  // and the older cursor loses nothing either. Another URL, so that this read is made afresh.)
   await createArticle(ta, { title: 'A draft' })
-  const past = await ta.app.inject(`/v1/changes?cursor=${paged.cursor}`)
+  const past = await ta.app.inject(`/v1/changes?cursor=${paged.cursor}&limit=50`)
   t.same(past.json().data, [])
   t.not(past.json().nextCursor, paged.cursor, 'moved past the draft')
   for (const bad of ['nonsense', 'WyJ4Il0', Buffer.from('[1,2]').toString('base64url')]) {
@@ -130,7 +132,7 @@ t.test('cursors: always set, resume where they left off, page after page', async
   t.equal((await ta.app.inject('/v1/changes?limit=101')).statusCode, 400)
   const anonymous = await ta.app.inject('/v1/changes')
   t.match(anonymous.headers['cache-control'], /^public, max-age=/)
-  t.ok(String(anonymous.headers['surrogate-key']).split(' ').includes('articles'))
+  t.equal(anonymous.headers['surrogate-key'], 'changes', 'keyed by what a change readers see logs')
   t.equal((await ta.app.inject({ url: '/v1/changes', headers: auth(ta.editor) })).headers['cache-control'], 'private, no-store')
 })
 

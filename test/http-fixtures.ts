@@ -50,7 +50,7 @@ export async function createWebhook(ta: TestApp): Promise<any> {
     method: 'POST',
     url: '/v1/webhooks',
     headers: auth(ta.admin),
-    payload: { url: 'http://127.0.0.1:9/hook', events: ['article.published'] },
+    payload: { url: 'https://hooks.example.com/hook', events: ['article.published'] },
   })
   if (res.statusCode !== 201) throw new Error(`webhook: ${res.statusCode} ${res.body}`)
   return res.json()

@@ -49,15 +49,21 @@ async function checkIfMatch(t: Test, ta: TestApp, w: Writable) {
   t.equal(garbage.statusCode, 412, 'a malformed If-Match is a 412, not a blind write')
   const digestOnly = await write(5, '"abcdef"')
   t.equal(digestOnly.statusCode, 412, 'a tag without a version is a 412')
+  // The whole tag is compared, not only its version (issue 16, item 7).
+  const version = versionOf(afterCurrent)
+  for (const forged of [`"${version}-forgeddigest"`, `"${version}-AAAA"`, `"${version}-${etagOf(first).slice(1, -1).split('-')[1]}"`]) {
+    const res = await write(5, forged)
+    t.equal(res.statusCode, 412, `the current version with another digest is a 412: ${forged}`)
+  }
   t.equal((await read()).body, afterCurrent.body, 'none of those changed anything')
 
   const list = await write(6, `W/"999-x", "junk", ${etagOf(afterCurrent)}`)
   t.equal(list.statusCode, 200, 'a list passes when it holds the current ETag (weak and malformed tags never match)')
-  const several = await write(6, `"999-x", ${etagOf(await read())}`)
-  t.equal(several.statusCode, 412, 'a list naming several versions is refused: the check is one atomic version')
-  const star = await write(7, '*')
+  const several = await write(7, `"999-x", ${etagOf(await read())}`)
+  t.equal(several.statusCode, 200, 'a list passes when one of its tags is the current one, whatever versions the others name')
+  const star = await write(8, '*')
   t.equal(star.statusCode, 200, '* passes for an existing resource')
-  const none = await write(8)
+  const none = await write(9)
   t.equal(none.statusCode, 200, 'no If-Match: an unconditional write')
   t.ok(versionOf(await read()) > versionOf(afterCurrent))
 }
@@ -91,18 +97,36 @@ t.test('articles: If-Match on PATCH and DELETE', async (t) => {
   t.equal((await ta.app.inject({ method: 'PATCH', url, headers: auth(ta.editor), payload: { title: 'Moved on' } })).statusCode, 200)
   await checkDelete(t, ta, url, ta.editor, etagOf(before))
 
-  // An embedded change (an approved comment) does not make an editor's If-Match stale.
+  // If-Match compares the whole strong tag (RFC 9110 13.1.1): what the editor read is stale once
+  // anything it showed changed, an approved comment included.
   const other = await createArticle(ta, {}, { published: true })
-  const read = await ta.app.inject({ url: `/v1/articles/${other.id}` })
+  const otherUrl = `/v1/articles/${other.id}`
+  const read = await ta.app.inject({ url: otherUrl, headers: auth(ta.editor) })
   const comment = await createComment(ta, other.id)
   t.equal((await moderate(ta, comment.id, 'approved')).statusCode, 200)
-  const write = await ta.app.inject({
-    method: 'PATCH',
-    url: `/v1/articles/${other.id}`,
-    headers: { ...auth(ta.editor), 'if-match': etagOf(read) },
-    payload: { subtitle: 'Still current' },
-  })
-  t.equal(write.statusCode, 200, 'If-Match compares the version, not what is embedded')
+  const patchWith = (etag: string) =>
+    ta.app.inject({ method: 'PATCH', url: otherUrl, headers: { ...auth(ta.editor), 'if-match': etag }, payload: { subtitle: 'Still current' } })
+  t.equal((await patchWith(etagOf(read))).statusCode, 412, 'the ETag read before the comment was approved is stale')
+  const again = await ta.app.inject({ url: otherUrl, headers: auth(ta.editor) })
+  t.equal(again.json().version, read.json().version, 'though the article itself did not change')
+  t.equal((await patchWith(etagOf(again))).statusCode, 200, 'the ETag read since passes')
+})
+
+t.test('If-Match with the right version and a forged digest is a 412 that changes nothing', async (t) => {
+  const ta = await httpApp(t)
+  const article = await createArticle(ta, { title: 'Harbour toll rises' })
+  const url = `/v1/articles/${article.id}`
+  for (const forged of ['"1-AAAA"', '"1-forgeddigest"', 'W/"1-AAAA"']) {
+    const res = await ta.app.inject({ method: 'PATCH', url, headers: { ...auth(ta.editor), 'if-match': forged }, payload: { title: 'Forged' } })
+    t.equal(res.statusCode, 412, forged)
+    t.equal(res.json().type, 'urn:cms:problem:precondition-failed')
+  }
+  const removed = await ta.app.inject({ method: 'DELETE', url, headers: { ...auth(ta.editor), 'if-match': '"1-AAAA"' } })
+  t.equal(removed.statusCode, 412, 'DELETE too')
+  const after = await ta.app.inject({ url, headers: auth(ta.editor) })
+  t.match(after.json(), { title: 'Harbour toll rises', version: 1 }, 'nothing changed')
+  const real = await ta.app.inject({ method: 'PATCH', url, headers: { ...auth(ta.editor), 'if-match': etagOf(after) }, payload: { title: 'Harbour toll rises again' } })
+  t.equal(real.statusCode, 200, 'the ETag as served passes')
 })
 
 t.test('articles: ten concurrent PATCHes with one ETag, one wins', async (t) => {
@@ -188,7 +212,7 @@ t.test('webhooks: If-Match on PATCH and DELETE', async (t) => {
   const ta = await httpApp(t)
   const hook = await createWebhook(ta)
   const url = `/v1/webhooks/${hook.id}`
-  await checkIfMatch(t, ta, { url, token: ta.admin, method: 'PATCH', payload: (n) => ({ url: `http://127.0.0.1:9/hook-${n}` }) })
+  await checkIfMatch(t, ta, { url, token: ta.admin, method: 'PATCH', payload: (n) => ({ url: `https://hooks.example.com/hook-${n}` }) })
   const before = await ta.app.inject({ url, headers: auth(ta.admin) })
   t.equal((await ta.app.inject({ method: 'PATCH', url, headers: auth(ta.admin), payload: { active: false } })).statusCode, 200)
   await checkDelete(t, ta, url, ta.admin, etagOf(before))

@@ -1,6 +1,6 @@
 // The plain rules behind media, without an app: IIM and XMP reading, file names, ranges and
 // ETags, rendition plans, video headers, type sniffing and the content-addressed store.
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import sharp from 'sharp'
@@ -215,6 +215,52 @@ t.test('the store: content-addressed, placed once, a stale temp file swept at st
   await storage.removeBytes(first.sha256)
   await storage.removeBytes(first.sha256)
   t.notOk(await storage.exists(storage.originalPath(first.sha256)))
+})
+
+t.test('the store: bytes no item holds are swept once nothing touched them for the grace period', async (t) => {
+  const dir = await mediaDir(t)
+  const storage = createMediaStorage(dir)
+  await storage.init()
+  const put = async (text: string) => {
+    const received = await storage.receive(Readable.from([Buffer.from(text)]), storage.tempPath())
+    await storage.place(received)
+    return received.sha256
+  }
+  const held = await put('bytes an item holds')
+  const orphan = await put('bytes a crash left without their row')
+  const arriving = await put('bytes whose row is still being written')
+  const reused = await put('bytes an upload reuses right now')
+  const contested = await put('bytes an upload takes while the sweep looks')
+  await mkdir(storage.renditionDir(orphan), { recursive: true })
+  await writeFile(join(storage.renditionDir(orphan), 'w320.webp'), 'a rendition')
+  await writeFile(join(dir, 'originals', 'notes.txt'), 'not a hash: not ours to judge')
+  const yesterday = new Date(Date.now() - 24 * 60 * 60 * 1000)
+  for (const path of [held, orphan, reused, contested].map(storage.originalPath)) await utimes(path, yesterday, yesterday)
+  await utimes(join(storage.renditionDir(orphan), 'w320.webp'), yesterday, yesterday)
+  await utimes(storage.renditionDir(orphan), yesterday, yesterday)
+  await utimes(join(dir, 'originals', 'notes.txt'), yesterday, yesterday)
+  // Placing bytes that are already stored touches them.
+  t.equal(await storage.place(await storage.receive(Readable.from([Buffer.from('bytes an upload reuses right now')]), storage.tempPath())), false)
+
+  const aborted = new AbortController()
+  aborted.abort()
+  t.equal(await storage.sweepOrphans(() => false, aborted.signal), 0, 'an aborted sweep removes nothing')
+
+  let askedForContested = 0
+  // `contested` gets its row between the first look and the look under its lock.
+  const isUsed = (sha256: string) => sha256 === held || (sha256 === contested && ++askedForContested > 1)
+  t.equal(await storage.sweepOrphans(isUsed, new AbortController().signal), 1, 'one hash removed')
+  t.notOk(await storage.exists(storage.originalPath(orphan)), 'the orphan is gone')
+  t.notOk(await storage.exists(storage.renditionDir(orphan)), 'with its renditions')
+  for (const [sha256, why] of [
+    [held, 'an item holds it'],
+    [arriving, 'it is younger than the grace period'],
+    [reused, 'an upload reused it just now'],
+    [contested, 'it was taken while the sweep looked'],
+  ] as const) {
+    t.ok(await storage.exists(storage.originalPath(sha256)), `kept: ${why}`)
+  }
+  t.ok(await storage.exists(join(dir, 'originals', 'notes.txt')), 'kept: a file not named by a hash')
 })
 
 t.test('renditions: concurrent asks share one encode; a later ask reads the disk', async (t) => {

@@ -1,10 +1,14 @@
 // Media through the API: upload and sniffing, embedded metadata, dedup on disk, delete rules,
 // editing, the file URL (ETag, 304, Range, renditions) and media embedded in articles.
-import { readdir } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import t from 'tap'
-import { auth, createArticle, makeApp, type TestApp, type TestContext } from './helpers.js'
+import { buildApp } from '../src/app.js'
+import { openDatabase } from '../src/db/client.js'
+import { createKeysRepository } from '../src/keys/repository.js'
+import { auth, createArticle, makeApp, type TestApp, type TestContext, testConfig } from './helpers.js'
 import { type FormPart, form, iimDataset, image, mediaDir, mp4, UTF8_DECLARATION, webm, withIptc, xmpPacket } from './fixtures/media.js'
 
 interface MediaApp extends TestApp {
@@ -458,6 +462,39 @@ t.test('PUBLIC_URL sets the base of media URLs', async (t) => {
   const ta = await mediaApp(t, { PUBLIC_URL: 'https://cms.example.org' })
   const item = await upload(ta, await image('png'))
   t.equal(item.url, `https://cms.example.org/v1/media/${item.id}/file`)
+})
+
+t.test('once listening, the service sweeps in the background the files that no media item references', async (t) => {
+  const dir = await mediaDir(t)
+  const db = openDatabase(':memory:')
+  const editor = createKeysRepository(db).create('test editor', 'editor').token
+  let sweptLine: (line: { removed: number }) => void
+  const swept = new Promise<{ removed: number }>((resolve) => (sweptLine = resolve))
+  const logStream = {
+    write(line: string) {
+      const entry = JSON.parse(line)
+      if (typeof entry.removed === 'number') sweptLine(entry)
+    },
+  }
+  const app = await buildApp(testConfig({ MEDIA_DIR: dir, LOG_LEVEL: 'info' }), { db, logStream })
+  t.teardown(() => app.close())
+  await app.ready()
+  const item = await upload({ app, editor } as TestApp, await image('png', { width: 12, height: 8 }))
+  // Bytes placed on disk by an upload whose process died before it wrote their row.
+  const lost = Buffer.from('the bytes of an upload cut short by a crash')
+  const lostSha = createHash('sha256').update(lost).digest('hex')
+  const lostPath = join(dir, 'originals', lostSha.slice(0, 2), lostSha)
+  await mkdir(join(dir, 'originals', lostSha.slice(0, 2)), { recursive: true })
+  await writeFile(lostPath, lost)
+  const yesterday = new Date(Date.now() - 24 * 60 * 60 * 1000)
+  const heldPath = join(dir, 'originals', item.sha256.slice(0, 2), item.sha256)
+  for (const path of [lostPath, heldPath]) await utimes(path, yesterday, yesterday)
+  t.same((await filesUnder(join(dir, 'originals'))).sort(), [heldPath, lostPath].sort(), 'nothing is swept before the service listens')
+
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.equal((await swept).removed, 1, 'the sweep logs how many hashes it removed')
+  t.same(await filesUnder(join(dir, 'originals')), [heldPath], 'the lost bytes are gone; the held ones stay')
+  t.equal((await app.inject({ url: fileUrl(item) })).statusCode, 200)
 })
 
 t.test('the OpenAPI document describes the upload form and the binary responses', async (t) => {

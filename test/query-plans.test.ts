@@ -56,6 +56,7 @@ t.test('hot read paths use indexes', async (t) => {
     ['tag filter, deep page', `/v1/articles?tag=${encodeURIComponent(seed.popularTag)}&cursor=${cursor}`, true],
     ['author filter', `/v1/articles?author=${encodeURIComponent(authors[0]!)}`, true],
     ['section filter', `/v1/articles?section=${encodeURIComponent(section)}`, true],
+    ['section filter, another case', `/v1/articles?section=${encodeURIComponent(section.toUpperCase())}`, true],
     ['article by slug', `/v1/articles/slug/${seed.sampleSlug}`, false],
     ['article by id', `/v1/articles/${id}`, false],
     ['comments list', `/v1/articles/${seed.newestId}/comments`, true],
@@ -91,6 +92,10 @@ t.test('hot read paths use indexes', async (t) => {
       t.same(fullScans, [], `${name}: no table scan\n${shown}`)
       if (sql.includes('articles_sitemap_idx')) {
         t.ok(plan.some((line) => line.includes('COVERING INDEX articles_sitemap_idx')), `${name}: a sitemap never reads the rows\n${shown}`)
+      }
+      // Case-insensitive (COLLATE NOCASE), and still a seek in the index declared the same way.
+      if (name.startsWith('section') && /from "articles"/i.test(sql)) {
+        t.ok(plan.some((line) => line.includes('USING INDEX articles_section_nocase_idx (section=? AND status=?)')), `${name}: the NOCASE index serves it\n${shown}`)
       }
       if (sql.includes('articles_gate_idx')) {
         t.ok(plan.some((line) => line.includes('COVERING INDEX articles_gate_idx')), `${name}: the article check never reads the row\n${shown}`)

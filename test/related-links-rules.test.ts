@@ -2,7 +2,7 @@
 // (tokens, weights, the rarest-terms pick and the FTS query).
 import t from 'tap'
 import { checkLink, checkList, normalizeUrl } from '../src/related-links/rules.js'
-import { candidateTerms, pickQueryTerms, repeatsFor, toMatchQuery, tokenize } from '../src/related-links/terms.js'
+import { candidateTerms, pickQueryTerms, repeatsFor, scoreTerms, tokenize, toMatchEntries } from '../src/related-links/terms.js'
 
 t.test('normalizeUrl keeps http(s) URLs with a host, in one spelling', async (t) => {
   t.equal(normalizeUrl('HTTPS://Example.COM'), 'https://example.com/')
@@ -97,19 +97,34 @@ t.test('pickQueryTerms prefers rare shared terms within the budgets', async (t) 
   t.same(
     pickQueryTerms(candidates, df, 2000, { postingBudget: 200 }).map((x) => x.term),
     ['flood', 'levee'],
-    'common terms are skipped once the budget is spent (flood counts three times: 120 + 5)',
+    'common terms are skipped once the budget is spent (each is read twice: 80 + 10)',
   )
   t.same(pickQueryTerms(candidates, new Map(), 2000), [])
 })
 
-t.test('toMatchQuery quotes every term and repeats the heavy ones', async (t) => {
+t.test('each term scores whole points, by weight and rarity; a match in the title or tags counts twice', async (t) => {
   t.same([1, 2, 3, 4, 5, 6, 50].map(repeatsFor), [1, 2, 2, 2, 3, 3, 3])
-  t.equal(
-    toMatchQuery([
+  const df = new Map([
+    ['flood', 40],
+    ['near', 900],
+    ['a"b', 40],
+  ])
+  const scored = scoreTerms(
+    [
       { term: 'flood', weight: 6 },
       { term: 'near', weight: 1 },
       { term: 'a"b', weight: 2 },
-    ]),
-    '"flood" OR "flood" OR "flood" OR "near" OR "a""b" OR "a""b"',
+    ],
+    df,
+    2000,
   )
+  t.ok(scored.every((s) => Number.isInteger(s.points) && s.points >= 1), 'integers, so that sums compare exactly')
+  const [flood, near, quoted] = scored.map((s) => s.points)
+  t.ok(flood! > quoted! && quoted! > near!, 'heavier and rarer terms score more')
+  t.same(toMatchEntries(scored.slice(1)), [
+    ['"near"', near],
+    ['{title tags} : "near"', near],
+    ['"a""b"', quoted],
+    ['{title tags} : "a""b"', quoted],
+  ])
 })

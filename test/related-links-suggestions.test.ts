@@ -126,6 +126,81 @@ t.test('a flood story is offered other flood stories first, and nothing it may n
   t.equal((await app.inject({ method: 'GET', url: `${url}?q=flood`, headers: auth(editor) })).statusCode, 400)
 })
 
+// Issue 16, item 14: the cursor pins the query (terms and their points) and the newest article
+// of the first page, so that stories published while an editor pages change nothing: before,
+// every page re-ranked the whole index with bm25 and thirty new stories emptied page two.
+t.test('paging suggestions while stories are published yields the first page\'s result set, once each', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const seed = seeder(app.db)
+  const matching = [
+    seed('Wildfire crews hold the ridge above Dunmore', ['wildfire'], ['Crews cut firebreaks along the ridge as the wildfire spread.']),
+    seed('Dunmore evacuees return as the wildfire dies down', ['wildfire'], ['Evacuees found ash on every roof in Dunmore.']),
+    seed('Water bombers refuel at the valley airstrip', ['wildfire'], ['Pilots made forty drops on the ridge before dusk.']),
+    seed('Firebreaks saved the vineyard, owners say', ['farming'], ['The firebreaks held and the vines survived the wildfire.']),
+    seed('Ash falls on Dunmore school playground', ['education'], ['Classes moved indoors while ash fell over Dunmore.']),
+    seed('Insurers brace for wildfire claims', ['business'], ['Claims from the valley are expected to rise after the wildfire.']),
+    seed('Volunteers feed firefighters on the ridge', ['community'], ['Bakers sent sandwiches up the ridge to the crews.']),
+    seed('Smoke warning for the valley towns', ['health'], ['Residents were told to keep windows shut as smoke from the wildfire drifted.']),
+  ]
+  const unrelated = (n: number) => seed(`Chess club meets in the library, round ${n}`, ['hobbies'], ['Players brought boards and clocks to the reading room.'])
+  for (let n = 0; n < 6; n += 1) unrelated(n)
+  const parent = seed('Wildfire threatens Dunmore as crews fight on the ridge', ['wildfire'], [
+    'Firebreaks, water bombers and evacuees: the valley braces as ash falls on Dunmore.',
+  ])
+  const url = `/v1/articles/${parent}/related/suggestions`
+  const read = async (query: string) => {
+    const res = await app.inject({ url: `${url}?${query}`, headers: auth(editor) })
+    t.equal(res.statusCode, 200, res.body)
+    return res.json() as { data: { id: string }[]; nextCursor: string | null; terms: string[] }
+  }
+  const whole = await read('limit=100')
+  const expected = whole.data.map((s) => s.id)
+  t.same(new Set(expected), new Set(matching), 'the eight stories that share its terms, and only those')
+
+  const first = await read('limit=3')
+  t.same(first.data.map((s) => s.id), expected.slice(0, 3), 'page one is the head of the whole list')
+  app.db.$client.transaction(() => {
+    for (let n = 6; n < 36; n += 1) unrelated(n)
+  })()
+  const latecomer = seed('Wildfire reaches the ridge road at Dunmore', ['wildfire'], ['Crews and water bombers fought the wildfire through the night.'])
+
+  const paged = first.data.map((s) => s.id)
+  let cursor = first.nextCursor
+  while (cursor !== null && paged.length < 50) {
+    const page = await read(`limit=3&cursor=${cursor}`)
+    t.same(page.terms, first.terms, 'every page searches with the terms of the first')
+    paged.push(...page.data.map((s) => s.id))
+    cursor = page.nextCursor
+  }
+  t.same(paged, expected, 'the pages, in order, are the whole list as of page one: none lost, none twice')
+  t.notOk(paged.includes(latecomer), 'a story published meanwhile does not appear mid-paging')
+  const fresh = await read('limit=100')
+  t.ok(fresh.data.some((s) => s.id === latecomer), 'a new first page finds it')
+
+  t.equal((await app.inject({ url: `${url}?cursor=${Buffer.from(JSON.stringify([1, 1, 1, 'flood:x'])).toString('base64url')}`, headers: auth(editor) })).statusCode, 400, 'a forged cursor is a 400')
+})
+
+t.test('the cursor of an article of very long words still fits in a cursor', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, editor } = testApp
+  const seed = seeder(app.db)
+  // Twelve long words, with accents (two bytes each in UTF-8), that three articles share.
+  const words = Array.from({ length: 14 }, (_, i) => `${'é'.repeat(20)}${String.fromCharCode(97 + i).repeat(25)}`)
+  const text = words.join(' ')
+  for (let n = 0; n < 3; n += 1) seed(`Lexicon ${n}`, [], [text])
+  for (let n = 0; n < 5; n += 1) seed(`Weather note ${n}`, [], ['Light winds and sunny spells.'])
+  const parent = seed('Lexicon', [], [text])
+  const url = `/v1/articles/${parent}/related/suggestions`
+  const first = await app.inject({ url: `${url}?limit=1`, headers: auth(editor) })
+  t.equal(first.statusCode, 200)
+  const cursor = first.json().nextCursor as string
+  t.ok(cursor.length <= 512, `${cursor.length} characters`)
+  const second = await app.inject({ url: `${url}?limit=1&cursor=${cursor}`, headers: auth(editor) })
+  t.equal(second.statusCode, 200, second.body)
+  t.equal(second.json().data.length, 1)
+})
+
 t.test('an article with no telling words gets no suggestions, not an error', async (t) => {
   const testApp = await makeApp(t)
   const { app, editor } = testApp
@@ -216,7 +291,15 @@ t.test('suggestions stay fast and relevant on an archive of 2,000 articles', asy
     return (app.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...fillPlaceholders(params, values)) as { detail: string }[]).map((row) => row.detail)
   }
   const queries = suggestionQueries(app.db)
-  const suggestionPlan = plan(queries.suggestions, { match: '"flood"', exclude: '[]', articleId: parent, afterScore: 0, afterSeq: 0, limit: 10 })
+  const suggestionPlan = plan(queries.suggestions, {
+    entries: JSON.stringify([['"flood"', 100], ['{title tags} : "flood"', 100]]),
+    until: 1e9,
+    exclude: '[]',
+    articleId: parent,
+    afterScore: 1e9,
+    afterSeq: 1e9,
+    limit: 10,
+  })
   t.comment(suggestionPlan.join('\n'))
   t.ok(
     suggestionPlan.some((line) => /^SCAN articles_fts VIRTUAL TABLE INDEX \d+:M/.test(line)),

@@ -1,5 +1,7 @@
 // The delivery worker against a real HTTP receiver: signatures checked by the independent
-// `standardwebhooks` package, retries, timeouts, order, isolation, restarts and rollbacks.
+// `standardwebhooks` package, retries, timeouts, order, isolation, restarts and rollbacks. The
+// receiver listens on 127.0.0.1, so these apps allow private targets (WEBHOOK_ALLOW_PRIVATE),
+// except the one that checks that loopback is refused without it.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,10 +11,11 @@ import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
 import { createKeysRepository } from '../src/keys/repository.js'
 import { createOutbox } from '../src/webhooks/outbox.js'
+import { createWebhooksRepository } from '../src/webhooks/repository.js'
 import { auth, createArticle, makeApp, testConfig, type TestApp } from './helpers.js'
 import { type Received, startReceiver, until } from './webhooks-receiver.js'
 
-const FAST = { WEBHOOK_POLL_MS: '10', WEBHOOK_RETRY_SCHEDULE: '0,0,0', WEBHOOK_TIMEOUT_MS: '2000', SCHEDULER_INTERVAL_MS: '50' }
+const FAST = { WEBHOOK_POLL_MS: '10', WEBHOOK_RETRY_SCHEDULE: '0,0,0', WEBHOOK_TIMEOUT_MS: '2000', SCHEDULER_INTERVAL_MS: '50', WEBHOOK_ALLOW_PRIVATE: 'true' }
 
 async function subscribe({ app, admin }: Pick<TestApp, 'app' | 'admin'>, url: string, events: string[] = ['article.published']) {
   const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth(admin), payload: { url, events } })
@@ -144,6 +147,40 @@ t.test('redirects are not followed: a 3xx is a failed attempt', async (t) => {
   const log = await logged(testApp, hook.id, 2)
   t.match(log[1], { statusCode: 307, succeeded: false, error: 'answered 307: redirects are not followed' })
   t.equal(elsewhere.received.length, 0, 'the redirect target got nothing')
+})
+
+t.test('without WEBHOOK_ALLOW_PRIVATE a loopback receiver is refused at create and at delivery', async (t) => {
+  const { WEBHOOK_ALLOW_PRIVATE: _allowed, ...strict } = FAST
+  const testApp = await makeApp(t, { ...strict, WEBHOOK_RETRY_SCHEDULE: '0' })
+  const receiver = await startReceiver(t)
+  const created = await testApp.app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: auth(testApp.admin),
+    payload: { url: receiver.url, events: ['article.published'] },
+  })
+  t.equal(created.statusCode, 400)
+  t.match(created.json().errors, [{ path: 'body.url', message: /loopback address/ }])
+
+  // A webhook stored before the rule existed (or while the setting was on) is refused when sent.
+  const hook = createWebhooksRepository(testApp.app.db).create({ url: receiver.url, events: ['article.published'] })
+  await createArticle(testApp, {}, { published: true })
+  const log = await logged(testApp, hook.id, 2)
+  for (const entry of log) t.match(entry, { statusCode: null, succeeded: false, error: 'refused: address not allowed' })
+  t.equal(receiver.received.length, 0, 'the receiver got nothing')
+})
+
+t.test('a connection that fails is logged as "connection failed", without the errno, address or port', async (t) => {
+  const testApp = await makeApp(t, { ...FAST, WEBHOOK_RETRY_SCHEDULE: '3600' })
+  const closed = await startReceiver(t)
+  await closed.close()
+  const hook = await subscribe(testApp, closed.url)
+  await createArticle(testApp, {}, { published: true })
+  const [entry] = await logged(testApp, hook.id, 1)
+  t.match(entry, { statusCode: null, succeeded: false, error: 'connection failed' })
+  const port = new URL(closed.url).port
+  const shown = (await testApp.app.inject({ url: `/v1/webhooks/${hook.id}/deliveries`, headers: auth(testApp.admin) })).body
+  t.notMatch(shown, new RegExp(`ECONNREFUSED|connect |:${port}\\b|127\\.0\\.0\\.1`), 'the delivery log cannot be used to probe ports')
 })
 
 t.test('only a few KiB of an answer are read', async (t) => {

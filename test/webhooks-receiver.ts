@@ -1,11 +1,13 @@
 // A real HTTP receiver for webhook tests: node:http on 127.0.0.1 and a free port, recording
-// every request and answering as the test tells it to. Tests wait on it, never sleep.
+// every request and answering as the test tells it to. Tests wait on it, never sleep. Loopback
+// is a private address: an app that delivers to it needs WEBHOOK_ALLOW_PRIVATE=true.
 import { EventEmitter } from 'node:events'
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from './helpers.js'
 
 export interface Received {
+  method: string
   path: string
   headers: IncomingHttpHeaders
   body: string
@@ -27,6 +29,8 @@ export interface Receiver {
   respond(responder: Responder): void
   /** Resolves once `count` requests have arrived; rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>
+  /** Stops listening: its URL then names a port where nothing answers. */
+  close(): Promise<void>
 }
 
 export async function startReceiver(t: TestContext, responder: Responder = () => ({ status: 200 })): Promise<Receiver> {
@@ -37,7 +41,7 @@ export async function startReceiver(t: TestContext, responder: Responder = () =>
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const request = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() }
+      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() }
       const index = received.push(request) - 1
       arrivals.emit('request')
       const plan = answer(request, index)
@@ -57,10 +61,11 @@ export async function startReceiver(t: TestContext, responder: Responder = () =>
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => {
+  const close = () => {
     server.closeAllConnections()
     return new Promise<void>((resolve) => server.close(() => resolve()))
-  })
+  }
+  t.teardown(close)
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/hook`,
@@ -68,6 +73,7 @@ export async function startReceiver(t: TestContext, responder: Responder = () =>
     respond(next) {
       answer = next
     },
+    close,
     waitFor(count, timeoutMs = 5000) {
       if (received.length >= count) return Promise.resolve(received)
       return new Promise((resolve, reject) => {

@@ -22,6 +22,8 @@ t.test('the running service delivers, retries, and never logs a secret', async (
     LOG_LEVEL: 'trace',
     WEBHOOK_POLL_MS: '20',
     WEBHOOK_RETRY_SCHEDULE: '0',
+    // The receiver listens on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
   })
   t.teardown(() => kill(server))
   const { base } = server

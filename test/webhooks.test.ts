@@ -93,6 +93,52 @@ t.test('only http and https URLs, and only known events', async (t) => {
   t.same(list.json().data, [], 'nothing was stored')
 })
 
+t.test('loopback, link-local and private targets are refused at create and update, naming the rule', async (t) => {
+  const testApp = await makeApp(t)
+  const { app, admin } = testApp
+  const refused: [string, RegExp][] = [
+    ['http://127.1:4799/hook', /^must not target a loopback address \(127\.0\.0\.1\) unless WEBHOOK_ALLOW_PRIVATE=true$/],
+    ['http://2130706433:4799/hook', /loopback address \(127\.0\.0\.1\)/],
+    ['http://0x7f000001:4799/hook', /loopback address \(127\.0\.0\.1\)/],
+    ['http://[::ffff:127.0.0.1]:4799/hook', /loopback address \(\[::ffff:7f00:1\]\)/],
+    ['http://localhost:4799/hook', /loopback address \(localhost\)/],
+    ['http://[::]:4799/hook', /^must not target an unspecified address \(\[::\]\)$/],
+    ['http://169.254.169.254/latest/meta-data/', /^must not target a link-local address \(169\.254\.169\.254\)$/],
+    ['http://10.0.0.8/hook', /private address \(10\.0\.0\.8\)/],
+    ['http://192.168.1.1/hook', /private address/],
+    ['http://172.16.0.1/hook', /private address/],
+  ]
+  for (const [url, message] of refused) {
+    const res = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth(admin), payload: { url, events: ['article.published'] } })
+    t.equal(res.statusCode, 400, url)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.equal(res.json().errors.length, 1)
+    t.match(res.json().errors[0], { path: 'body.url', message }, url)
+  }
+  const hook = await createWebhook(testApp)
+  for (const [url] of refused) {
+    const res = await app.inject({ method: 'PATCH', url: `/v1/webhooks/${hook.id}`, headers: auth(admin), payload: { url } })
+    t.equal(res.statusCode, 400, `PATCH ${url}`)
+  }
+  const after = await app.inject({ url: `/v1/webhooks/${hook.id}`, headers: auth(admin) })
+  t.match(after.json(), { url: HOOK_URL, version: 1 }, 'nothing was changed')
+  const list = await app.inject({ url: '/v1/webhooks', headers: auth(admin) })
+  t.equal(list.json().data.length, 1, 'nothing was stored')
+})
+
+t.test('WEBHOOK_ALLOW_PRIVATE=true allows loopback and private targets, never link-local ones', async (t) => {
+  const { app, admin } = await makeApp(t, { WEBHOOK_ALLOW_PRIVATE: 'true' })
+  const create = (url: string) => app.inject({ method: 'POST', url: '/v1/webhooks', headers: auth(admin), payload: { url, events: ['article.published'] } })
+  for (const url of ['http://127.0.0.1:4799/hook', 'http://localhost:8080/', 'http://[::1]/x', 'http://10.0.0.8/hook', 'http://[fd00::8]/hook']) {
+    t.equal((await create(url)).statusCode, 201, url)
+  }
+  for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/', 'http://0.0.0.0:4799/', 'http://[::]:4799/', 'http://100.100.100.200/']) {
+    const res = await create(url)
+    t.equal(res.statusCode, 400, url)
+    t.notMatch(res.json().errors[0].message, /WEBHOOK_ALLOW_PRIVATE/, 'no setting lifts this rule')
+  }
+})
+
 t.test('PATCH changes url, events and active; versions grow', async (t) => {
   const testApp = await makeApp(t)
   const { app, admin } = testApp

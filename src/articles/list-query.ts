@@ -89,7 +89,9 @@ export function createListQuery(db: Db) {
         exists(db.select({ one: sql`1` }).from(articleAuthors).where(and(eq(articleAuthors.articleSeq, articles.seq), eq(articleAuthors.author, ph('author'))))),
       )
     }
-    if (shape.section) where.push(eq(articles.section, ph('section')))
+    // Case-insensitive like tag and author, through articles_section_nocase_idx; raw because
+    // Drizzle has no COLLATE operator.
+    if (shape.section) where.push(sql`${articles.section} = ${ph('section')} COLLATE NOCASE`)
     return where
   }
 

@@ -10,7 +10,7 @@ import { cleanText } from '../text/sanitize.js'
 import { createDerivedRows, sortKey } from './derived-rows.js'
 import { createListQuery } from './list-query.js'
 import { cleanList, cleanSection, cleanTitle, sanitizeBlocks } from './normalize.js'
-import { createReferenceCheck } from './references.js'
+import { createReferenceCheck, relatedTargets } from './references.js'
 import { createRevisions } from './revisions.js'
 import type { ArticleCreate, ArticlePatch, StoredArticle } from './schemas.js'
 import { slugify } from './slug.js'
@@ -190,7 +190,9 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       // Drafts and articles in review have never been seen; archived ones keep their date.
       if (patch.status !== 'archived') after.publishedAt = null
     }
-    references.check(after, 'body.')
+    // Only references this request introduces must exist: one to an article deleted since (kept
+    // in the stored body, hidden from readers) does not stop an edit of the headline.
+    references.check(after, 'body.', relatedTargets(before.body))
     return save(before, after, options.keyId)
   })
 
@@ -248,8 +250,10 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       commentsEnabled: snapshot.commentsEnabled,
       updatedAt: now(),
     }
-    if (references.errors(after, 'revision.').length > 0) {
-      throw conflict(`Revision ${revision} uses media or articles that no longer exist; edit the article instead.`)
+    // A related article the revision names may have been deleted since: the block comes back
+    // dangling, as it would have stayed. Its media must exist: the media-use rows refer to them.
+    if (references.errors(after, 'revision.', relatedTargets(after.body)).length > 0) {
+      throw conflict(`Revision ${revision} uses media that no longer exist; edit the article instead.`)
     }
     return save(before, after, options.keyId)
   })

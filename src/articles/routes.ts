@@ -1,15 +1,17 @@
 // /v1/articles: editors write and publish; everyone reads what is published.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { forbidden, notFound } from '../http/problems.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import { Type } from 'typebox'
 import type { ArticleEmbedder, EmbedContext } from './embed.js'
 import type { ArticlesRepository } from './repository.js'
+import { articleKeys, listKeys } from './surrogate-keys.js'
 import {
   Article,
   ArticleCreate,
@@ -28,7 +30,7 @@ export interface ArticleRouteDeps {
   config: Config
   articles: ArticlesRepository
   embed: ArticleEmbedder
-  /** The body as HTML, for `?include=html` (the feeds' renderer, src/distribution/body-html.ts). */
+  /** The body as HTML, for `?include=html` (the feeds' renderer, `bodyHtml` in src/distribution/stories.ts). */
   bodyHtml: (article: Article, base: string) => string
 }
 
@@ -50,14 +52,16 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     return article
   }
 
-  const articleResponse = (description: string) => json(description, ref(Article))
-
-  /** A read: the article embedded, with its body as HTML when `?include=html` asks for it. */
-  const reading = (request: FastifyRequest<{ Querystring: ArticleReadQuery }>, stored: StoredArticle): Article => {
+  /** A read of one article, named by the keys of what it shows, with its body as HTML when `?include=html` asks. */
+  const read = (request: FastifyRequest<{ Querystring: ArticleReadQuery }>, reply: FastifyReply, stored: StoredArticle): Article => {
     const ctx = context(request)
     const article = embed.article(stored, ctx)
+    // The HTML shows what the article shows: the same keys.
+    setSurrogateKeys(reply, () => articleKeys(stored, article))
     return request.query.include === 'html' ? { ...article, bodyHtml: bodyHtml(article, ctx.base) } : article
   }
+
+  const articleResponse = (description: string) => json(description, ref(Article))
 
   r.post(
     '/',
@@ -65,6 +69,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Create an article (a draft unless status says review)',
+        description:
+          'Editors. Only `title` is required. Without `slug` one is made from the title (lower-case ASCII, accents folded); ' +
+          'a slug already taken, given or made, is a 409. Block text is sanitized to the allowed inline HTML; a `mediaId`, ' +
+          '`articleId` or `leadMediaId` that does not exist is a 400. Publish with POST /v1/articles/{id}/publish.',
         operationId: 'createArticle',
         tags,
         security: bearer,
@@ -98,13 +106,15 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: json('A page of summaries.', ArticleList), ...problems(400, 401, 403) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const visibility = visibilityOf(request.caller)
       if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
       const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
-      return { data: embed.summaries(page.data, context(request)), nextCursor: page.nextCursor }
+      const data = embed.summaries(page.data, context(request))
+      setSurrogateKeys(reply, () => listKeys(request.query, data))
+      return { data, nextCursor: page.nextCursor }
     },
   )
 
@@ -114,6 +124,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article by its slug, with media and related links embedded',
+        description:
+          'The same answer as GET /v1/articles/{id}, found by slug: one request per page for a front end. Readers get ' +
+          'published articles only (anything else is a 404 to them); editors get every status.',
         operationId: 'getArticleBySlug',
         tags,
         security: optionalBearer,
@@ -122,7 +135,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => reading(request, visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')),
+    async (request, reply) => read(request, reply, visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')),
   )
 
   r.get(
@@ -131,6 +144,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article, with media and related links embedded',
+        description:
+          'Embeds the lead media, the media of `media` blocks, the summaries of teased articles and the related links. ' +
+          'Readers get published articles only (anything else is a 404 to them); editors get every status.',
         operationId: 'getArticle',
         tags,
         security: optionalBearer,
@@ -139,7 +155,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => reading(request, visible(request, articles.getById(request.params.id), request.params.id)),
+    async (request, reply) => read(request, reply, visible(request, articles.getById(request.params.id), request.params.id)),
   )
 
   r.patch(
@@ -148,6 +164,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Change the fields given',
+        description:
+          'Editors. Fields left out keep their value; `body` and the lists are replaced whole. `status` may move the ' +
+          'article to `draft`, `review` or `archived` (publish with POST …/publish). Each change records a revision and ' +
+          'raises `version`; send the ETag in `If-Match` to refuse (412) a change based on a stale read.',
         operationId: 'updateArticle',
         tags,
         security: bearer,
@@ -168,6 +188,12 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Delete an article with its comments, revisions and every related link to or from it',
+        description:
+          'Editors. Final: nothing of it is kept, and its slug is free again. Sends `article.deleted` to webhooks, ' +
+          'whatever its status was. Allowed while other articles mention it in `related` body blocks (a story can be ' +
+          'killed at once, e.g. a legal takedown): those blocks are kept as they are but never shown to readers; editors ' +
+          'see them with `article: null`. They do not stop edits of the articles that hold them: only a reference a ' +
+          'request adds must exist.',
         operationId: 'deleteArticle',
         tags,
         security: bearer,
@@ -214,6 +240,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Take an article back to draft (also cancels a schedule)',
+        description:
+          'Editors. The article becomes a `draft`, whatever its status: `publishedAt` and `scheduledAt` are cleared and ' +
+          'readers no longer see it (404). A draft stays as it is.',
         operationId: 'unpublishArticle',
         tags,
         security: bearer,
@@ -233,6 +262,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "List an article's revisions, newest first",
+        description:
+          'Editors. Every change of the article (create, edit, publish, unpublish, restore, the scheduler going live) ' +
+          'recorded the article as it stood afterwards, with the key that made it.',
         operationId: 'listArticleRevisions',
         tags,
         security: bearer,
@@ -253,6 +285,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "Restore a revision's content (the slug and publication state stay as they are)",
+        description:
+          'Editors. Brings back the title, subtitle, summary, body, bylines, section, tags, sources, locale, lead media ' +
+          'and comment setting of revision `revision`, as a new revision. When the revision names media or an article ' +
+          'that no longer exists, nothing changes: 409.',
         operationId: 'restoreArticleRevision',
         tags,
         security: bearer,

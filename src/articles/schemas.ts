@@ -1,7 +1,7 @@
 // The public shape of articles and their body blocks: the contract with editorial tools,
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
-import { HTTP_URL_PATTERN, Id, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, IdOf, NextCursor, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
 import { Media } from '../media/schemas.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
@@ -11,42 +11,69 @@ import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSumma
 // links can embed it without importing the article shape that embeds them.
 export { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary }
 
-const InlineText = (description: string, maxLength = 20_000) =>
-  Type.String({ minLength: 1, maxLength, description: `${description} Inline markup allowed: a (http, https, mailto), em, strong, i, b, br, sub, sup.` })
+/** What the text fields of blocks may hold, said once for every one of them. */
+const INLINE_MARKUP =
+  'Inline HTML, to insert as HTML: only `a` (with an http, https or mailto `href`), `em`, `strong`, `i`, `b`, `br`, `sub` ' +
+  'and `sup`; any other markup is removed on write.'
 
-const HttpUrl = Type.String({ format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: 'An absolute http or https URL.' })
+const InlineText = (description: string, maxLength = 20_000) =>
+  Type.String({ minLength: 1, maxLength, description: `${description} ${INLINE_MARKUP}` })
+
+const HttpUrl = (description: string) =>
+  Type.String({ format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: `${description} An absolute http or https URL.` })
 
 // Each block's write shape. `additionalProperties: false` turns a typo into a 400.
 const blockShapes = {
   paragraph: { text: InlineText('The paragraph.') },
-  heading: { text: InlineText('The subhead.', 500), level: Type.Integer({ minimum: 2, maximum: 4 }) },
-  quote: { text: InlineText('The quotation.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
+  heading: {
+    text: InlineText('The subhead.', 500),
+    level: Type.Integer({ minimum: 2, maximum: 4, description: 'Its rank, 2 to 4 (`h2` to `h4`): the headline is the `h1`.' }),
+  },
+  quote: { text: InlineText('The quotation, without quotation marks.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
   list: {
-    style: StringEnum(['bulleted', 'numbered']),
-    items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500 }),
+    style: StringEnum(['bulleted', 'numbered'], { description: '`bulleted` (an `ul`) or `numbered` (an `ol`).' }),
+    items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500, description: 'The items, in order.' }),
   },
   media: {
-    mediaId: Id,
-    caption: Type.Optional(Type.String({ maxLength: 2_000, description: 'Overrides the media caption for this use.' })),
-    credit: Type.Optional(Type.String({ maxLength: 500, description: 'Overrides the media credit for this use.' })),
+    mediaId: IdOf('The media item shown (a picture, a video, an audio clip or a document).'),
+    caption: Type.Optional(
+      Type.String({ maxLength: 2_000, description: `Replaces the item's \`caption\` for this use only. ${INLINE_MARKUP}` }),
+    ),
+    credit: Type.Optional(Type.String({ maxLength: 500, description: `Replaces the item's \`credit\` for this use only. ${INLINE_MARKUP}` })),
   },
   related: {
-    articleId: Type.Optional(Id),
-    url: Type.Optional(HttpUrl),
-    title: Type.Optional(Type.String({ maxLength: 500 })),
+    articleId: Type.Optional(IdOf('An internal teaser: the article it points to. Give this or `url`, not both.')),
+    url: Type.Optional(HttpUrl('An external teaser: the page it points to. Give this or `articleId`, not both.')),
+    title: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: `The teaser's text; optional: without one, an internal teaser shows its target's title. ${INLINE_MARKUP}`,
+      }),
+    ),
   },
-  embed: { url: HttpUrl, provider: Type.Optional(Type.String({ maxLength: 100 })) },
+  embed: {
+    url: HttpUrl('The page to embed: a video, a post, a map. The front end decides how (oEmbed, an iframe, a link).'),
+    provider: Type.Optional(Type.String({ maxLength: 100, description: 'Who hosts it, e.g. "YouTube", as the editor wrote it; plain text.' })),
+  },
 }
 
 export type BlockType = keyof typeof blockShapes
 export const BLOCK_TYPES = Object.keys(blockShapes) as BlockType[]
 
-function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false) {
+function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false, description?: string) {
   return Type.Object(
-    { type: Type.Literal(type), ...props },
-    { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block` },
+    { type: Type.Literal(type, { description: `The kind of block: always \`${type}\` here.` }), ...props },
+    { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block`, ...(description !== undefined && { description }) },
   )
 }
+
+// What becomes of a teaser whose article is deleted: see DELETE /v1/articles/{id}.
+const RELATED_WRITE =
+  'An `articleId` this write adds must name an existing article. One already in the stored body (or in a revision being ' +
+  'restored) may name an article deleted since: the block is kept as it is.'
+const RELATED_READ =
+  '`article` is the target\'s summary, null for a `url`. Readers never get a block whose article is not published or was ' +
+  'deleted; editors get every block, with `article: null` when its article was deleted.'
 
 function oneOfBlocks<T extends TSchema[]>(id: string, blocks: [...T], description: string) {
   const union = Type.Union(blocks)
@@ -65,7 +92,7 @@ export const Block = oneOfBlocks(
     blockSchema('quote', blockShapes.quote),
     blockSchema('list', blockShapes.list),
     blockSchema('media', blockShapes.media),
-    blockSchema('related', blockShapes.related),
+    blockSchema('related', blockShapes.related, false, RELATED_WRITE),
     blockSchema('embed', blockShapes.embed),
   ],
   'A body block as written. A `related` block names either `articleId` or `url`.',
@@ -81,8 +108,29 @@ export const BlockRead = oneOfBlocks(
     blockSchema('heading', blockShapes.heading, true),
     blockSchema('quote', blockShapes.quote, true),
     blockSchema('list', blockShapes.list, true),
-    blockSchema('media', { ...blockShapes.media, media: Type.Union([ref(Media), Type.Null()]) }, true),
-    blockSchema('related', { ...blockShapes.related, article: Type.Union([ref(ArticleSummary), Type.Null()]) }, true),
+    blockSchema(
+      'media',
+      {
+        ...blockShapes.media,
+        media: Type.Union([ref(Media), Type.Null()], {
+          description: "The media item, embedded; the block's `caption` and `credit`, when given, win over the item's. Null only if it is gone.",
+        }),
+      },
+      true,
+    ),
+    blockSchema(
+      'related',
+      {
+        ...blockShapes.related,
+        article: Type.Union([ref(ArticleSummary), Type.Null()], {
+          description:
+            "An internal teaser's target, embedded as a summary; null for an external teaser (`url`), or when the target no longer " +
+            'exists (editors only: readers never get a teaser to an article they may not see, the block is left out).',
+        }),
+      },
+      true,
+      RELATED_READ,
+    ),
     blockSchema('embed', blockShapes.embed, true),
   ],
   'A body block as read: `media` blocks embed their `media`, internal `related` blocks their `article`.',
@@ -91,16 +139,21 @@ export type BlockRead = Static<typeof BlockRead>
 
 const articleFields = {
   ...articleHeadFields,
-  sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE".' }),
-  locale: Type.String(),
-  leadMediaId: Nullable(Id),
-  commentsEnabled: Type.Boolean(),
-  commentCount: Type.Integer({ description: 'Approved comments.' }),
-  publishedAt: Nullable(Timestamp),
-  scheduledAt: Nullable(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  version: Type.Integer({ minimum: 1 }),
+  sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE"; plain text.' }),
+  locale: Type.String({ description: 'The language of the article, a BCP 47 tag such as `en` or `pt-BR`; `en` when not given.', examples: ['en'] }),
+  leadMediaId: Nullable(IdOf('The lead picture (or video) shown atop the story and in teasers, embedded as `leadMedia`; null when none.')),
+  commentsEnabled: Type.Boolean({ description: 'Whether readers may comment. When false, a new comment is a 403; existing ones stay readable.' }),
+  commentCount: Type.Integer({ description: 'How many approved comments the article has.' }),
+  publishedAt: Nullable(
+    TimestampOf('When the article went live (for a scheduled one, its scheduled time). Null while unpublished; kept when archived.'),
+  ),
+  scheduledAt: Nullable(TimestampOf('When a `scheduled` article goes live; null in every other status.')),
+  createdAt: TimestampOf('When the article was created.'),
+  updatedAt: TimestampOf('When the article itself last changed: an edit, a publication, a status change (not comments, not related links).'),
+  version: Type.Integer({
+    minimum: 1,
+    description: 'Starts at 1 and grows by one with each change; `If-Match` compares it (through the ETag), and revisions are numbered by it.',
+  }),
 }
 
 export const Article = shareSchema(
@@ -108,12 +161,18 @@ export const Article = shareSchema(
   Type.Object({
     ...articleFields,
     canonicalUrl: Type.String({ format: 'uri', description: "The article's page on the website, from SITE_URL_TEMPLATE." }),
-    body: Type.Array(ref(BlockRead)),
-    leadMedia: Type.Union([ref(Media), Type.Null()]),
-    related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
+    body: Type.Array(ref(BlockRead), { description: 'The story: its blocks in reading order, with their media and teased articles embedded.' }),
+    leadMedia: Type.Union([ref(Media), Type.Null()], { description: 'The media item `leadMediaId` names, embedded; null when none.' }),
+    related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), {
+      description: 'The related links the editors curated, in order; readers see only those to published articles.',
+    }),
     bodyHtml: Type.Optional(
       Type.String({ description: 'With `?include=html`: the body as HTML, rendered as the feeds render it (only the allowed inline markup, everything else escaped).' }),
     ),
+  }, {
+    description:
+      'A whole article, with everything a page needs embedded: the lead media, the media and teased articles of its body, its ' +
+      'related links. Readers get `published` articles only; editors get every status.',
   }),
 )
 export type Article = Static<typeof Article>
@@ -131,17 +190,17 @@ const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200
 
 const editable = {
   slug: Type.String({ pattern: SLUG_PATTERN, maxLength: SLUG_MAX, description: 'Lower-case ASCII words joined by "-"; made from the title when absent.' }),
-  title: Type.String({ minLength: 1, maxLength: 500, description: 'Plain text.' }),
+  title: Type.String({ minLength: 1, maxLength: 500, description: 'The headline. Plain text: markup is kept as typed, and shown as text.' }),
   subtitle: Type.String({ maxLength: 1_000, description: 'The dek; plain text.' }),
-  summary: Type.String({ maxLength: 5_000, description: 'Plain text.' }),
-  body: Type.Array(ref(Block), { maxItems: 2_000 }),
-  authors: Type.Array(Name('A byline.'), { maxItems: 50 }),
-  section: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
-  tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
-  sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50 }),
-  locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.' }),
-  leadMediaId: Nullable(Id),
-  commentsEnabled: Type.Boolean(),
+  summary: Type.String({ maxLength: 5_000, description: 'A short summary for teasers and feeds; plain text.' }),
+  body: Type.Array(ref(Block), { maxItems: 2_000, description: 'The story as blocks, in reading order; replaces the whole body.' }),
+  authors: Type.Array(Name('A byline.'), { maxItems: 50, description: 'The printed bylines, in order.' }),
+  section: Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The section it runs in; null (or blank) for none.' })),
+  tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Topic tags; blanks and repeats that differ only in case are dropped.' }),
+  sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50, description: 'Wire services and other sources the story drew on.' }),
+  locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.', examples: ['en'] }),
+  leadMediaId: Nullable(IdOf('The lead media item; null for none. An id that does not exist is a 400.')),
+  commentsEnabled: Type.Boolean({ description: 'Whether readers may comment; true for a new article unless given.' }),
 }
 
 const Opt = <T extends Record<string, TSchema>>(props: T) =>
@@ -174,9 +233,9 @@ export const ArticleQuery = Type.Object(
   {
     ...PageQuery,
     status: Type.Optional(Type.Union([ArticleStatusSchema], { description: 'Editors only; other callers see published articles.' })),
-    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles in this section (case-insensitive).' })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles with this tag (case-insensitive).' })),
+    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only articles with this byline (case-insensitive).' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary, tags and body text; accents and case do not matter, the last word matches as a prefix. Best match first: articles with every word in the title, then in the subtitle, tags, summary, body; newest first among equal matches.' })),
   },
   { additionalProperties: false },
@@ -184,14 +243,19 @@ export const ArticleQuery = Type.Object(
 export type ArticleQuery = Static<typeof ArticleQuery>
 
 export const ArticleList = Type.Object({
-  data: Type.Array(ref(ArticleSummary)),
-  nextCursor: Nullable(Type.String()),
+  data: Type.Array(ref(ArticleSummary), {
+    description: 'The summaries: newest `publishedAt` first (never-published ones by `updatedAt`), or best match first with `q`.',
+  }),
+  nextCursor: NextCursor,
 })
 
-export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })
+export const SlugParams = Type.Object(
+  { slug: Type.String({ minLength: 1, maxLength: 200, description: "The article's slug.", examples: ['harbour-reopens-after-storm'] }) },
+  { additionalProperties: false },
+)
 
 export const PublishBody = Type.Object(
-  { at: Type.Optional(Timestamp) },
+  { at: Type.Optional(TimestampOf('When to go live; absent, or not in the future: now.')) },
   {
     additionalProperties: false,
     description: 'Without `at` (or without a body), or with a time not in the future, publishes now; with a future `at`, schedules.',
@@ -203,33 +267,41 @@ export const ArticleRevision = shareSchema(
   'ArticleRevision',
   Type.Object({
     revision: Type.Integer({ minimum: 1, description: 'The article `version` this revision recorded.' }),
-    createdAt: Timestamp,
-    keyId: Nullable(Type.String({ description: 'The API key that made the change; null for the scheduler.' })),
+    createdAt: TimestampOf('When the change was made.'),
+    keyId: Nullable(Type.String({ description: 'The id of the API key that made the change; null for the scheduler.' })),
     snapshot: Type.Object(
       {
-        slug: Type.String(),
-        title: Type.String(),
-        subtitle: Type.String(),
-        summary: Type.String(),
-        body: Type.Array(ref(Block)),
+        slug: articleHeadFields.slug,
+        title: articleHeadFields.title,
+        subtitle: articleHeadFields.subtitle,
+        summary: articleHeadFields.summary,
+        body: Type.Array(ref(Block), { description: 'The blocks as stored, without anything embedded.' }),
         status: ArticleStatusSchema,
-        authors: Type.Array(Type.String()),
-        section: Nullable(Type.String()),
-        tags: Type.Array(Type.String()),
-        sources: Type.Array(Type.String()),
-        locale: Type.String(),
-        leadMediaId: Nullable(Id),
-        commentsEnabled: Type.Boolean(),
-        publishedAt: Nullable(Timestamp),
-        scheduledAt: Nullable(Timestamp),
+        authors: articleHeadFields.authors,
+        section: articleHeadFields.section,
+        tags: articleHeadFields.tags,
+        sources: articleFields.sources,
+        locale: articleFields.locale,
+        leadMediaId: articleFields.leadMediaId,
+        commentsEnabled: articleFields.commentsEnabled,
+        publishedAt: articleFields.publishedAt,
+        scheduledAt: articleFields.scheduledAt,
       },
-      { description: 'The article as it was after this change.' },
+      { description: 'The article as it was after this change, as stored (nothing embedded).' },
     ),
+  }, {
+    description: 'One recorded change of an article: the article as it stood after it, who made it and when.',
   }),
 )
 export type ArticleRevision = Static<typeof ArticleRevision>
 
-export const RevisionList = Type.Object({ data: Type.Array(ref(ArticleRevision)), nextCursor: Nullable(Type.String()) })
+export const RevisionList = Type.Object({
+  data: Type.Array(ref(ArticleRevision), { description: 'The revisions, newest first.' }),
+  nextCursor: NextCursor,
+})
 
-export const RevisionParams = Type.Object({ id: Id, revision: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+export const RevisionParams = Type.Object(
+  { id: Id, revision: Type.Integer({ minimum: 1, description: 'The revision number: the article `version` it recorded.', examples: [3] }) },
+  { additionalProperties: false },
+)
 

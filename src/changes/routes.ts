@@ -5,6 +5,7 @@ import { optionalBearer } from '../http/auth.js'
 import { decodeCursor, encodeCursor } from '../http/cursor.js'
 import { gone } from '../http/problems.js'
 import { json, problems } from '../http/schemas.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf } from '../http/visibility.js'
 import { ChangesExpired, type ChangesRepository } from './repository.js'
 import { ChangesPage, ChangesQuery } from './schemas.js'
@@ -14,8 +15,11 @@ export interface ChangeRouteDeps {
   retentionDays: number
 }
 
-/** The Surrogate-Key of a page of changes: readers' pages move with any article. */
-export const changesSurrogateKeys = (): string[] => ['articles']
+/**
+ * The surrogate key of readers' pages of changes: `changes`, logged by a trigger (migration
+ * distribution) with every change a reader would see, and by nothing else.
+ */
+export const changesSurrogateKeys = (): string[] => ['changes']
 
 export async function changeRoutes(app: FastifyInstance, { changes, retentionDays }: ChangeRouteDeps) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -45,7 +49,7 @@ export async function changeRoutes(app: FastifyInstance, { changes, retentionDay
       const cursor = request.query.cursor === undefined ? null : (decodeCursor(request.query.cursor, ['number'])[0] as number)
       try {
         const page = changes.page(cursor, request.query.limit ?? 20, visibilityOf(request.caller))
-        reply.header('surrogate-key', changesSurrogateKeys().join(' '))
+        setSurrogateKeys(reply, changesSurrogateKeys)
         return { data: page.data, nextCursor: encodeCursor([page.after]) }
       } catch (error) {
         if (!(error instanceof ChangesExpired)) throw error

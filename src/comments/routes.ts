@@ -4,13 +4,16 @@
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { ArticleGate, ArticlesRepository } from '../articles/repository.js'
 import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
-import { forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
+import { badRequest, forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
+import { articleKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
 import { commentsClosedReason } from './closing.js'
+import { acceptForms, CommentForm, FORM_MEDIA_TYPE, returnLocation, returnTarget } from './form-submission.js'
 import type { CommentsRepository, Placement } from './repository.js'
 import {
   BODY_MAX_CHARS,
@@ -70,7 +73,11 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         ),
     })
   }
-  const submissionLimit: { rateLimit?: RateLimitOptions } = limited ? { rateLimit: { max: config.commentRateLimit, timeWindow: 60_000 } } : {}
+  // Counted in preHandler, once the body is parsed and valid: a submission refused before that
+  // (415, 413, a 400 from the schema) never spends one of the reader's attempts.
+  const submissionLimit: { rateLimit?: RateLimitOptions } = limited
+    ? { rateLimit: { max: config.commentRateLimit, timeWindow: 60_000, hook: 'preHandler' } }
+    : {}
 
   /**
    * The article as this caller may see it: 404 for an absent article and, to anyone but
@@ -111,62 +118,80 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
     return { articleId: article.id, parentId: parent.id, depth }
   }
 
-  r.post(
-    '/articles/:id/comments',
-    {
-      bodyLimit: SUBMISSION_BODY_LIMIT,
-      config: submissionLimit,
-      schema: {
-        summary: 'Submit a comment (anyone)',
-        description:
-          'Tags are removed: `authorName` and `body` are stored as plain text. The comment is checked for spam before it ' +
-          'is stored; its `status` says whether it is shown (`approved`), waits for a moderator (`pending`) or was taken ' +
-          'for `spam`. With COMMENT_MODERATION=pre (the default) every comment waits. `authorEmail` is seen only by ' +
-          'moderators. Submissions are limited per client address (COMMENT_RATE_LIMIT a minute).',
-        operationId: 'createComment',
-        tags,
-        security: optionalBearer,
-        params: IdParams,
-        body: CommentCreate,
-        response: {
-          201: json('The comment, with the status it got.', ref(Comment)),
-          ...problems(400, 401, 403, 404, 413, 415, 429),
+  // The one route that also takes form bodies (a page without JavaScript), in a scope of its
+  // own so that the moderators' routes keep answering 415 to them.
+  await app.register(async (forms) => {
+    await acceptForms(forms, SUBMISSION_BODY_LIMIT)
+    forms.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/articles/:id/comments',
+      {
+        bodyLimit: SUBMISSION_BODY_LIMIT,
+        config: submissionLimit,
+        schema: {
+          summary: 'Submit a comment (anyone)',
+          description:
+            'Tags are removed: `authorName` and `body` are stored as plain text. The comment is checked for spam before it ' +
+            'is stored; its `status` says whether it is shown (`approved`), waits for a moderator (`pending`) or was taken ' +
+            'for `spam`. With COMMENT_MODERATION=pre (the default) every comment waits. `authorEmail` is seen only by ' +
+            'moderators. Submissions are limited per client address (COMMENT_RATE_LIMIT a minute); a request refused ' +
+            'before it is valid (400 from the schema, 413, 415) is not counted. A page without JavaScript posts the same ' +
+            `fields as \`${FORM_MEDIA_TYPE}\`, with \`returnTo\` to have the reader sent back to it (303).`,
+          operationId: 'createComment',
+          tags,
+          security: optionalBearer,
+          params: IdParams,
+          body: { content: { 'application/json': { schema: CommentCreate }, [FORM_MEDIA_TYPE]: { schema: CommentForm } } },
+          response: {
+            201: json('The comment, with the status it got.', ref(Comment)),
+            303: {
+              description: 'A form with `returnTo`: the comment is stored; `Location` is `returnTo` with `comment=published` or `comment=pending`.',
+              headers: { location: Type.String() },
+            },
+            ...problems(400, 401, 403, 404, 413, 415, 429),
+          },
         },
       },
-    },
-    async (request, reply) => {
-      const input = request.body
-      const authorName = plainLine(input.authorName)
-      if (isBlank(authorName)) throw invalidField('body.authorName', 'is empty once tags are removed')
-      if (charCount(authorName) > NAME_MAX_CHARS) throw invalidField('body.authorName', `must be at most ${NAME_MAX_CHARS} characters`)
-      const body = plainText(input.body)
-      if (isBlank(body)) throw invalidField('body.body', 'is empty once tags are removed')
-      if (charCount(body) > BODY_MAX_CHARS) throw invalidField('body.body', `must be at most ${BODY_MAX_CHARS} characters once tags are removed`)
-      const authorEmail = input.authorEmail ? input.authorEmail.trim().toLowerCase() : null
+      async (request, reply) => {
+        // Per media type, so the type provider cannot tell; the form's fields are a superset.
+        const input = request.body as CommentForm | undefined
+        // With no Content-Type there is no schema to hold the body to: Fastify skips the check.
+        if (input === undefined) throw badRequest('body is required: send the comment as JSON or as a form.')
+        const target = returnTarget(input.returnTo, config.corsWriteOrigins)
+        const authorName = plainLine(input.authorName)
+        if (isBlank(authorName)) throw invalidField('body.authorName', 'is empty once tags are removed')
+        if (charCount(authorName) > NAME_MAX_CHARS) throw invalidField('body.authorName', `must be at most ${NAME_MAX_CHARS} characters`)
+        const body = plainText(input.body)
+        if (isBlank(body)) throw invalidField('body.body', 'is empty once tags are removed')
+        if (charCount(body) > BODY_MAX_CHARS) throw invalidField('body.body', `must be at most ${BODY_MAX_CHARS} characters once tags are removed`)
+        const authorEmail = input.authorEmail ? input.authorEmail.trim().toLowerCase() : null
 
-      const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
-      const outcome = await comments.submit(
-        {
-          articleId: request.params.id,
-          authorName,
-          authorEmail,
-          body,
-          fingerprint: fingerprint(body),
-          ip: request.ip ?? null,
-          userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
-          spam: verdict,
-          moderation: config.commentModeration,
-        },
-        () => placement(request, request.params.id, input.parentId ?? null),
-      )
-      if ('refused' in outcome) throw outcome.refused
-      return reply.code(201).send(toPublic(outcome.comment))
-    },
-  )
+        const verdict = await checkSpam(request, { authorName, authorEmail, body, website: input.website })
+        const outcome = await comments.submit(
+          {
+            articleId: request.params.id,
+            authorName,
+            authorEmail,
+            body,
+            fingerprint: fingerprint(body),
+            ip: request.ip ?? null,
+            userAgent: request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null,
+            spam: verdict,
+            moderation: config.commentModeration,
+          },
+          // An empty parentId (a form's) is none, as a missing one is.
+          () => placement(request, request.params.id, input.parentId || null),
+        )
+        if ('refused' in outcome) throw outcome.refused
+        if (target !== null) return reply.code(303).header('location', returnLocation(target, outcome.comment.status)).send()
+        return reply.code(201).send(toPublic(outcome.comment))
+      },
+    )
+  })
 
   r.get(
     '/articles/:id/comments',
     {
+      config: { responseCache: true },
       schema: {
         summary: "List an article's approved comments, oldest first",
         description:
@@ -180,8 +205,10 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         response: { 200: json('A page of comments.', CommentList), ...problems(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const article = visibleArticle(request, request.params.id)
+      // Every change readers see moves the article's commentCount, which logs the article's key.
+      setSurrogateKeys(reply, () => [articleKey(article.id)])
       const page = comments.listApproved(article.id, { limit: request.query.limit ?? 20, cursor: request.query.cursor })
       return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
     },
@@ -238,6 +265,9 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       onRequest: moderatorOnly,
       schema: {
         summary: 'Read one comment as moderators see it (moderators)',
+        description:
+          'Moderators and admins. Any status, with the private fields readers never get: the e-mail, the IP address and ' +
+          'user agent, the spam verdict, and who decided last and when.',
         operationId: 'getComment',
         tags,
         security: bearer,

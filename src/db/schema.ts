@@ -69,7 +69,8 @@ export const articles = sqliteTable(
   (t) => [
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
     index('articles_sort_idx').on(t.sortAt, t.seq),
-    index('articles_section_idx').on(t.section, t.status, t.sortAt, t.seq),
+    // NOCASE, as the list's section filter compares (ASCII case folding): `section=world` finds "World".
+    index('articles_section_nocase_idx').on(sql`${t.section} COLLATE NOCASE`, t.status, t.sortAt, t.seq),
     index('articles_scheduled_idx').on(t.status, t.scheduledAt),
     index('articles_lead_media_idx').on(t.leadMediaId),
     // Covers what a comment submission checks of its article: status and settings are stored
@@ -335,20 +336,17 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
 
-// The sitemap index's summary (src/distribution/sitemaps.ts): for each block of 1,000 article
-// numbers, how many of its articles are published and when the last change to one of them (or
-// one leaving them) was made, kept by triggers (migration distribution). The index of a million
-// articles reads a thousand of these rows instead of a million index entries.
+// The sitemap index's summary (src/distribution/sitemaps.ts), kept by triggers (migration
+// distribution): per 1,000 article numbers, how many are published and their last change.
 export const sitemapBlocks = sqliteTable('sitemap_blocks', {
   block: integer('block').primaryKey(),
   published: integer('published').notNull(),
   changedAt: text('changed_at').notNull(),
 })
 
-// The change feed (src/changes/): a row for every change to an article or a media item, written
-// by triggers (migration changes) in the transaction of the change, whoever makes it (the API,
-// the scheduler, the seed, another process). SQLite has one writer at a time, so `seq` is also
-// the order in which the changes were committed.
+// The change feed (src/changes/): a row per change to an article or a media item, written by
+// triggers (migration distribution) in the change's own transaction, whoever makes it; SQLite
+// has one writer at a time, so `seq` is commit order.
 export const changes = sqliteTable(
   'changes',
   {
@@ -356,11 +354,46 @@ export const changes = sqliteTable(
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     type: text('type', { enum: ['article', 'media'] }).notNull(),
     id: text('id').notNull(),
-    /** What staff see: `delete` only when the row is gone. */
+    /** What staff see (`delete`: the row is gone), and what readers see (null: nothing). */
     action: text('action', { enum: ['upsert', 'delete'] }).notNull(),
-    /** What a reader without a key sees, from the article's status before and after: null for nothing. */
     publicAction: text('public_action', { enum: ['upsert', 'delete'] }),
     at: text('at').notNull(),
   },
   (t) => [index('changes_public_idx').on(t.seq).where(sql`public_action IS NOT NULL`)],
 )
+
+// The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change
+// touched, appended by triggers (migration surrogate-keys) in the change's own transaction,
+// whoever writes: this process, the scheduler, `npm run seed`, another process. The response
+// cache reads it to evict exactly what changed; the CDN purger sends it on. Contiguous `seq`
+// (AUTOINCREMENT, rows only ever pruned from the oldest end) lets a reader notice rows it missed.
+export const invalidations = sqliteTable('invalidations', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull(),
+  at: text('at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+})
+
+// The CDN purge outbox (src/cdn/): for each URL of CDN_PURGE_URLS, the last position of the
+// invalidation log whose keys it has been sent. The log rows past it are its outbox, so a change
+// is purged after it commits, in order, and again after a failure or a restart until it goes.
+export const cdnPurgeCursors = sqliteTable('cdn_purge_cursors', {
+  url: text('url').primaryKey(),
+  seq: integer('seq').notNull(),
+  /** Failed attempts in a row, for the backoff; 0 once a purge went. */
+  attempts: integer('attempts').notNull().default(0),
+  // While an attempt is in flight this is pushed past its timeout (a lease), so that two
+  // processes do not send the same purges; after a failure, when to try again.
+  nextAttemptAt: text('next_attempt_at').notNull(),
+  lastError: text('last_error'),
+  updatedAt: text('updated_at').notNull(),
+})
+
+// Who runs the background jobs (src/db/lease.ts): one row per named lease, held by one process
+// until `expiresAt` unless it renews it first. Workers over one file take turns through it.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+})

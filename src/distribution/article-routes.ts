@@ -61,7 +61,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     },
     async (request, reply) => {
       const { story, body } = ld(request, articles.getById(request.params.id), request.params.id)
-      tagAnswer(reply, structuredDataKeys(story))
+      tagAnswer(reply, () => structuredDataKeys(story))
       return reply.type(LD_JSON).send(body)
     },
   )
@@ -74,7 +74,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     },
     async (request, reply) => {
       const { story, body } = ld(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')
-      tagAnswer(reply, structuredDataKeys(story))
+      tagAnswer(reply, () => structuredDataKeys(story))
       return reply.type(LD_JSON).send(body)
     },
   )
@@ -101,7 +101,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     },
     async (request, reply) => {
       const story = storyOf(request, articles.getById(request.params.id), request.params.id, 'id', visibilityOf(request.caller))
-      tagAnswer(reply, storyKeys(story))
+      tagAnswer(reply, () => storyKeys(story))
       return ninjsItem(story, baseUrl(request, config), config.renditionWidths)
     },
   )

@@ -98,7 +98,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, list } = feedOf(request)
-      tagAnswer(reply, feedKeys(list))
+      tagAnswer(reply, () => feedKeys(list))
       return reply.type(MEDIA_TYPES.rss).send(rss(meta, list))
     },
   )
@@ -119,7 +119,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, list } = feedOf(request)
-      tagAnswer(reply, feedKeys(list))
+      tagAnswer(reply, () => feedKeys(list))
       return reply.type(MEDIA_TYPES.atom).send(atom(meta, list))
     },
   )
@@ -140,13 +140,13 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, list } = feedOf(request)
-      tagAnswer(reply, feedKeys(list))
+      tagAnswer(reply, () => feedKeys(list))
       return reply.type(MEDIA_TYPES.json).send(jsonFeed(meta, list))
     },
   )
 
   const sitemapAnswer = (reply: FastifyReply) => {
-    tagAnswer(reply, listKeys())
+    tagAnswer(reply, listKeys)
     return reply.type(MEDIA_TYPES.xml)
   }
 

@@ -16,7 +16,7 @@ export const FeedQuery = Type.Object(
 export type FeedQuery = Static<typeof FeedQuery>
 
 export const SitemapPageParams = Type.Object(
-  { page: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'The page, from 1, as the sitemap index lists them.' }) },
+  { page: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'The page, from 1, as the sitemap index lists them.', examples: [1] }) },
   { additionalProperties: false },
 )
 
@@ -24,93 +24,126 @@ const Uri = (description: string) => Type.String({ format: 'uri', description })
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
 
 // JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): snake_case is the format's own.
-const JsonFeedAuthor = Type.Object({ name: Type.String(), url: Opt(Uri("The author's page.")) })
+const Text = (description: string) => Type.String({ description })
+const JsonFeedAuthor = Type.Object({ name: Text('The byline, or the publication.'), url: Opt(Uri("The author's page.")) }, { description: 'An author.' })
 
-const JsonFeedItem = Type.Object({
-  id: Type.String({ description: 'The same stable id as in RSS and Atom: `urn:cms:article:{id}`.' }),
-  url: Uri('The canonical URL.'),
-  title: Type.String(),
-  summary: Opt(Type.String({ description: 'The subtitle, else the summary.' })),
-  content_html: Type.String({ description: 'The whole body as HTML.' }),
-  image: Opt(Uri('The lead picture.')),
-  date_published: Timestamp,
-  date_modified: Timestamp,
-  authors: Type.Array(JsonFeedAuthor),
-  tags: Type.Array(Type.String()),
-  language: Type.String(),
-  attachments: Opt(
-    Type.Array(
-      Type.Object({
-        url: Uri('The file.'),
-        mime_type: Type.String(),
-        title: Opt(Type.String({ description: 'The caption.' })),
-        size_in_bytes: Type.Integer(),
-      }),
+const JsonFeedItem = Type.Object(
+  {
+    id: Text('The same stable id as in RSS and Atom: `urn:cms:article:{id}`.'),
+    url: Uri('The canonical URL.'),
+    title: Text('The headline.'),
+    summary: Opt(Text('The subtitle, else the summary.')),
+    content_html: Text('The whole body as HTML.'),
+    image: Opt(Uri('The lead picture.')),
+    date_published: Timestamp,
+    date_modified: Timestamp,
+    authors: Type.Array(JsonFeedAuthor, { description: 'The bylines.' }),
+    tags: Type.Array(Text('A tag.'), { description: 'The tags.' }),
+    language: Text('The article\'s locale (BCP 47).'),
+    attachments: Opt(
+      Type.Array(
+        Type.Object(
+          {
+            url: Uri('The file.'),
+            mime_type: Text('Its type.'),
+            title: Opt(Text('The caption.')),
+            size_in_bytes: Type.Integer({ description: 'Its size.' }),
+          },
+          { description: 'The lead picture as a file.' },
+        ),
+        { description: 'The lead picture.' },
+      ),
     ),
-  ),
-  _media: Opt(
-    Type.Object(
-      {
-        about: Uri('What this extension is: Media RSS.'),
-        description: Opt(Type.String({ description: 'The lead picture\'s caption (media:description).' })),
-        credit: Opt(Type.String({ description: 'Its credit line (media:credit).' })),
-        text: Opt(Type.String({ description: 'Its alternative text (media:text).' })),
-      },
-      { description: 'A JSON Feed extension: the lead picture\'s Media RSS fields.' },
+    _media: Opt(
+      Type.Object(
+        {
+          about: Uri('What this extension is: Media RSS.'),
+          description: Opt(Text("The lead picture's caption (media:description).")),
+          credit: Opt(Text('Its credit line (media:credit).')),
+          text: Opt(Text('Its alternative text (media:text).')),
+        },
+        { description: "A JSON Feed extension: the lead picture's Media RSS fields." },
+      ),
     ),
-  ),
-})
+  },
+  { description: 'A published article.' },
+)
 
-export const JsonFeed = Type.Object({
-  version: Type.Literal('https://jsonfeed.org/version/1.1'),
-  title: Type.String(),
-  home_page_url: Uri('The website.'),
-  feed_url: Uri('This feed.'),
-  description: Type.String(),
-  language: Opt(Type.String()),
-  authors: Type.Array(JsonFeedAuthor),
-  items: Type.Array(JsonFeedItem),
-})
+export const JsonFeed = Type.Object(
+  {
+    version: Type.Literal('https://jsonfeed.org/version/1.1', { description: 'The format.' }),
+    title: Text('SITE_NAME, with what the filters chose.'),
+    home_page_url: Uri('The website.'),
+    feed_url: Uri('This feed.'),
+    description: Text('What the feed holds.'),
+    language: Opt(Text('The feed\'s language, when it has one.')),
+    authors: Type.Array(JsonFeedAuthor, { description: 'The publication.' }),
+    items: Type.Array(JsonFeedItem, { description: 'The newest published articles, newest first.' }),
+  },
+  { description: 'A JSON Feed 1.1 document.' },
+)
 export type JsonFeed = Static<typeof JsonFeed>
 
 // schema.org NewsArticle, as JSON-LD.
-const Person = Type.Object({ '@type': Type.Literal('Person'), name: Type.String(), url: Opt(Uri('The author profile.')) })
+const Person = Type.Object(
+  { '@type': Type.Literal('Person', { description: 'schema.org Person.' }), name: Text('The name.'), url: Opt(Uri('The author profile.')) },
+  { description: 'A person.' },
+)
 
-const ImageObject = Type.Object({
-  '@type': Type.Literal('ImageObject'),
-  url: Uri('The file.'),
-  contentUrl: Uri('The file.'),
-  encodingFormat: Type.String(),
-  width: Opt(Type.Integer()),
-  height: Opt(Type.Integer()),
-  caption: Opt(Type.String()),
-  creditText: Opt(Type.String()),
-  creator: Opt(Person),
-  copyrightNotice: Opt(Type.String()),
-  license: Opt(Uri('The usage terms, when they are a URL.')),
-})
+const ImageObject = Type.Object(
+  {
+    '@type': Type.Literal('ImageObject', { description: 'schema.org ImageObject.' }),
+    url: Uri('The file.'),
+    contentUrl: Uri('The file.'),
+    encodingFormat: Text('Its type.'),
+    width: Opt(Type.Integer({ description: 'Pixels.' })),
+    height: Opt(Type.Integer({ description: 'Pixels.' })),
+    caption: Opt(Text('What the picture shows.')),
+    creditText: Opt(Text('The credit line.')),
+    creator: Opt(Person),
+    copyrightNotice: Opt(Text('The copyright notice.')),
+    license: Opt(Uri('The usage terms, when they are a URL.')),
+  },
+  { description: 'The lead picture.' },
+)
 
 export const NewsArticleLd = Type.Object(
   {
-    '@context': Type.Literal('https://schema.org'),
-    '@type': Type.Literal('NewsArticle'),
+    '@context': Type.Literal('https://schema.org', { description: 'The vocabulary.' }),
+    '@type': Type.Literal('NewsArticle', { description: 'schema.org NewsArticle.' }),
     '@id': Uri('The canonical URL.'),
     url: Uri('The canonical URL.'),
-    mainEntityOfPage: Type.Object({ '@type': Type.Literal('WebPage'), '@id': Uri('The canonical URL.') }),
-    headline: Type.String(),
-    alternativeHeadline: Opt(Type.String()),
-    description: Opt(Type.String()),
+    mainEntityOfPage: Type.Object(
+      { '@type': Type.Literal('WebPage', { description: 'schema.org WebPage.' }), '@id': Uri('The canonical URL.') },
+      { description: 'The article page.' },
+    ),
+    headline: Text('The title.'),
+    alternativeHeadline: Opt(Text('The subtitle.')),
+    description: Opt(Text('The summary, else the subtitle.')),
     datePublished: Timestamp,
     dateModified: Timestamp,
-    author: Type.Array(Person),
-    publisher: Type.Object({ '@type': Type.Literal('Organization'), name: Type.String(), url: Uri('The website.') }),
-    image: Opt(Type.Array(ImageObject)),
-    articleSection: Opt(Type.String()),
-    keywords: Type.Array(Type.String()),
-    inLanguage: Type.String(),
-    wordCount: Type.Integer(),
+    author: Type.Array(Person, { description: 'A person per byline.' }),
+    publisher: Type.Object(
+      { '@type': Type.Literal('Organization', { description: 'schema.org Organization.' }), name: Text('SITE_NAME.'), url: Uri('The website.') },
+      { description: 'The publication.' },
+    ),
+    image: Opt(Type.Array(ImageObject, { description: 'The lead picture.' })),
+    articleSection: Opt(Text('The section.')),
+    keywords: Type.Array(Text('A tag.'), { description: 'The tags.' }),
+    inLanguage: Text('The locale (BCP 47).'),
+    wordCount: Type.Integer({ description: 'Words of the text, captions not counted.' }),
     correction: Opt(
-      Type.Array(Type.Object({ '@type': Type.Literal('CorrectionComment'), text: Type.String(), datePublished: Timestamp })),
+      Type.Array(
+        Type.Object(
+          {
+            '@type': Type.Literal('CorrectionComment', { description: 'schema.org CorrectionComment.' }),
+            text: Text('What was corrected.'),
+            datePublished: Timestamp,
+          },
+          { description: 'A correction.' },
+        ),
+        { description: 'The corrections, newest first.' },
+      ),
     ),
   },
   { description: 'A schema.org NewsArticle in JSON-LD, to embed in the article page as a script element of type application/ld+json.' },
@@ -118,55 +151,86 @@ export const NewsArticleLd = Type.Object(
 export type NewsArticleLd = Static<typeof NewsArticleLd>
 
 // IPTC ninjs 2.1: the properties this service fills.
-const Text = Type.Object({ role: Opt(Type.String()), contenttype: Opt(Type.String()), value: Type.String() })
+const NinjsText = (description: string) =>
+  Type.Object(
+    { role: Opt(Text('What it is.')), contenttype: Opt(Text('Its media type.')), value: Text('The text.') },
+    { description },
+  )
 
-const Rendition = Type.Object({
-  name: Type.String(),
-  href: Uri('The file or the rendition.'),
-  contenttype: Type.String(),
-  width: Opt(Type.Number()),
-  height: Opt(Type.Number()),
-  sizeinbytes: Opt(Type.Number()),
-})
+const Rendition = Type.Object(
+  {
+    name: Text('`original`, or `w{width}`.'),
+    href: Uri('The file or the rendition.'),
+    contenttype: Text('Its type.'),
+    width: Opt(Type.Number({ description: 'Pixels.' })),
+    height: Opt(Type.Number({ description: 'Pixels.' })),
+    sizeinbytes: Opt(Type.Number({ description: 'Bytes.' })),
+  },
+  { description: 'A rendition.' },
+)
 
-const NinjsAssociation = Type.Object({
-  name: Type.String({ description: '`lead` for the lead picture.' }),
-  uri: Uri('The media item.'),
-  type: StringEnum(['picture', 'video', 'audio', 'component']),
-  version: Type.String(),
-  firstcreated: Timestamp,
-  versioncreated: Timestamp,
-  descriptions: Type.Array(Text, { description: 'Roles `caption`, `creditline`, `alttext`.' }),
-  by: Opt(Type.String({ description: 'The creator.' })),
-  copyrightnotice: Opt(Type.String()),
-  usageterms: Opt(Type.String()),
-  renditions: Type.Array(Rendition),
-})
+const NinjsAssociation = Type.Object(
+  {
+    name: Text('`lead` for the lead picture.'),
+    uri: Uri('The media item.'),
+    type: StringEnum(['picture', 'video', 'audio', 'component'], { description: 'The ninjs type of the media item.' }),
+    version: Text('The media item `version`.'),
+    firstcreated: Timestamp,
+    versioncreated: Timestamp,
+    descriptions: Type.Array(NinjsText('A text about the picture.'), { description: 'Roles `caption`, `creditline`, `alttext`.' }),
+    by: Opt(Text('The creator.')),
+    copyrightnotice: Opt(Text('The copyright notice.')),
+    usageterms: Opt(Text('The usage terms.')),
+    renditions: Type.Array(Rendition, { description: 'The original and the sizes the service makes.' }),
+  },
+  { description: 'An associated item.' },
+)
 
 export const NinjsItem = Type.Object(
   {
     uri: Uri('The article in this API.'),
-    standard: Type.Object({ name: Type.Literal('ninjs'), version: Type.Literal('2.1'), schema: Uri('The schema.') }),
-    type: Type.Literal('text'),
-    version: Type.String({ description: 'The article `version`.' }),
+    standard: Type.Object(
+      {
+        name: Type.Literal('ninjs', { description: 'The standard.' }),
+        version: Type.Literal('2.1', { description: 'Its version.' }),
+        schema: Uri('Its schema.'),
+      },
+      { description: 'What this item follows.' },
+    ),
+    type: Type.Literal('text', { description: 'An article is text.' }),
+    version: Text('The article `version`.'),
     firstcreated: Timestamp,
     versioncreated: Timestamp,
     embargoed: Opt(Timestamp),
     pubstatus: StringEnum(['usable', 'withheld', 'canceled'], {
       description: '`usable` when published; `withheld` for drafts, articles in review and scheduled ones (`embargoed` until their time); `canceled` when archived.',
     }),
-    language: Type.String(),
-    slugline: Type.String(),
-    headlines: Type.Array(Text, { description: 'Roles `main` and `sub`.' }),
-    descriptions: Opt(Type.Array(Text, { description: 'Role `summary`.' })),
+    language: Text('The locale (BCP 47).'),
+    slugline: Text('The slug.'),
+    headlines: Type.Array(NinjsText('A headline.'), { description: 'Roles `main` and `sub`.' }),
+    descriptions: Opt(Type.Array(NinjsText('A description.'), { description: 'Role `summary`.' })),
     bodies: Type.Array(
-      Type.Object({ role: Type.String(), contenttype: Type.String(), charcount: Type.Number(), wordcount: Type.Number(), value: Type.String() }),
+      Type.Object(
+        {
+          role: Text('`main`.'),
+          contenttype: Text('`text/html`.'),
+          charcount: Type.Number({ description: 'Characters of the text.' }),
+          wordcount: Type.Number({ description: 'Words of the text.' }),
+          value: Text('The body as HTML.'),
+        },
+        { description: 'A body.' },
+      ),
+      { description: 'The body.' },
     ),
-    by: Opt(Type.String({ description: 'The bylines.' })),
-    subjects: Type.Array(Type.Object({ name: Type.String() }), { description: 'The tags.' }),
-    infosources: Opt(Type.Array(Type.Object({ name: Type.String(), role: Type.String() }), { description: 'The sources (wire services).' })),
-    altids: Type.Array(Type.Object({ role: Type.String(), value: Type.String() }), { description: 'Roles `cms-id` and `canonical-url`.' }),
-    associations: Opt(Type.Array(NinjsAssociation)),
+    by: Opt(Text('The bylines.')),
+    subjects: Type.Array(Type.Object({ name: Text('The tag.') }, { description: 'A tag.' }), { description: 'The tags.' }),
+    infosources: Opt(
+      Type.Array(Type.Object({ name: Text('The source.'), role: Text('`source`.') }, { description: 'A source.' }), { description: 'The sources (wire services).' }),
+    ),
+    altids: Type.Array(Type.Object({ role: Text('`cms-id` or `canonical-url`.'), value: Text('The id or the URL.') }, { description: 'Another id.' }), {
+      description: 'Roles `cms-id` and `canonical-url`.',
+    }),
+    associations: Opt(Type.Array(NinjsAssociation, { description: 'The lead picture.' })),
   },
   { description: 'An IPTC ninjs 2.1 item (http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json).' },
 )

@@ -4,14 +4,18 @@
 // An ETag is `"<version>-<digest>"` for a single resource (its JSON has a `version`) and
 // `"<digest>"` for anything else, the digest being a hash of the exact bytes sent. The digest
 // makes it strong: any change to what a reader gets (an embedded photo's new caption, a new
-// approved comment) changes it. The version is what If-Match compares: a write is refused (412)
-// when the resource itself changed since the client read it, not because a comment was approved.
+// approved comment) changes it. If-Match compares the whole tag with the one a GET of the same
+// URL by the same caller answers now (RFC 9110 13.1.1), so a tag with the right version and a
+// made-up digest never passes; the version of the tag that matched then goes to the repository,
+// which checks it in the same statement as the write, so that of two writers holding one tag
+// only the first wins.
 import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { BaseUrlPolicy } from './base-url.js'
 import { preconditionFailed } from './problems.js'
 import { type CacheTicket, isTicket, type ResponseCache, sharedCacheKey } from './response-cache.js'
+import { setSurrogateKeys, surrogateKeyHeader, surrogateKeysOf } from './surrogate-keys.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,26 +74,44 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === opaque)
 }
 
-/**
- * The version an If-Match header asks for; `*` and absence ask for none. If-Match uses the
- * strong comparison, so weak and malformed tags never match and are skipped; a header with
- * no usable tag is a 412 rather than a blind write. The repositories check one version
- * atomically, so a list naming several versions is refused too (in practice a client sends
- * the one ETag it read).
- */
-export function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined
-  const tags = parseEtags(header)
-  if (tags.includes('*')) return undefined
-  const versions = new Set<number>()
-  for (const tag of tags) {
-    const match = /^"(\d{1,15})-[A-Za-z0-9_-]+"$/.exec(tag)
-    if (match) versions.add(Number(match[1]))
-  }
-  if (versions.size === 1) return [...versions][0]
-  if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
-  throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+const VERSIONED_TAG = /^"(\d{1,15})-[A-Za-z0-9_-]+"$/
+
+/** The version a strong `"<version>-<digest>"` tag names, or undefined for any other tag. */
+export function versionOfEtag(tag: string): number | undefined {
+  const match = VERSIONED_TAG.exec(tag)
+  return match ? Number(match[1]) : undefined
 }
+
+/**
+ * The strong, versioned tags an If-Match header names, or `*` (any current representation).
+ * If-Match uses the strong comparison, so weak and malformed tags never match and are skipped;
+ * a header with no usable tag is a 412 rather than a blind write.
+ */
+export function ifMatchTags(header: string): string[] | '*' {
+  const tags = parseEtags(header)
+  if (tags.includes('*')) return '*'
+  const usable = tags.filter((tag) => versionOfEtag(tag) !== undefined)
+  if (usable.length === 0) throw preconditionFailed('If-Match names no current version of this resource: fetch it again and send its ETag.')
+  return usable
+}
+
+/**
+ * The version to write at, given the tags of If-Match and the ETag the resource has now: the
+ * whole tag must be one of them. With no current ETag to compare (the resource is absent, and
+ * the write answers 404, or has no GET), only the version can be checked, and it must be one.
+ */
+export function versionToWrite(tags: string[], currentEtag: string | undefined): number {
+  if (currentEtag !== undefined) {
+    if (!tags.includes(currentEtag)) throw preconditionFailed('If-Match does not name the current ETag of this resource: fetch it again and send its ETag.')
+    return versionOfEtag(currentEtag)!
+  }
+  const versions = new Set(tags.map((tag) => versionOfEtag(tag)!))
+  if (versions.size > 1) throw preconditionFailed('If-Match names several versions: send the one ETag you read.')
+  return [...versions][0]!
+}
+
+/** Request headers that would change the GET into another request than a plain read of the target. */
+const NOT_FOR_THE_READ = /^(?:if-|content-|transfer-encoding$|idempotency-key$)/
 
 /**
  * What a 304 carries: the fields RFC 9110 (15.4.5) asks of it (ETag, Cache-Control, Vary,
@@ -128,6 +150,9 @@ function replayableHeaders(reply: FastifyReply): { ok: string[]; notModified: st
 export const conditionalPlugin = fp<CachingOptions>(
   async function conditional(app: FastifyInstance, options) {
     const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
+    // For an answer that shows more than a Surrogate-Key header can name: a shared cache could not
+    // be told when it changes, so only the reader's own browser keeps it.
+    const browserOnly = `private, max-age=${options.maxAge}`
 
     app.decorateRequest('ifVersion', undefined)
     app.decorateRequest('cacheTicket', null)
@@ -146,15 +171,46 @@ export const conditionalPlugin = fp<CachingOptions>(
           request.cacheTicket = found
           return done()
         }
-        // Answered here: the rest of the hooks and the route do not run.
+        // Answered here: the rest of the hooks and the route do not run; onSend below gives the
+        // answer its Cache-Control and Surrogate-Key from its keys, as when it was made.
+        setSurrogateKeys(reply, () => found.keys)
         reply.header('etag', found.etag).type(found.contentType).send(found.payload)
       })
     }
+    /**
+     * The ETag a GET of the write's URL would answer this caller now, or undefined when that GET
+     * is not a 200. The same route, hooks and serializer make it, so it is the very tag the
+     * client was given, whatever the resource embeds; only a conditional write pays for it.
+     */
+    async function currentEtag(request: FastifyRequest): Promise<string | undefined> {
+      const headers: Record<string, string | string[]> = {}
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined && !NOT_FOR_THE_READ.test(name)) headers[name] = value
+      }
+      const remoteAddress = request.raw.socket?.remoteAddress
+      const read = await app.inject({ method: 'GET', url: request.url, headers, ...(remoteAddress !== undefined && { remoteAddress }) })
+      return read.statusCode === 200 ? (read.headers.etag as string | undefined) : undefined
+    }
+
     // After the route's own checks (credentials, role, input), as RFC 9110 13.2.1 orders them:
     // an anonymous caller with a stale If-Match learns it needs a key, not that it is stale.
+    // Callback style: only a conditional write waits (see the onRequest hook above).
     app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
-      if (WRITES.has(request.method)) request.ifVersion = versionFromIfMatch(request.headers['if-match'])
-      done()
+      const header = request.headers['if-match']
+      if (!WRITES.has(request.method) || header === undefined) return done()
+      let tags: string[] | '*'
+      try {
+        tags = ifMatchTags(header)
+      } catch (error) {
+        return done(error as Error)
+      }
+      if (tags === '*') return done()
+      const named = tags
+      currentEtag(request)
+        .then((etag) => {
+          request.ifVersion = versionToWrite(named, etag)
+        })
+        .then(() => done(), done)
     })
 
     // Remember a single resource's version before the object becomes bytes.
@@ -168,16 +224,24 @@ export const conditionalPlugin = fp<CachingOptions>(
 
     app.addHook('onSend', (request, reply: WithVersion, payload: unknown, done) => done(null, finish(request, reply, payload)))
 
-    /** Cache-Control, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
+    /** Cache-Control, Surrogate-Key, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
     function finish(request: FastifyRequest, reply: WithVersion, payload: unknown): unknown {
       const isRead = request.method === 'GET' || request.method === 'HEAD'
-      // A route's own 304 (a media file's, a streamed sitemap's) carries the caching rule and Vary
-      // of its 200, as RFC 9110 (15.4.5) asks, and no more.
-      const fresh = reply.statusCode === 200 || reply.statusCode === 304
+      const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
       if (!reply.hasHeader('cache-control')) {
-        const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
+        // A route's own 304 (a media file's, a streamed sitemap page's) carries the caching rule of
+        // its 200, as RFC 9110 (15.4.5) asks.
+        const fresh = reply.statusCode === 200 || reply.statusCode === 304
         const cacheable = isRead && anonymous && fresh && request.routeOptions.config?.cache !== 'no-store'
         reply.header('cache-control', cacheable ? publicCache : 'private, no-store')
+      }
+      // What a shared cache may keep is sent with the keys of what it shows, for purging.
+      const shared = isRead && anonymous && (reply.statusCode === 200 || reply.statusCode === 206) && String(reply.getHeader('cache-control')).startsWith('public')
+      const keys = shared ? surrogateKeysOf(reply) : null
+      if (keys !== null) {
+        const header = surrogateKeyHeader(keys)
+        if (header !== null) reply.header('surrogate-key', header)
+        else reply.header('cache-control', browserOnly)
       }
       if (isRead) {
         const vary = reply.getHeader('vary')
@@ -194,11 +258,11 @@ export const conditionalPlugin = fp<CachingOptions>(
         reply.header('etag', etag)
       }
       // Routes registered before this plugin (the /docs pages) never had the decoration: undefined.
-      if (request.cacheTicket && cache !== undefined) {
+      if (request.cacheTicket && cache !== undefined && keys !== null) {
         const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
         const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
         const headers = replayableHeaders(reply)
-        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: headers.ok, notModifiedHeaders: headers.notModified })
+        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: headers.ok, notModifiedHeaders: headers.notModified, keys })
       }
       if (noneMatch(request.headers['if-none-match'], etag)) {
         toNotModified(reply)

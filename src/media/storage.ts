@@ -4,7 +4,7 @@
 // delete that frees them can never interleave.
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -20,6 +20,13 @@ export type MediaStorage = ReturnType<typeof createMediaStorage>
 
 /** Temp files older than this are left over from a crash (or a killed upload) and removed at start. */
 const STALE_TEMP_MS = 60 * 60 * 1000
+/**
+ * Bytes no media item holds are removed at start only once this old: younger ones may belong to
+ * an upload still on its way, in this process or in another one on the same MEDIA_DIR (the old
+ * process of a rolling restart), whose row is not written yet.
+ */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000
+const SHA256_NAME = /^[0-9a-f]{64}$/
 
 export function createMediaStorage(root: string) {
   const tmpDir = join(root, 'tmp')
@@ -28,6 +35,25 @@ export function createMediaStorage(root: string) {
   const shard = (sha256: string) => sha256.slice(0, 2)
   const originalPath = (sha256: string) => join(root, 'originals', shard(sha256), sha256)
   const renditionDir = (sha256: string) => join(root, 'renditions', shard(sha256), sha256)
+
+  /** When the bytes of this hash or a rendition of them last changed (or were reused); 0 if none are left. */
+  async function lastTouched(sha256: string): Promise<number> {
+    const times = await Promise.all([originalPath(sha256), renditionDir(sha256)].map((path) => stat(path).then((info) => info.mtimeMs, () => 0)))
+    return Math.max(...times)
+  }
+
+  /** The hashes that have an original or renditions on disk (anything else there is not ours to judge). */
+  async function storedHashes(): Promise<Set<string>> {
+    const found = new Set<string>()
+    for (const kind of ['originals', 'renditions']) {
+      for (const shardName of await readdir(join(root, kind)).catch(() => [] as string[])) {
+        for (const name of await readdir(join(root, kind, shardName)).catch(() => [] as string[])) {
+          if (SHA256_NAME.test(name) && shard(name) === shardName) found.add(name)
+        }
+      }
+    }
+    return found
+  }
 
   async function exists(path: string): Promise<boolean> {
     try {
@@ -52,6 +78,14 @@ export function createMediaStorage(root: string) {
     } finally {
       if (locks.get(sha256) === tail) locks.delete(sha256)
     }
+  }
+
+  /** Removes the bytes and every rendition made from them (call under `withLock`). */
+  async function removeBytes(sha256: string): Promise<void> {
+    await rm(renditionDir(sha256), { recursive: true, force: true })
+    await unlink(originalPath(sha256)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
   }
 
   return {
@@ -106,7 +140,10 @@ export function createMediaStorage(root: string) {
      */
     async place(file: ReceivedFile): Promise<boolean> {
       const target = originalPath(file.sha256)
-      if (await exists(target)) {
+      // Reused bytes are touched, so that a sweep of unreferenced files in another process gives
+      // them the grace period while this upload writes its row (gone meanwhile: placed anew).
+      const time = new Date()
+      if (await utimes(target, time, time).then(() => true, () => false)) {
         await rm(file.tempPath, { force: true })
         return false
       }
@@ -115,12 +152,27 @@ export function createMediaStorage(root: string) {
       return true
     },
 
-    /** Removes the bytes and every rendition made from them (call under `withLock`). */
-    async removeBytes(sha256: string): Promise<void> {
-      await rm(renditionDir(sha256), { recursive: true, force: true })
-      await unlink(originalPath(sha256)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error
-      })
+    removeBytes,
+
+    /**
+     * Removes the bytes and renditions of every hash that no media item holds (`isUsed`) and
+     * that nothing touched for `graceMs`: what a crash between placing a file and writing its
+     * row left behind. Each hash is judged again under its lock, so an upload reusing the bytes
+     * meanwhile keeps them. Stops when `signal` aborts; answers how many hashes it removed.
+     */
+    async sweepOrphans(isUsed: (sha256: string) => boolean, signal: AbortSignal, graceMs = ORPHAN_GRACE_MS): Promise<number> {
+      let removed = 0
+      for (const sha256 of await storedHashes()) {
+        if (signal.aborted) break
+        if (isUsed(sha256)) continue
+        const gone = await withLock(sha256, async () => {
+          if (signal.aborted || isUsed(sha256) || (await lastTouched(sha256)) > Date.now() - graceMs) return false
+          await removeBytes(sha256)
+          return true
+        })
+        if (gone) removed++
+      }
+      return removed
     },
 
     exists,

@@ -1,6 +1,7 @@
 // Reading an upload form: the `file` part streamed to a temp file under MEDIA_DIR (hashed on
 // the way, never held in memory, cut off at MAX_UPLOAD_BYTES), the text fields checked like a
 // JSON body would be; then what the file is. Whatever goes wrong, no temp file outlives it.
+import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { FastifyRequest } from 'fastify'
 import { badRequest, invalidField, payloadTooLarge, Problem, unsupportedMediaType } from '../http/problems.js'
@@ -17,6 +18,11 @@ export interface UploadForm {
   /** As the client sent it; clean it before showing it anywhere. */
   clientFilename: string
   fields: EmbeddedText
+  /**
+   * SHA-256 over every part as it came (names, text, the file's name and the digest of its
+   * bytes), boundaries aside: what an Idempotency-Key is checked against.
+   */
+  digest: string
 }
 
 const isTextField = (name: string): name is TextField => Object.hasOwn(TEXT_FIELDS, name)
@@ -51,6 +57,9 @@ export async function readUploadForm(request: FastifyRequest, storage: MediaStor
   const fields: EmbeddedText = {}
   let file: ReceivedFile | null = null
   let clientFilename = ''
+  const digest = createHash('sha256')
+  // One JSON line a part, so that no two different forms can run together into the same text.
+  const record = (...part: (string | number)[]) => digest.update(`${JSON.stringify(part)}\n`)
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
@@ -67,6 +76,7 @@ export async function readUploadForm(request: FastifyRequest, storage: MediaStor
         }
         file = received
         clientFilename = part.filename
+        record('file', part.fieldname, part.filename, received.sha256, received.size)
         continue
       }
       const name = part.fieldname
@@ -79,6 +89,7 @@ export async function readUploadForm(request: FastifyRequest, storage: MediaStor
         throw invalidField(`body.${name}`, `must NOT have more than ${TEXT_FIELDS[name].maxLength} characters`)
       }
       fields[name] = value
+      record('field', name, value)
     }
   } catch (error) {
     if (file) await rm(file.tempPath, { force: true })
@@ -89,7 +100,7 @@ export async function readUploadForm(request: FastifyRequest, storage: MediaStor
     await rm(file.tempPath, { force: true })
     throw invalidField('body.file', 'is empty')
   }
-  return { file, clientFilename, fields }
+  return { file, clientFilename, fields, digest: digest.digest('hex') }
 }
 
 /** Everything a new item is made of, read from the received file and the form. */

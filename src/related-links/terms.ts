@@ -83,18 +83,25 @@ export function candidateTerms(text: IndexedText, max = MAX_CANDIDATES): Weighte
 }
 
 /**
- * How many times a term stands in the query. FTS5 has no per-term boost, but BM25 adds up
- * every phrase of the query, so a term repeated counts that much more: the words of the
- * article's title and tags then outweigh a word its body mentions once.
+ * How much a term of the article counts, dampened (1 to 3): the words of the article's title
+ * and tags then outweigh a word its body mentions once.
  */
 export function repeatsFor(weight: number): number {
   return Math.min(3, Math.max(1, Math.round(1 + Math.log(weight))))
 }
 
+/** BM25's inverse document frequency of a term held by `df` of `n` articles. */
+export function inverseDocumentFrequency(df: number, n: number): number {
+  return Math.log(1 + (Math.max(n, 1) - df + 0.5) / (df + 0.5))
+}
+
+/** The index is read twice per term: for a match anywhere, and for one in the title or tags. */
+const READS_PER_TERM = 2
+
 /**
  * Picks the query terms: weight (dampened) times BM25's inverse document frequency. A term
  * no other article holds finds nothing; the rest are taken best first while they fit the
- * posting budget (a repeated term is read once per repeat).
+ * posting budget.
  */
 export function pickQueryTerms(
   candidates: readonly WeightedTerm[],
@@ -102,12 +109,11 @@ export function pickQueryTerms(
   totalDocuments: number,
   { maxTerms = MAX_QUERY_TERMS, postingBudget = POSTING_BUDGET } = {},
 ): WeightedTerm[] {
-  const n = Math.max(totalDocuments, 1)
   const scored: { term: string; weight: number; score: number; df: number }[] = []
   for (const { term, weight } of candidates) {
     const df = documentFrequency.get(term) ?? 0
     if (df < 2) continue
-    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5))
+    const idf = inverseDocumentFrequency(df, totalDocuments)
     scored.push({ term, weight, score: (1 + Math.log(weight)) * idf, df })
   }
   scored.sort((a, b) => b.score - a.score || a.df - b.df || (a.term < b.term ? -1 : 1))
@@ -115,7 +121,7 @@ export function pickQueryTerms(
   let postings = 0
   for (const { term, weight, df } of scored) {
     if (picked.length === maxTerms) break
-    const cost = df * repeatsFor(weight)
+    const cost = df * READS_PER_TERM
     if (postings + cost > postingBudget) continue
     postings += cost
     picked.push({ term, weight })
@@ -123,9 +129,34 @@ export function pickQueryTerms(
   return picked
 }
 
-/** An FTS5 query matching any of the terms, each repeated by its weight and quoted, so none is read as syntax. */
-export function toMatchQuery(terms: readonly WeightedTerm[]): string {
-  return terms
-    .flatMap(({ term, weight }) => Array<string>(repeatsFor(weight)).fill(`"${term.replaceAll('"', '""')}"`))
-    .join(' OR ')
+/** A query term with the points an article scores for holding it: an integer, so sums compare exactly. */
+export interface ScoredTerm {
+  term: string
+  points: number
+}
+
+/**
+ * Each term's points: its weight in the article (dampened) times its BM25 inverse document
+ * frequency, as the archive is when the first page is asked for. The next pages reuse them.
+ */
+export function scoreTerms(terms: readonly WeightedTerm[], documentFrequency: ReadonlyMap<string, number>, totalDocuments: number): ScoredTerm[] {
+  return terms.map(({ term, weight }) => {
+    const idf = inverseDocumentFrequency(documentFrequency.get(term) ?? 0, totalDocuments)
+    return { term, points: Math.max(1, Math.round(100 * repeatsFor(weight) * idf)) }
+  })
+}
+
+/**
+ * The FTS5 queries of the suggestion search with the points each match is worth: a term
+ * anywhere in an article, and the same term again in its title or tags, which say most about
+ * a story (so a match there counts double). Terms are quoted, so none is read as syntax.
+ */
+export function toMatchEntries(terms: readonly ScoredTerm[]): [match: string, points: number][] {
+  return terms.flatMap(({ term, points }): [string, number][] => {
+    const phrase = `"${term.replaceAll('"', '""')}"`
+    return [
+      [phrase, points],
+      [`{title tags} : ${phrase}`, points],
+    ]
+  })
 }

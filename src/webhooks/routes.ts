@@ -23,9 +23,9 @@ import { targetUrlProblem } from './target-url.js'
 
 const DEFAULT_GRACE_SECONDS = 86_400
 
-function checkUrl(url: string | undefined): void {
+function checkUrl(url: string | undefined, allowPrivate: boolean): void {
   if (url === undefined) return
-  const problem = targetUrlProblem(url)
+  const problem = targetUrlProblem(url, allowPrivate)
   if (problem !== null) throw invalidField('body.url', problem)
 }
 
@@ -33,9 +33,11 @@ export interface WebhookRouteOptions {
   webhooks: WebhooksRepository
   /** Tells the delivery worker that a delivery may be due now, rather than at its next poll. */
   wakeDeliveries: () => void
+  /** WEBHOOK_ALLOW_PRIVATE: loopback and private IP addresses are accepted as targets. */
+  allowPrivateTargets: boolean
 }
 
-export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDeliveries }: WebhookRouteOptions) {
+export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDeliveries, allowPrivateTargets }: WebhookRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['webhooks']
   // Subscriptions carry secrets and point the service at arbitrary URLs: admins only.
@@ -66,7 +68,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
       },
     },
     async (request, reply) => {
-      checkUrl(request.body.url)
+      checkUrl(request.body.url, allowPrivateTargets)
       const created = webhooks.create(request.body)
       return reply.code(201).header('location', `/v1/webhooks/${created.id}`).send(created)
     },
@@ -77,6 +79,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'List webhooks, newest first, without their secrets',
+        description: 'Admins. Every webhook, paused ones included; a secret is shown only when it is made (create, rotate).',
         operationId: 'listWebhooks',
         tags,
         security: bearer,
@@ -92,6 +95,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'Read a webhook, without its secret',
+        description: 'Admins. What the `Location` of a new webhook names. `previousSecretExpiresAt` says whether a rotated-out secret still signs.',
         operationId: 'getWebhook',
         tags,
         security: bearer,
@@ -119,7 +123,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
       },
     },
     async (request) => {
-      checkUrl(request.body.url)
+      checkUrl(request.body.url, allowPrivateTargets)
       const updated = webhooks.update(request.params.id, request.body, { ifVersion: request.ifVersion })
       if (updated.active) wakeDeliveries()
       return updated
@@ -131,6 +135,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'Delete a webhook, its pending deliveries and its delivery log',
+        description: 'Admins. Deliveries not yet made are dropped with it, and the receiver gets no further events.',
         operationId: 'deleteWebhook',
         tags,
         security: bearer,

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   /** Seconds before each retry; after the last, a delivery is failed. */
   retrySchedule: readonly number[]
   timeoutMs: number
+  /** Loopback and private receivers may be reached (WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate: boolean
   pollMs: number
   /** Finished deliveries older than this are pruned; 0 keeps them. */
   retentionDays: number
@@ -56,6 +58,7 @@ export function startDeliveryWorker(queue: DeliveryQueue, options: WorkerOptions
       url: delivery.url,
       body,
       timeoutMs,
+      allowPrivate: options.allowPrivate,
       stop: shutdown.signal,
       headers: {
         'content-type': 'application/json',
@@ -73,9 +76,11 @@ export function startDeliveryWorker(queue: DeliveryQueue, options: WorkerOptions
     }
     queue.recordAttempt(delivery, { attemptedAt, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error }, schedule)
     const outcome = { ...about, statusCode: result.statusCode, durationMs: result.durationMs }
+    // The operator's log gets the cause (an errno code, a refused address) that the delivery log keeps from admins.
+    const failure = { ...outcome, error: result.error, cause: result.cause }
     if (result.error === null) log.debug(outcome, 'webhook delivered')
-    else if (delivery.attempts < schedule.length) log.warn({ ...outcome, error: result.error }, 'webhook attempt failed; it will be retried')
-    else log.error({ ...outcome, error: result.error }, 'webhook delivery failed: no retries left')
+    else if (delivery.attempts < schedule.length) log.warn(failure, 'webhook attempt failed; it will be retried')
+    else log.error(failure, 'webhook delivery failed: no retries left')
   }
 
   function pump(): void {

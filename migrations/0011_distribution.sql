@@ -95,3 +95,11 @@ BEGIN
   INSERT INTO `changes` (`type`, `id`, `action`, `public_action`, `at`)
   VALUES ('media', OLD.`id`, 'delete', NULL, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
 END;
+--> statement-breakpoint
+-- Readers' pages of the change feed carry the surrogate key `changes` (src/changes/routes.ts):
+-- every change they would see logs it (src/http/surrogate-keys.ts), so that caches drop those
+-- pages then, and only then.
+CREATE TRIGGER `changes_keys_insert` AFTER INSERT ON `changes` WHEN NEW.`public_action` IS NOT NULL
+BEGIN
+  INSERT INTO `invalidations` (`key`) VALUES ('changes');
+END;
