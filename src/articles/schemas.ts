@@ -101,6 +101,7 @@ const articleFields = {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: Type.Integer({ minimum: 1 }),
+  externalId: Nullable(Type.String({ description: 'The identifier of the item this article was imported from (a ninjs `uri`, a WordPress post), or null.' })),
 }
 
 export const Article = shareSchema(
@@ -132,6 +133,9 @@ const editable = {
   locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.' }),
   leadMediaId: Nullable(Id),
   commentsEnabled: Type.Boolean(),
+  externalId: Nullable(
+    Type.String({ minLength: 1, maxLength: 2048, description: 'Names the source item (a ninjs `uri`); unique: one taken answers 409. Imports set it.' }),
+  ),
 }
 
 const Opt = <T extends Record<string, TSchema>>(props: T) =>

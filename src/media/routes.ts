@@ -1,13 +1,11 @@
 // /v1/media: editors upload, describe, list and delete media; anyone may fetch the bytes at
 // an item's `url` (GET /v1/media/{id}/file), since published pages embed them.
-import { rm } from 'node:fs/promises'
 import multipart from '@fastify/multipart'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
-import { newId, now } from '../db/ids.js'
 import { notFound } from '../http/problems.js'
 import type { Config } from '../config.js'
 import { IdParams, json, problems, ProblemSchema, ref } from '../http/schemas.js'
@@ -18,7 +16,7 @@ import { FileQuery, Media, MediaList, MediaPatch, MediaQuery, MediaUpload } from
 import { sendFile } from './serve-file.js'
 import { ALLOWED_DESCRIPTION } from './sniff.js'
 import type { MediaStorage } from './storage.js'
-import { describeUpload, multipartLimits, readUploadForm } from './upload.js'
+import { multipartLimits, readUploadForm, storeUpload } from './upload.js'
 
 // The bytes a file URL can answer with, for the OpenAPI document.
 const BINARY = { type: 'string', format: 'binary' }
@@ -82,24 +80,9 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
     },
     async (request, reply) => {
       const form = await readUploadForm(request, storage, config.maxUploadBytes)
-      try {
-        const time = now()
-        const item: StoredMedia = { id: newId(), ...(await describeUpload(form)), createdAt: time, updatedAt: time, version: 1 }
-        const b = base(request)
-        const created = await storage.withLock(item.sha256, async () => {
-          const isNew = await storage.place(form.file)
-          try {
-            return media.create(item, { base: b })
-          } catch (error) {
-            if (isNew && !media.isShaUsed(item.sha256)) await storage.removeBytes(item.sha256)
-            throw error
-          }
-        })
-        return reply.code(201).header('location', `${b}/v1/media/${created.id}`).send(toMedia(b, created))
-      } finally {
-        // Gone already once placed; this is for every way of failing before that.
-        await rm(form.file.tempPath, { force: true })
-      }
+      const b = base(request)
+      const created = await storeUpload(form, storage, media, (item) => media.create(item, { base: b }))
+      return reply.code(201).header('location', `${b}/v1/media/${created.id}`).send(toMedia(b, created))
     },
   )
 
@@ -223,6 +206,8 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
     },
     async (request, reply) => {
       const item = found(request.params.id)
+      // Uploads are never empty: an item of no bytes was imported without its file (src/import/).
+      if (item.size === 0) throw notFound('media file')
       const plan = planRendition(item, request.query, renditions.widths)
       if (plan === null) {
         return sendFile(request, reply, { path: storage.originalPath(item.sha256), etag: `"${item.sha256}"`, mimeType: item.mimeType, filename: item.filename })

@@ -3,11 +3,12 @@
 // JSON body would be; then what the file is. Whatever goes wrong, no temp file outlives it.
 import { rm } from 'node:fs/promises'
 import type { FastifyRequest } from 'fastify'
+import { newId, now } from '../db/ids.js'
 import { badRequest, invalidField, payloadTooLarge, Problem, unsupportedMediaType } from '../http/problems.js'
 import { cleanFilename } from './filename.js'
 import { type EmbeddedText, mergeText } from './metadata.js'
 import { probeFile } from './probe.js'
-import type { StoredMedia } from './repository.js'
+import type { MediaRepository, StoredMedia } from './repository.js'
 import { TEXT_FIELDS, type TextField } from './schemas.js'
 import { ALLOWED_DESCRIPTION, sniffFile } from './sniff.js'
 import type { MediaStorage, ReceivedFile } from './storage.js'
@@ -109,5 +110,29 @@ export async function describeUpload(form: UploadForm): Promise<Omit<StoredMedia
     height: probe.height,
     sha256: form.file.sha256,
     ...mergeText(form.fields, probe.embedded),
+  }
+}
+
+/**
+ * Makes a received file a media item: its bytes placed at their content address, then its row
+ * written by `write` (in whatever transaction the caller needs). Should the write fail, bytes no
+ * other row uses are removed again; whatever happens, the temp file is gone after.
+ */
+export async function storeUpload<T>(form: UploadForm, storage: MediaStorage, media: MediaRepository, write: (item: StoredMedia) => T): Promise<T> {
+  try {
+    const time = now()
+    const item: StoredMedia = { id: newId(), ...(await describeUpload(form)), createdAt: time, updatedAt: time, version: 1 }
+    return await storage.withLock(item.sha256, async () => {
+      const isNew = await storage.place(form.file)
+      try {
+        return write(item)
+      } catch (error) {
+        if (isNew && !media.isShaUsed(item.sha256)) await storage.removeBytes(item.sha256)
+        throw error
+      }
+    })
+  } finally {
+    // Gone already once placed; this is for every way of failing before that.
+    await rm(form.file.tempPath, { force: true })
   }
 }
