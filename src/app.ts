@@ -21,6 +21,8 @@ import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js'
 import { idempotencyPlugin } from './http/idempotency.js'
+import { createImportRecords } from './import/repository.js'
+import { importRoutes } from './import/routes.js'
 import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
@@ -221,6 +223,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
+  const importRecords = createImportRecords(db)
   const embed = createArticleEmbedder({ articles, media, related })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {
@@ -238,6 +241,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake() })
+  await app.register(importRoutes, { prefix: '/v1/import', config, articles, media, comments, records: importRecords, storage })
 
   // Background work: from ready (so that a test's app that never listens still runs it) to close.
   app.addHook('onReady', async () => {

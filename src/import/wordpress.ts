@@ -1,0 +1,146 @@
+// A WordPress export (WXR 1.1, 1.2) into articles, media and comments. The file is read three
+// times as it streams, never held whole: first to check it (well-formed, a WordPress export, no
+// DOCTYPE) and count its items before anything is written, then its attachments (so that every
+// post finds its pictures, wherever they stand in the file), then its posts and pages.
+import { basename, isAbsolute, relative, resolve } from 'node:path'
+import { setImmediate as turn } from 'node:timers/promises'
+import type { Readable } from 'node:stream'
+import { stripTags } from '../text/sanitize.js'
+import { type ImportAction, type ImportContext, type ItemOutcome, safely } from './context.js'
+import { ensureMedia } from './media-items.js'
+import { type CommentCounts, importPost, siteKeys, uploadPath } from './wordpress-post.js'
+import { type Warning, type WarningKind, warning, warningText } from './warnings.js'
+import { readWxr, type WxrChannel, type WxrItem } from './wxr.js'
+
+export interface WordpressOptions {
+  /** `?pages=true` / `--pages`: pages become articles too. */
+  pages: boolean
+  /** The command line's --uploads folder (a copy of wp-content/uploads): attachments' bytes are read from it. */
+  uploads: string | null
+  /** Longest content of one post, in characters: a longer post is skipped. */
+  maxItemHtml: number
+  onProgress?: ((done: number, total: number) => void) | undefined
+}
+
+export interface WordpressItemResult {
+  type: string
+  wordpressId: string
+  title: string
+  articleId: string | null
+  mediaId: string | null
+  action: ImportAction
+  warnings: string[]
+}
+
+export interface ImportCounts {
+  created: number
+  updated: number
+  unchanged: number
+  skipped: number
+}
+
+export interface WordpressReport {
+  counts: ImportCounts
+  comments: CommentCounts
+  warnings: Partial<Record<WarningKind, number>>
+  data: WordpressItemResult[]
+}
+
+/** Statuses of items that are not content: WordPress's own leftovers. */
+const NOT_CONTENT = new Set(['trash', 'auto-draft', 'inherit'])
+/** How many items go by between two turns of the event loop, so that other requests are answered. */
+const ITEMS_PER_TURN = 16
+
+export async function importWordpress(open: () => Readable, options: WordpressOptions, ctx: ImportContext): Promise<WordpressReport> {
+  const limits = { maxItemHtml: options.maxItemHtml }
+  // Pass 1: nothing is written until the whole file has been read once without a fault.
+  let total = 0
+  await readWxr(open(), limits, () => {
+    total += 1
+  })
+
+  const report: WordpressReport = { counts: { created: 0, updated: 0, unchanged: 0, skipped: 0 }, comments: { created: 0, unchanged: 0, skipped: 0 }, warnings: {}, data: [] }
+  let done = 0
+  const record = async (item: WxrItem, outcome: ItemOutcome) => {
+    report.counts[outcome.action] += 1
+    for (const w of outcome.warnings) report.warnings[w.kind] = (report.warnings[w.kind] ?? 0) + 1
+    report.data.push({
+      type: item.postType || 'post',
+      wordpressId: item.postId.trim(),
+      title: stripTags(item.title).replace(/\s+/g, ' ').trim().slice(0, 200),
+      articleId: outcome.articleId,
+      mediaId: outcome.mediaId,
+      action: outcome.action,
+      warnings: outcome.warnings.map(warningText),
+    })
+    done += 1
+    options.onProgress?.(done, total)
+    if (done % ITEMS_PER_TURN === 0) await turn()
+  }
+  const label = (item: WxrItem) => `WordPress ${item.postType || 'item'} ${item.postId.trim()}`
+  const skipped = (...warnings: Warning[]): ItemOutcome => ({ action: 'skipped', articleId: null, mediaId: null, warnings })
+
+  // Pass 2: attachments, as media items.
+  await readWxr(open(), limits, async (item, channel) => {
+    if (item.postType !== 'attachment') return
+    await record(item, await safely(label(item), ctx, () => importAttachment(item, channel, options, ctx), {}))
+  })
+
+  // Pass 3: posts (and pages), with their comments.
+  await readWxr(open(), limits, async (item, channel) => {
+    if (item.postType === 'attachment') return
+    const type = item.postType || 'post'
+    if (type !== 'post' && !(type === 'page' && options.pages)) {
+      const why = type === 'page' ? 'pages are imported only when asked (?pages=true, --pages)' : `items of type "${type}" are not imported`
+      return record(item, skipped(warning('item-skipped', why)))
+    }
+    if (NOT_CONTENT.has(item.status)) return record(item, skipped(warning('item-skipped', `its status is "${item.status}"`)))
+    if (item.oversized.length > 0) {
+      return record(item, skipped(warning('item-skipped', `its ${item.oversized.join(' and ')} is longer than the ${options.maxItemHtml} characters a post may have`)))
+    }
+    const outcome = await safely(label(item), ctx, () => importPost(item, channel, ctx), { comments: { created: 0, unchanged: 0, skipped: item.comments.length } })
+    report.comments.created += outcome.comments.created
+    report.comments.unchanged += outcome.comments.unchanged
+    report.comments.skipped += outcome.comments.skipped
+    await record(item, outcome)
+  })
+  return report
+}
+
+async function importAttachment(item: WxrItem, channel: WxrChannel, options: WordpressOptions, ctx: ImportContext): Promise<ItemOutcome> {
+  const keys = siteKeys(channel)
+  const path = item.meta._wp_attached_file?.trim() || uploadPath(item.attachmentUrl) || ''
+  const plain = (html: string) => stripTags(html).replace(/\s+/g, ' ').trim()
+  const outcome = await ensureMedia(
+    {
+      key: keys.attachment(item.postId.trim()),
+      version: null,
+      label: plain(item.title) || path || `attachment ${item.postId.trim()}`,
+      // The caption; the description or the title where there is none.
+      text: { caption: plain(item.excerpt) || plain(item.content) || plain(item.title), altText: item.meta._wp_attachment_image_alt ?? '' },
+      filename: basename(path || item.attachmentUrl.split(/[?#]/)[0] || '') || 'attachment',
+      declaredType: null,
+      width: null,
+      height: null,
+      ...localFile(options.uploads, path),
+    },
+    ctx,
+  )
+  // Pictures in the text name the file (or a resized copy of it), not the attachment.
+  if (outcome.mediaId !== null && path !== '') {
+    for (const file of new Set([path, path.replace(/-scaled(\.[A-Za-z0-9]+)$/, '$1')])) {
+      const key = keys.file(file)
+      if (ctx.records.get(key)?.resourceId !== outcome.mediaId) ctx.records.put({ key, kind: 'media', resourceId: outcome.mediaId, version: null, digest: '' })
+    }
+  }
+  return outcome
+}
+
+/** The attachment's file under the uploads folder; a path that climbs out of it (../, absolute) is refused. */
+function localFile(uploads: string | null, path: string): { file: string | null; fileRefused?: string } {
+  if (uploads === null || path === '') return { file: null }
+  const full = resolve(uploads, path)
+  const within = relative(resolve(uploads), full)
+  if (within === '' || within.startsWith('..') || isAbsolute(within)) return { file: null, fileRefused: `its path "${path}" leads out of the uploads folder` }
+  return { file: full }
+}
