@@ -223,7 +223,7 @@ t.test('npm run import -- wordpress <export.xml> --uploads <folder>: picture byt
   }
   const first = await run(['wordpress', EXPORT, '--uploads', join(dir, 'uploads')])
   t.equal(first.code, 0, first.stderr)
-  t.match(first.stdout, /WordPress import of .*: 13 items in [\d.]+ s \(peak memory \d+ MiB\)\n {2}created 10, updated 0, unchanged 0, skipped 3\n {2}comments: created 4, unchanged 0, skipped 2\n {2}warnings: .*media-without-file 1/)
+  t.match(first.stdout, /WordPress import of .*: 13 items in [\d.]+ s \(CPU [\d.]+ s, peak memory \d+ MiB\)\n {2}created 10, updated 0, unchanged 0, skipped 3\n {2}comments: created 4, unchanged 0, skipped 2\n {2}warnings: .*media-without-file 1/)
   t.match(first.stdout, /skipped post 107: item-skipped: its status is "trash"/)
   t.match(first.stderr, /Importing: 0% \(1 of 13 items\)\n[^]*Importing: 100% \(13 of 13 items\)\n/)
 

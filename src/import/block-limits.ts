@@ -39,6 +39,7 @@ export type DraftBlock =
   | { type: 'list'; style: 'bulleted' | 'numbered'; items: Field[] }
   | { type: 'embed'; url: string; provider?: string | undefined }
   | { type: 'media'; ref: MediaRef; caption?: Field | undefined }
+  | { type: 'more' } // WordPress's <!--more-->: the teaser ends here
 
 /** A media block whose item is not known yet. */
 export type MediaDraft = { type: 'media'; ref: MediaRef; caption?: string }
@@ -46,7 +47,7 @@ export type MediaDraft = { type: 'media'; ref: MediaRef; caption?: string }
 /** A body block, or a media block still to be resolved to a media item. */
 export type ConvertedBlock = Exclude<Block, { type: 'media' }> | MediaDraft
 
-export function finishBlocks(drafts: DraftBlock[], warnings: Warning[]): ConvertedBlock[] {
+export function finishBlocks(drafts: DraftBlock[], warnings: Warning[]): { blocks: ConvertedBlock[]; teaserEnd: number | null } {
   let bodyTags = 0
   let overBudget = false
 
@@ -80,6 +81,7 @@ export function finishBlocks(drafts: DraftBlock[], warnings: Warning[]): Convert
   }
 
   const out: ConvertedBlock[] = []
+  let teaserEnd: number | null = null
   const paragraphs = (texts: string[]) => out.push(...texts.map((text): ConvertedBlock => ({ type: 'paragraph', text })))
   for (const draft of drafts) {
     switch (draft.type) {
@@ -117,13 +119,16 @@ export function finishBlocks(drafts: DraftBlock[], warnings: Warning[]): Convert
       case 'embed':
         out.push({ type: 'embed', url: draft.url, ...(draft.provider ? { provider: draft.provider.slice(0, BLOCK_LIMITS.provider) } : {}) })
         break
+      case 'more':
+        teaserEnd ??= out.length
+        break
     }
   }
   if (out.length > BLOCK_LIMITS.blocks) {
     warnings.push(warning('body-truncated', `the body made ${out.length} blocks: the ${out.length - BLOCK_LIMITS.blocks} after the first ${BLOCK_LIMITS.blocks} were left out`))
     out.length = BLOCK_LIMITS.blocks
   }
-  return out
+  return { blocks: out, teaserEnd }
 }
 
 /**

@@ -17,7 +17,7 @@ import { createMediaStorage } from '../media/storage.js'
 import { createOutbox } from '../webhooks/outbox.js'
 import { type ImportContext, type ItemOutcome, safely } from './context.js'
 import { importNinjsItem } from './ninjs.js'
-import { formatSummary, type Output, progressBar } from './progress.js'
+import { formatSummary, type Output, progressBar, usage } from './progress.js'
 import { createImportRecords } from './repository.js'
 import { MAX_ITEM_HTML, NINJS_MAX_BYTES } from './schemas.js'
 import { type Warning, warning, warningText } from './warnings.js'
@@ -95,7 +95,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const open = () => createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 })
         const report = await importWordpress(open, { pages: parsed.values.pages ?? false, uploads, maxItemHtml: MAX_ITEM_HTML, onProgress: bar.update }, ctx)
         bar.finish()
-        io.stdout.write(formatSummary(`WordPress import of ${target}`, { ...report, seconds: (Date.now() - started) / 1000, peakBytes: peakMemory() }))
+        io.stdout.write(formatSummary(`WordPress import of ${target}`, { ...report, seconds: (Date.now() - started) / 1000, ...usage() }))
         listSkipped(io, report.data.map((item) => ({ label: `${item.type} ${item.wordpressId}`, action: item.action, warnings: item.warnings })))
       } catch (error) {
         bar.finish()
@@ -110,7 +110,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         counts[outcome.action] += 1
         for (const w of outcome.warnings) warnings[w.kind] = (warnings[w.kind] ?? 0) + 1
       }
-      io.stdout.write(formatSummary(`ninjs import of ${target}`, { counts, warnings, seconds: (Date.now() - started) / 1000, peakBytes: peakMemory() }))
+      io.stdout.write(formatSummary(`ninjs import of ${target}`, { counts, warnings, seconds: (Date.now() - started) / 1000, ...usage() }))
       listSkipped(io, outcomes.map((outcome) => ({ label: outcome.label, action: outcome.action, warnings: outcome.warnings.map(warningText) })))
     }
     return 0
@@ -123,8 +123,6 @@ function fail(io: CliIO, message: string): number {
   io.stderr.write(`${message}\n`)
   return 1
 }
-
-const peakMemory = () => process.resourceUsage().maxRSS * 1024
 
 function listSkipped(io: CliIO, items: { label: string; action: string; warnings: string[] }[]) {
   const skipped = items.filter((item) => item.action === 'skipped' && item.warnings.length > 0)

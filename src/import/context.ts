@@ -61,12 +61,25 @@ export function isoTime(value: string | null | undefined): string | null {
  * Runs one item's import; an item the repositories refuse (a Problem: bad input) or that fails
  * in any other way is skipped with a warning rather than ending the whole import.
  */
-export async function safely<T extends ItemOutcome>(label: string, ctx: ImportContext, run: () => T | Promise<T>, skipped: Omit<T, keyof ItemOutcome>): Promise<T> {
+export async function safely<T extends ItemOutcome>(label: string, ctx: ImportContext, run: () => Promise<T>, skipped: Omit<T, keyof ItemOutcome>): Promise<T> {
   try {
     return await run()
   } catch (error) {
-    if (!(error instanceof Problem)) ctx.logError(error, label)
-    const why = error instanceof Problem ? error.detail : 'it could not be imported (the error is in the service log)'
-    return { ...skipped, action: 'skipped', articleId: null, mediaId: null, warnings: [warning('item-skipped', why)] } as T
+    return skippedFor(error, label, ctx, skipped)
   }
+}
+
+/** `safely` for an import that does not wait for anything (it can share a transaction with others). */
+export function safelyNow<T extends ItemOutcome>(label: string, ctx: ImportContext, run: () => T, skipped: Omit<T, keyof ItemOutcome>): T {
+  try {
+    return run()
+  } catch (error) {
+    return skippedFor(error, label, ctx, skipped)
+  }
+}
+
+function skippedFor<T extends ItemOutcome>(error: unknown, label: string, ctx: ImportContext, skipped: Omit<T, keyof ItemOutcome>): T {
+  if (!(error instanceof Problem)) ctx.logError(error, label)
+  const why = error instanceof Problem ? error.detail : 'it could not be imported (the error is in the service log)'
+  return { ...skipped, action: 'skipped', articleId: null, mediaId: null, warnings: [warning('item-skipped', why)] } as T
 }

@@ -27,6 +27,8 @@ export interface ConvertOptions {
 export interface Conversion {
   blocks: ConvertedBlock[]
   warnings: Warning[]
+  /** How many blocks come before a <!--more--> between blocks (WordPress's teaser); null without one. */
+  teaserEnd: number | null
 }
 
 /** Deeper than this, markup is someone's accident or attack, not a story: it is left out. */
@@ -80,7 +82,7 @@ class Converter {
       const what = name === '' ? `markup nested more than ${MAX_DEPTH} levels deep` : `${count === 1 ? 'a' : count} <${name}>`
       this.warnings.push(warning('element-dropped', `${what} left out: ${DROPPED[name] ?? (name === '' ? 'no story is built like that' : 'it has no block')}`))
     }
-    return { blocks: finishBlocks(this.drafts, this.warnings), warnings: this.warnings }
+    return { ...finishBlocks(this.drafts, this.warnings), warnings: this.warnings }
   }
 
   private drop(name: string): void {
@@ -103,6 +105,10 @@ class Converter {
     for (const node of nodes) {
       if (DomUtils.isText(node)) this.text(this.paragraph, node.data, true)
       else if (DomUtils.isTag(node)) this.block(node, depth + 1)
+      else if (DomUtils.isComment(node) && /^more\b/.test(node.data)) {
+        this.flushParagraph()
+        this.drafts.push({ type: 'more' })
+      }
     }
   }
 

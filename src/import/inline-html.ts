@@ -2,6 +2,7 @@
 // the inline markup the block model allows is written, every piece of text escaped, so the
 // repository's sanitizer finds nothing to remove and no field ends up without text.
 import { isBlank } from '../text/plain.js'
+import { stripTags } from '../text/sanitize.js'
 
 /** Inline elements a block's text may hold, as the articles' schema says; others keep only their text. */
 export const KEPT_INLINE = new Set(['em', 'strong', 'i', 'b', 'sub', 'sup'])
@@ -146,4 +147,12 @@ export function splitPlain(plain: string, max: number): string[] {
 export function shortenPlain(plain: string, max: number): string {
   const [first = ''] = splitPlain(plain, max - 1)
   return first.length < escapeText(plain).length ? `${first}…` : first
+}
+
+/**
+ * One line of plain text from a source's text that may hold markup or entities (a WordPress
+ * title, a ninjs headline): parsed only when there is markup or an entity to remove.
+ */
+export function textOf(html: string): string {
+  return (/[<&]/.test(html) ? stripTags(html) : html).replace(/\s+/g, ' ').trim()
 }

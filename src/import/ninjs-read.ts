@@ -4,7 +4,7 @@
 // `versionCreated`, `contentType`, `copyrightHolder`). Every spelling is read; anything of the
 // wrong type is treated as absent, never trusted.
 
-import { stripTags } from '../text/sanitize.js'
+import { textOf } from './inline-html.js'
 
 type Json = Record<string, unknown>
 
@@ -79,7 +79,6 @@ function byRole(entries: Json[], roles: readonly string[], fallback = true): Jso
 
 const contentType = (entry: Json) => text(entry, 'contenttype', 'contentType', 'mimetype').toLowerCase()
 const isHtml = (type: string) => type === '' || type.includes('html') || type.includes('xml')
-const stripHtml = (value: string) => stripTags(value).replace(/\s+/g, ' ').trim()
 
 /** A 1.x pattern property (`body_html`, `description_text`, `headline_sub`). */
 function patterned(raw: Json, prefix: string, want: (suffix: string) => boolean): string | null {
@@ -104,12 +103,12 @@ function headlines(raw: Json): { headline: string; subHeadline: string } {
 function descriptions(raw: Json): { description: string; caption: string; altText: string } {
   const entries = list(raw, 'descriptions')
   if (entries.length > 0) {
-    const value = (entry: Json | undefined) => (entry ? (isHtml(contentType(entry)) ? stripHtml(text(entry, 'value')) : text(entry, 'value')) : '')
+    const value = (entry: Json | undefined) => (entry ? (isHtml(contentType(entry)) ? textOf(text(entry, 'value')) : text(entry, 'value')) : '')
     const alt = byRole(entries, ['alt', 'alttext', 'alternative', 'alt-text'], false)
     const rest = entries.filter((entry) => entry !== alt)
     return { description: value(byRole(rest, ['summary', 'abstract', 'description', 'teaser'])), caption: value(byRole(rest, ['caption', 'summary'])), altText: value(alt) }
   }
-  const plain = patterned(raw, 'description_', (s) => s === 'text') ?? stripHtml(patterned(raw, 'description_', () => true) ?? '')
+  const plain = patterned(raw, 'description_', (s) => s === 'text') ?? textOf(patterned(raw, 'description_', () => true) ?? '')
   return { description: plain, caption: plain, altText: '' }
 }
 

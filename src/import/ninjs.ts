@@ -3,12 +3,12 @@
 // item a media item. The item's `uri` is the article's externalId: the same uri again updates
 // that article when its version is newer, and changes nothing otherwise.
 import { basename } from 'node:path'
-import { stripTags } from '../text/sanitize.js'
 import { withMedia } from './block-limits.js'
 import type { ImportContext, ItemOutcome } from './context.js'
 import { isoTime } from './context.js'
 import { type Placement, writeArticle } from './article-writer.js'
 import { htmlToBlocks } from './html-to-blocks.js'
+import { textOf } from './inline-html.js'
 import { ensureMedia, type MediaSource } from './media-items.js'
 import { type NinjsItem, type NinjsRendition, readNinjs } from './ninjs-read.js'
 import { quoted, type Warning, warning } from './warnings.js'
@@ -69,8 +69,8 @@ export async function importNinjsItem(raw: Record<string, unknown>, options: Nin
       version: item.version ?? item.versionCreated,
       slug: null,
       fields: {
-        title: plain(item.headline),
-        subtitle: plain(item.subHeadline),
+        title: textOf(item.headline),
+        subtitle: textOf(item.subHeadline),
         summary: item.description,
         body,
         authors: bylines(item.byline),
@@ -120,7 +120,7 @@ function mediaSource(item: NinjsItem, options: NinjsOptions): MediaSource {
     version: item.version ?? item.versionCreated,
     label: item.uri,
     text: {
-      caption: item.caption || item.description || plain(item.headline),
+      caption: item.caption || item.description || textOf(item.headline),
       credit: item.creditLine || item.copyrightHolder,
       creator: item.byline,
       copyright: item.copyrightNotice,
@@ -137,14 +137,12 @@ function mediaSource(item: NinjsItem, options: NinjsOptions): MediaSource {
 
 /** "By Ana Ruiz and Tom Lee" → ["Ana Ruiz", "Tom Lee"]. */
 export function bylines(byline: string): string[] {
-  return plain(byline)
+  return textOf(byline)
     .replace(/^by\s+/i, '')
     .split(/\s*(?:,|;|&|\band\b)\s*/i)
     .map((name) => name.trim())
     .filter((name) => name !== '')
 }
 
-/** One line of plain text; markup in a headline (some agencies send it) is removed by the HTML parser. */
-const plain = (text: string) => (text.includes('<') ? stripTags(text) : text).replace(/\s+/g, ' ').trim()
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')

@@ -7,9 +7,8 @@
 import { quoted, type Warning, warning } from './warnings.js'
 
 export interface PreparedContent {
+  /** The HTML, with <!--more--> kept (the converter ends the teaser there) and <!--nextpage--> a paragraph break. */
   html: string
-  /** The text before <!--more-->, when there is one: the post's teaser. */
-  teaser: string | null
   /** Classic-editor content: blank lines are paragraph breaks (the block editor writes <p>). */
   lineBreaks: boolean
   warnings: Warning[]
@@ -20,7 +19,6 @@ const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"
 export function prepareContent(content: string): PreparedContent {
   const warnings: Warning[] = []
   const blockEditor = content.includes('<!-- wp:')
-  const more = /<!--more(?:[^>]*?)?-->/.exec(content)
   const pages = (content.match(/<!--nextpage-->/g) ?? []).length
   if (pages > 0) warnings.push(warning('pages-joined', `the post's ${pages + 1} pages (<!--nextpage-->) were joined into one body`))
   const dynamic = new Set<string>()
@@ -28,11 +26,10 @@ export function prepareContent(content: string): PreparedContent {
   for (const name of dynamic) {
     warnings.push(warning('block-dropped', `the block "wp:${name}" is made by WordPress when a page is shown and has no content of its own to import`))
   }
-  // The two markers are breaks between paragraphs: as comments they would split the text around
-  // them in two, and a blank line across them would go unseen.
-  const html = shortcodes(content.replace(/<!--(?:more|nextpage)(?:[^>]*?)?-->/g, '\n\n'), warnings, 0)
-  const teaser = more && more.index > 0 ? shortcodes(content.slice(0, more.index), [], 0) : null
-  return { html, teaser, lineBreaks: !blockEditor, warnings }
+  // Both markers stand between paragraphs: blank lines around them, so that in classic text the
+  // paragraph before ends there, which a comment between two lines of text would hide.
+  const marked = content.replace(/<!--nextpage-->/g, '\n\n').replace(/<!--more(?:[^>]*?)?-->/g, '\n\n<!--more-->\n\n')
+  return { html: shortcodes(marked, warnings, 0), lineBreaks: !blockEditor, warnings }
 }
 
 interface Shortcode {

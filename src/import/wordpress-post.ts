@@ -7,8 +7,8 @@ import type { ImportContext, ItemOutcome } from './context.js'
 import { importComments } from './wordpress-comments.js'
 import { type CommentCounts, siteKeys, uploadPath, wordpressTime } from './wordpress-fields.js'
 import { prepareContent } from './wordpress-content.js'
-import { htmlToBlocks, type MediaRef } from './html-to-blocks.js'
-import { stripTags } from '../text/sanitize.js'
+import { type ConvertedBlock, htmlToBlocks, type MediaRef } from './html-to-blocks.js'
+import { textOf } from './inline-html.js'
 import { type Warning, warning } from './warnings.js'
 import type { WxrChannel, WxrItem } from './wxr.js'
 
@@ -31,8 +31,6 @@ function decoded(value: string): string {
   }
 }
 
-const plain = (html: string) => (html.includes('<') || html.includes('&') ? stripTags(html) : html).replace(/\s+/g, ' ').trim()
-
 function placement(item: WxrItem, warnings: Warning[]): Placement {
   const at = wordpressTime(item.postDateGmt) ?? wordpressTime(item.postDate) ?? undefined
   if (item.postPassword !== '') {
@@ -46,19 +44,18 @@ function placement(item: WxrItem, warnings: Warning[]): Placement {
 
 /** The post's title; an untitled one (an aside, a status) gets the start of its text. */
 function title(item: WxrItem, body: Block[], warnings: Warning[]): string {
-  const given = plain(item.title)
+  const given = textOf(item.title)
   if (given !== '') return given
   const first = body.find((block) => block.type === 'paragraph' || block.type === 'heading')
-  const text = first && 'text' in first ? plain(first.text) : ''
+  const text = first && 'text' in first ? textOf(first.text) : ''
   const made = text === '' ? `Untitled post ${item.postId.trim()}` : text.length > 100 ? `${text.slice(0, 99).trimEnd()}…` : text
   warnings.push(warning('title-made', `the post has no title: it is titled "${made}"`))
   return made
 }
 
 /** The paragraphs before <!--more-->, as plain text: the summary of a post without an excerpt. */
-function teaserText(html: string, lineBreaks: boolean): string {
-  const { blocks } = htmlToBlocks(html, { lineBreaks })
-  return plain(blocks.flatMap((block) => (block.type === 'paragraph' ? [block.text.replace(/<br>/g, ' ')] : [])).join(' '))
+function teaserText(blocks: ConvertedBlock[]): string {
+  return textOf(blocks.flatMap((block) => (block.type === 'paragraph' ? [block.text.replace(/<br>/g, ' ')] : [])).join(' '))
 }
 
 
@@ -85,11 +82,11 @@ export function importPost(item: WxrItem, channel: WxrChannel, ctx: ImportContex
 
   const categories = item.terms.filter((term) => term.domain === 'category' && term.nicename !== 'uncategorized')
   const tags = item.terms.filter((term) => term.domain === 'post_tag').map((term) => term.name)
-  const teaser = prepared.teaser === null ? '' : teaserText(prepared.teaser, prepared.lineBreaks)
+  const teaser = conversion.teaserEnd === null ? '' : teaserText(conversion.blocks.slice(0, conversion.teaserEnd))
   const fields: ArticleFields = {
     title: title(item, body, warnings),
     subtitle: '',
-    summary: plain(item.excerpt) || teaser,
+    summary: textOf(item.excerpt) || teaser,
     body,
     authors: authorsOf(item.creator, channel),
     // The first category is the section (by its slug); the others join the tags.

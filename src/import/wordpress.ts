@@ -5,8 +5,8 @@
 import { basename, isAbsolute, relative, resolve } from 'node:path'
 import { setImmediate as turn } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
-import { stripTags } from '../text/sanitize.js'
-import { type ImportAction, type ImportContext, type ItemOutcome, safely } from './context.js'
+import { textOf } from './inline-html.js'
+import { type ImportAction, type ImportContext, type ItemOutcome, safely, safelyNow } from './context.js'
 import { ensureMedia } from './media-items.js'
 import { type CommentCounts, siteKeys, uploadPath } from './wordpress-fields.js'
 import { importPost } from './wordpress-post.js'
@@ -51,6 +51,8 @@ export interface WordpressReport {
 const NOT_CONTENT = new Set(['trash', 'auto-draft', 'inherit'])
 /** How many items go by between two turns of the event loop, so that other requests are answered. */
 const ITEMS_PER_TURN = 16
+/** Posts whose transactions commit together. */
+const POSTS_PER_COMMIT = 16
 
 export async function importWordpress(open: () => Readable, options: WordpressOptions, ctx: ImportContext): Promise<WordpressReport> {
   const limits = { maxItemHtml: options.maxItemHtml }
@@ -68,7 +70,7 @@ export async function importWordpress(open: () => Readable, options: WordpressOp
     report.data.push({
       type: item.postType || 'post',
       wordpressId: item.postId.trim(),
-      title: stripTags(item.title).replace(/\s+/g, ' ').trim().slice(0, 200),
+      title: textOf(item.title).slice(0, 200),
       articleId: outcome.articleId,
       mediaId: outcome.mediaId,
       action: outcome.action,
@@ -87,38 +89,48 @@ export async function importWordpress(open: () => Readable, options: WordpressOp
     await record(item, await safely(label(item), ctx, () => importAttachment(item, channel, options, ctx), {}))
   })
 
-  // Pass 3: posts (and pages), with their comments.
-  await readWxr(open(), limits, async (item, channel) => {
-    if (item.postType === 'attachment') return
+  // Pass 3: posts (and pages), with their comments. Each post is a transaction of its own (a
+  // savepoint), and a few posts in a row commit together: a commit costs more than a post's rows.
+  const post = (item: WxrItem, channel: WxrChannel): ItemOutcome => {
     const type = item.postType || 'post'
     if (type !== 'post' && !(type === 'page' && options.pages)) {
-      const why = type === 'page' ? 'pages are imported only when asked (?pages=true, --pages)' : `items of type "${type}" are not imported`
-      return record(item, skipped(warning('item-skipped', why)))
+      return skipped(warning('item-skipped', type === 'page' ? 'pages are imported only when asked (?pages=true, --pages)' : `items of type "${type}" are not imported`))
     }
-    if (NOT_CONTENT.has(item.status)) return record(item, skipped(warning('item-skipped', `its status is "${item.status}"`)))
+    if (NOT_CONTENT.has(item.status)) return skipped(warning('item-skipped', `its status is "${item.status}"`))
     if (item.oversized.length > 0) {
-      return record(item, skipped(warning('item-skipped', `its ${item.oversized.join(' and ')} is longer than the ${options.maxItemHtml} characters a post may have`)))
+      return skipped(warning('item-skipped', `its ${item.oversized.join(' and ')} is longer than the ${options.maxItemHtml} characters a post may have`))
     }
-    const outcome = await safely(label(item), ctx, () => importPost(item, channel, ctx), { comments: { created: 0, unchanged: 0, skipped: item.comments.length } })
+    const outcome = safelyNow(label(item), ctx, () => importPost(item, channel, ctx), { comments: { created: 0, unchanged: 0, skipped: item.comments.length } })
     report.comments.created += outcome.comments.created
     report.comments.unchanged += outcome.comments.unchanged
     report.comments.skipped += outcome.comments.skipped
-    await record(item, outcome)
+    return outcome
+  }
+  const waiting: WxrItem[] = []
+  const importWaiting = async (channel: WxrChannel) => {
+    const items = waiting.splice(0)
+    const outcomes = ctx.records.atomically(() => items.map((item) => post(item, channel)))
+    for (const [i, item] of items.entries()) await record(item, outcomes[i]!)
+  }
+  const channel = await readWxr(open(), limits, async (item, channel) => {
+    if (item.postType === 'attachment') return
+    waiting.push(item)
+    if (waiting.length >= POSTS_PER_COMMIT) await importWaiting(channel)
   })
+  await importWaiting(channel)
   return report
 }
 
 async function importAttachment(item: WxrItem, channel: WxrChannel, options: WordpressOptions, ctx: ImportContext): Promise<ItemOutcome> {
   const keys = siteKeys(channel)
   const path = item.meta._wp_attached_file?.trim() || uploadPath(item.attachmentUrl) || ''
-  const plain = (html: string) => stripTags(html).replace(/\s+/g, ' ').trim()
   const outcome = await ensureMedia(
     {
       key: keys.attachment(item.postId.trim()),
       version: null,
-      label: plain(item.title) || path || `attachment ${item.postId.trim()}`,
+      label: textOf(item.title) || path || `attachment ${item.postId.trim()}`,
       // The caption; the description or the title where there is none.
-      text: { caption: plain(item.excerpt) || plain(item.content) || plain(item.title), altText: item.meta._wp_attachment_image_alt ?? '' },
+      text: { caption: textOf(item.excerpt) || textOf(item.content) || textOf(item.title), altText: item.meta._wp_attachment_image_alt ?? '' },
       filename: basename(path || item.attachmentUrl.split(/[?#]/)[0] || '') || 'attachment',
       declaredType: null,
       width: null,
