@@ -75,6 +75,8 @@ t.test('what the block model cannot hold is left out with a warning, and no bloc
   t.same(warnings.map((w) => w.message.replace(/ left out.*/, '')).sort(), ['a <form>', 'a <iframe>', 'a <img>', 'a <script>', 'a <table>', 'the items of a nested list became items of the list around it'])
   t.match(warnings.find((w) => w.message.includes('<table>'))?.message, /no tables/)
   assertAcceptable(t, blocks, 'the cleaned body')
+  // Element names are data, never keys into the converter's own tables.
+  t.same(htmlToBlocks('<constructor>a</constructor> <tostring>b</tostring><valueof>c</valueof>'), { blocks: [{ type: 'paragraph', text: 'a bc' }], warnings: [], teaserEnd: null })
 })
 
 t.test('texts too long or too marked-up for a block are split or kept plain, and a body stops at its limit', async (t) => {

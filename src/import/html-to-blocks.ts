@@ -34,12 +34,12 @@ export interface Conversion {
 /** Deeper than this, markup is someone's accident or attack, not a story: it is left out. */
 const MAX_DEPTH = 64
 
-const HEADING_LEVEL: Record<string, 2 | 3 | 4> = { h1: 2, h2: 2, h3: 3, h4: 4, h5: 4, h6: 4 }
+const HEADING_LEVEL = new Map<string, 2 | 3 | 4>([['h1', 2], ['h2', 2], ['h3', 3], ['h4', 4], ['h5', 4], ['h6', 4]])
 const PARAGRAPHS = new Set(['p', 'address', 'dt', 'dd', 'caption'])
 const CONTAINERS = new Set(['div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'nav', 'center', 'body', 'html', 'details', 'summary', 'hgroup', 'dl', 'figcaption', 'li'])
-const BLOCK_LEVEL = new Set([...PARAGRAPHS, ...CONTAINERS, ...Object.keys(HEADING_LEVEL), 'blockquote', 'ul', 'ol', 'figure', 'pre', 'hr'])
+const BLOCK_LEVEL = new Set([...PARAGRAPHS, ...CONTAINERS, ...HEADING_LEVEL.keys(), 'blockquote', 'ul', 'ol', 'figure', 'pre', 'hr'])
 /** Left out, with their content and a warning saying why. */
-const DROPPED: Record<string, string> = {
+const DROPPED = new Map<string, string>(Object.entries({
   table: 'the block model has no tables',
   form: 'forms are not part of a story',
   input: 'forms are not part of a story',
@@ -57,7 +57,7 @@ const DROPPED: Record<string, string> = {
   math: 'formulas have no block',
   canvas: 'drawings have no block',
   map: 'image maps have no block',
-}
+}))
 /** Left out silently: document metadata, never part of the text. */
 const SILENT = new Set(['head', 'title', 'meta', 'link', 'base', 'wbr', 'col', 'colgroup', 'source', 'track', 'param'])
 
@@ -80,7 +80,7 @@ class Converter {
     this.flushParagraph()
     for (const [name, count] of this.dropped) {
       const what = name === '' ? `markup nested more than ${MAX_DEPTH} levels deep` : `${count === 1 ? 'a' : count} <${name}>`
-      this.warnings.push(warning('element-dropped', `${what} left out: ${DROPPED[name] ?? (name === '' ? 'no story is built like that' : 'it has no block')}`))
+      this.warnings.push(warning('element-dropped', `${what} left out: ${DROPPED.get(name) ?? (name === '' ? 'no story is built like that' : 'it has no block')}`))
     }
     return { ...finishBlocks(this.drafts, this.warnings), warnings: this.warnings }
   }
@@ -120,10 +120,10 @@ class Converter {
       this.inline(this.paragraph, el.children, depth, true)
       return this.flushParagraph()
     }
-    if (name in HEADING_LEVEL) {
+    if (HEADING_LEVEL.has(name)) {
       this.flushParagraph()
       const text = this.field(el, depth)
-      if (text) this.push({ type: 'heading', level: HEADING_LEVEL[name]!, text })
+      if (text) this.push({ type: 'heading', level: HEADING_LEVEL.get(name)!, text })
       return
     }
     if (name === 'blockquote') return this.quote(el, depth)
@@ -135,7 +135,7 @@ class Converter {
       if (text) this.push({ type: 'paragraph', text })
       return
     }
-    if (name === 'hr' || name in DROPPED || SILENT.has(name) || CONTAINERS.has(name)) this.flushParagraph()
+    if (name === 'hr' || DROPPED.has(name) || SILENT.has(name) || CONTAINERS.has(name)) this.flushParagraph()
     if (CONTAINERS.has(name)) {
       this.blocks(el.children, depth)
       return this.flushParagraph()
@@ -198,7 +198,7 @@ class Converter {
       const url = embedUrl(el.attribs.src ?? '', this.options.baseUrl)
       return url ? this.media({ type: 'embed', url, provider: embedProvider(url) }, top) : this.drop(name)
     }
-    if (name in DROPPED) return this.drop(name)
+    if (DROPPED.has(name)) return this.drop(name)
     if (SILENT.has(name)) return
     if (BLOCK_LEVEL.has(name)) {
       // A block inside inline content: at the level of blocks it is a block; inside a list item,

@@ -21,10 +21,10 @@ import { quoted, type Warning, warning } from './warnings.js'
 const NO_BYTES_SHA256 = createHash('sha256').digest('hex')
 
 // The accepted types by file name extension, for items whose bytes are not there to read.
-const BY_EXTENSION: Record<string, string> = {
+const BY_EXTENSION = new Map<string, string>(Object.entries({
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', avif: 'image/avif', gif: 'image/gif',
   mp4: 'video/mp4', m4v: 'video/mp4', webm: 'video/webm', mp3: 'audio/mpeg', m4a: 'audio/mp4', pdf: 'application/pdf',
-}
+}))
 
 export interface MediaSource {
   /** The import record's key. */
@@ -132,7 +132,7 @@ async function usableFile(source: MediaSource, ctx: ImportContext, warnings: War
 /** An item with no bytes: size 0, the hash of nothing; its type from what the source says or its name. */
 function withoutBytes(source: MediaSource, text: Partial<MediaText>): StoredMedia {
   const ext = extname(source.filename).slice(1).toLowerCase()
-  const type = acceptedType(source.declaredType ?? undefined) ?? acceptedType(BY_EXTENSION[ext])
+  const type = acceptedType(source.declaredType ?? undefined) ?? acceptedType(BY_EXTENSION.get(ext))
   const time = now()
   return {
     id: newId(),

@@ -10,7 +10,7 @@ import { type CommentCounts, type SiteKeys, wordpressTime } from './wordpress-fi
 import { type Warning, warning } from './warnings.js'
 import type { WxrComment, WxrItem } from './wxr.js'
 
-const STATUSES: Record<string, CommentStatus> = { '1': 'approved', '0': 'pending', spam: 'spam' }
+const STATUSES = new Map<string, CommentStatus>([['1', 'approved'], ['0', 'pending'], ['spam', 'spam']])
 const SPAM_REASONS = ['imported from WordPress']
 
 /** Where a comment sits: its id here, how deep, and its WordPress parent (to climb a thread that is too deep). */
@@ -66,7 +66,7 @@ export function importComments(item: WxrItem, articleId: string, keys: SiteKeys,
       skip('pingbacks and trackbacks')
       continue
     }
-    const status = STATUSES[comment.approved.trim()]
+    const status = STATUSES.get(comment.approved.trim())
     if (status === undefined && /trash/.test(comment.approved)) {
       skip('trashed comments')
       continue

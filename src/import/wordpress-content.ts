@@ -92,7 +92,8 @@ function shortcodes(text: string, warnings: Warning[], nesting: number): string 
 }
 
 function parseAttributes(raw: string): Record<string, string> {
-  const attributes: Record<string, string> = {}
+  // No prototype: an attribute named "__proto__" or "constructor" is just a name.
+  const attributes: Record<string, string> = Object.create(null)
   for (const match of raw.matchAll(/([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))|"([^"]*)"|(\S+)/g)) {
     if (match[1] !== undefined) attributes[match[1].toLowerCase()] = match[2] ?? match[3] ?? match[4] ?? ''
     else attributes[String(Object.keys(attributes).length)] = match[5] ?? match[6] ?? ''

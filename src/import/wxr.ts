@@ -86,7 +86,7 @@ const MAX_AUTHORS = 10_000
 export const MAX_NODE_CHARS = 16 * 1024 * 1024
 
 type ItemField = Exclude<keyof WxrItem, 'terms' | 'meta' | 'comments' | 'oversized' | 'droppedComments'>
-const ITEM_FIELDS: Record<string, ItemField> = {
+const ITEM_FIELDS = new Map<string, ItemField>(Object.entries({
   title: 'title',
   link: 'link',
   guid: 'guid',
@@ -103,8 +103,8 @@ const ITEM_FIELDS: Record<string, ItemField> = {
   'wp:post_type': 'postType',
   'wp:post_password': 'postPassword',
   'wp:attachment_url': 'attachmentUrl',
-}
-const COMMENT_FIELDS: Record<string, keyof WxrComment> = {
+} satisfies Record<string, ItemField>))
+const COMMENT_FIELDS = new Map<string, keyof WxrComment>(Object.entries({
   'wp:comment_id': 'id',
   'wp:comment_author': 'author',
   'wp:comment_author_email': 'authorEmail',
@@ -115,24 +115,24 @@ const COMMENT_FIELDS: Record<string, keyof WxrComment> = {
   'wp:comment_approved': 'approved',
   'wp:comment_type': 'type',
   'wp:comment_parent': 'parent',
-}
-const AUTHOR_FIELDS: Record<string, keyof WxrAuthor> = {
+} satisfies Record<string, keyof WxrComment>))
+const AUTHOR_FIELDS = new Map<string, keyof WxrAuthor>(Object.entries({
   'wp:author_login': 'login',
   'wp:author_display_name': 'displayName',
   'wp:author_first_name': 'firstName',
   'wp:author_last_name': 'lastName',
-}
-const CHANNEL_FIELDS: Record<string, Exclude<keyof WxrChannel, 'authors'>> = {
+} satisfies Record<string, keyof WxrAuthor>))
+const CHANNEL_FIELDS = new Map<string, Exclude<keyof WxrChannel, 'authors'>>(Object.entries({
   title: 'title',
   link: 'link',
   language: 'language',
   'wp:wxr_version': 'wxrVersion',
   'wp:base_site_url': 'baseSiteUrl',
   'wp:base_blog_url': 'baseBlogUrl',
-}
+} satisfies Record<string, Exclude<keyof WxrChannel, 'authors'>>))
 
 const newItem = (): WxrItem => ({
-  ...(Object.fromEntries(Object.values(ITEM_FIELDS).map((field) => [field, ''])) as Record<ItemField, string>),
+  ...(Object.fromEntries([...ITEM_FIELDS.values()].map((field) => [field, ''])) as Record<ItemField, string>),
   terms: [],
   meta: {},
   comments: [],
@@ -205,12 +205,12 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
         item = newItem()
       } else if (name === 'wp:author' && channel.authors.size < MAX_AUTHORS) {
         author = { login: '', displayName: '', firstName: '', lastName: '' }
-      } else if (name in CHANNEL_FIELDS) {
+      } else if (CHANNEL_FIELDS.has(name)) {
         capture()
       }
     } else if (depth === 4 && item !== null) {
       if (name === 'content:encoded' || name === 'excerpt:encoded') capture(limits.maxItemHtml)
-      else if (name in ITEM_FIELDS) capture()
+      else if (ITEM_FIELDS.has(name)) capture()
       else if (name === 'category' && item.terms.length < MAX_TERMS) {
         const attributes = tag.attributes as Record<string, string>
         term = { domain: attributes.domain ?? '', nicename: attributes.nicename ?? '', name: '' }
@@ -220,7 +220,7 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
         if (item.comments.length < MAX_COMMENTS) comment = { id: '', author: '', authorEmail: '', authorUrl: '', date: '', dateGmt: '', content: '', approved: '', type: '', parent: '' }
         else item.droppedComments += 1
       }
-    } else if (depth === 4 && author !== null && name in AUTHOR_FIELDS) {
+    } else if (depth === 4 && author !== null && AUTHOR_FIELDS.has(name)) {
       capture()
     } else if (depth === 5 && (meta !== null || comment !== null)) {
       capture()
@@ -241,11 +241,11 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
     } else if (depth === 3 && name === 'wp:author' && author !== null) {
       if (author.login !== '') channel.authors.set(author.login, author)
       author = null
-    } else if (depth === 3 && name in CHANNEL_FIELDS) {
-      channel[CHANNEL_FIELDS[name]!] = value.trim()
+    } else if (depth === 3 && CHANNEL_FIELDS.has(name)) {
+      channel[CHANNEL_FIELDS.get(name)!] = value.trim()
     } else if (depth === 4 && item !== null) {
-      if (name in ITEM_FIELDS) {
-        item[ITEM_FIELDS[name]!] = value
+      if (ITEM_FIELDS.has(name)) {
+        item[ITEM_FIELDS.get(name)!] = value
         if (wasCut && (name === 'content:encoded' || name === 'excerpt:encoded' || name === 'title')) item.oversized.push(name)
       } else if (name === 'category' && term !== null) {
         item.terms.push({ ...term, name: value.trim() })
@@ -257,13 +257,13 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
         item.comments.push(comment)
         comment = null
       }
-    } else if (depth === 4 && author !== null && name in AUTHOR_FIELDS) {
-      author[AUTHOR_FIELDS[name]!] = value.trim()
+    } else if (depth === 4 && author !== null && AUTHOR_FIELDS.has(name)) {
+      author[AUTHOR_FIELDS.get(name)!] = value.trim()
     } else if (depth === 5 && meta !== null) {
       if (name === 'wp:meta_key') meta.key = value.trim()
       if (name === 'wp:meta_value') meta.value = value
-    } else if (depth === 5 && comment !== null && name in COMMENT_FIELDS) {
-      comment[COMMENT_FIELDS[name]!] = value
+    } else if (depth === 5 && comment !== null && COMMENT_FIELDS.has(name)) {
+      comment[COMMENT_FIELDS.get(name)!] = value
     }
   })
 
