@@ -105,6 +105,15 @@ t.test('texts too long or too marked-up for a block are split or kept plain, and
   t.equal(shapes.embed.provider.maxLength, BLOCK_LIMITS.provider)
 })
 
+t.test('markup nested deep or in bulk is refused before it is parsed, at once', async (t) => {
+  const started = Date.now()
+  t.throws(() => htmlToBlocks(`${'<div>'.repeat(200_000)}deep`), { message: /more than 20000 tags/ })
+  t.ok(Date.now() - started < 500, 'no time is spent parsing it')
+  const deep = htmlToBlocks(`${'<div><span>'.repeat(5_000)}deep`)
+  t.same(deep.blocks, [], 'markup nested past 64 levels is left out…')
+  t.match(deep.warnings, [{ kind: 'element-dropped', message: /nested more than 64 levels/ }], '…with a warning')
+})
+
 t.test('any HTML at all converts to blocks the API accepts (property)', async (t) => {
   const piece = fc.oneof(
     fc.constantFrom('<p>', '</p>', '<li>', '<ul>', '</ul>', '<ol>', '<blockquote>', '</blockquote>', '<cite>', '<figure>', '</figure>', '<figcaption>', '<h2>', '</h2>', '<b>', '</b>', '<a href="https://e.example/?q=1&amp;r">', '</a>', '<br>', '<img src="/a.jpg">', '<table><td>', '<script>', '<pre>', '\n\n', '&nbsp;', '&lt;b&gt;', '\u200b', '\u0000'),

@@ -4,6 +4,7 @@
 // and the inline markup the block model allows are kept; what it cannot hold is left out with
 // a warning; no block is ever made without text.
 import { DomUtils, parseDOM } from 'htmlparser2'
+import { badRequest } from '../http/problems.js'
 import { cleanText } from '../text/sanitize.js'
 import { type ConvertedBlock, type DraftBlock, finishBlocks, type MediaRef } from './block-limits.js'
 import { embedProvider, embedUrl, isAutoEmbed } from './embeds.js'
@@ -33,6 +34,12 @@ export interface Conversion {
 
 /** Deeper than this, markup is someone's accident or attack, not a story: it is left out. */
 const MAX_DEPTH = 64
+/**
+ * Tags (and comments) an item's HTML may hold. The parser's work grows with the square of how
+ * deeply tags nest (100,000 nested <div>s took 8 s), so their number is bounded before parsing;
+ * a long story with block-editor comments has a few thousand.
+ */
+export const MAX_ITEM_TAGS = 20_000
 
 const HEADING_LEVEL = new Map<string, 2 | 3 | 4>([['h1', 2], ['h2', 2], ['h3', 3], ['h4', 4], ['h5', 4], ['h6', 4]])
 const PARAGRAPHS = new Set(['p', 'address', 'dt', 'dd', 'caption'])
@@ -61,7 +68,12 @@ const DROPPED = new Map<string, string>(Object.entries({
 /** Left out silently: document metadata, never part of the text. */
 const SILENT = new Set(['head', 'title', 'meta', 'link', 'base', 'wbr', 'col', 'colgroup', 'source', 'track', 'param'])
 
+/** Converts `html`; markup of more than MAX_ITEM_TAGS tags is refused (a 400 Problem: the item is skipped). */
 export function htmlToBlocks(html: string, options: ConvertOptions = {}): Conversion {
+  let tags = 0
+  for (let i = html.indexOf('<'); i !== -1; i = html.indexOf('<', i + 1)) {
+    if (++tags > MAX_ITEM_TAGS) throw badRequest(`its HTML holds more than ${MAX_ITEM_TAGS} tags, more than any story`)
+  }
   return new Converter(options).convert(html)
 }
 
@@ -288,7 +300,7 @@ class Converter {
     const caption = el.children.find((child): child is Element => DomUtils.isTag(child) && child.name === 'figcaption')
     const captionText = caption ? this.field(caption, depth + 1) : null
     if (/\bwp-block-embed\b/.test(classes)) {
-      const url = embedUrl(DomUtils.textContent(el.children.filter((c) => c !== caption)).trim(), this.options.baseUrl)
+      const url = embedUrl(textIn(el.children.filter((c) => c !== caption)).trim(), this.options.baseUrl)
       if (url) {
         this.push({ type: 'embed', url, provider: embedProvider(url) })
         if (captionText) this.push({ type: 'paragraph', text: captionText })
@@ -319,9 +331,10 @@ class Converter {
   }
 
   private mediaRef(el: Element): MediaRef | null {
-    const img = el.name === 'picture' ? DomUtils.findOne((n) => n.name === 'img', el.children) : el
+    // Children only: a <picture> holds its <img>, a <video> its <source>s, directly.
+    const img = el.name === 'picture' ? DomUtils.findOne((n) => n.name === 'img', el.children, false) : el
     if (!img) return null
-    const source = DomUtils.findOne((n) => n.name === 'source' && Boolean(n.attribs.src), img.children)
+    const source = DomUtils.findOne((n) => n.name === 'source' && Boolean(n.attribs.src), img.children, false)
     const a = img.attribs
     const raw = a.src || a['data-src'] || a['data-lazy-src'] || source?.attribs.src || (a.srcset ?? '').trim().split(/\s+/)[0] || ''
     const classId = /\bwp-(?:image|video|audio)-(\d+)\b/.exec(a.class ?? '')?.[1]
@@ -330,6 +343,18 @@ class Converter {
     if (src === '' && attachmentId === null) return null
     return { kind: img.name === 'video' ? 'video' : img.name === 'audio' ? 'audio' : 'image', src, alt: (a.alt ?? '').trim(), attachmentId }
   }
+}
+
+/** The text of a subtree, read with a stack of its own: markup nested however deep cannot overflow the call stack. */
+function textIn(nodes: readonly Node[]): string {
+  let text = ''
+  const stack = [...nodes].reverse()
+  while (stack.length > 0) {
+    const node = stack.pop()!
+    if (DomUtils.isText(node)) text += node.data
+    else if (DomUtils.isTag(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!)
+  }
+  return text
 }
 
 /** The post a tweet, Instagram or TikTok quote stands for (the embed code's fallback markup). */
