@@ -125,7 +125,7 @@ t.test('any HTML at all converts to blocks the API accepts (property)', async (t
       const body = asBody(blocks)
       return body.every((block) => validBlock(block)) && sanitizeBlocks(body).length === body.length
     }),
-    { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 100) },
   )
 })
 

@@ -58,8 +58,10 @@ export async function importWordpress(open: () => Readable, options: WordpressOp
   const limits = { maxItemHtml: options.maxItemHtml }
   // Pass 1: nothing is written until the whole file has been read once without a fault.
   let total = 0
-  await readWxr(open(), limits, () => {
+  let attachments = 0
+  await readWxr(open(), limits, (item) => {
     total += 1
+    if (item.postType === 'attachment') attachments += 1
   })
 
   const report: WordpressReport = { counts: { created: 0, updated: 0, unchanged: 0, skipped: 0 }, comments: { created: 0, unchanged: 0, skipped: 0 }, warnings: {}, data: [] }
@@ -84,10 +86,12 @@ export async function importWordpress(open: () => Readable, options: WordpressOp
   const skipped = (...warnings: Warning[]): ItemOutcome => ({ action: 'skipped', articleId: null, mediaId: null, warnings })
 
   // Pass 2: attachments, as media items.
-  await readWxr(open(), limits, async (item, channel) => {
-    if (item.postType !== 'attachment') return
-    await record(item, await safely(label(item), ctx, () => importAttachment(item, channel, options, ctx), {}))
-  })
+  if (attachments > 0) {
+    await readWxr(open(), limits, async (item, channel) => {
+      if (item.postType !== 'attachment') return
+      await record(item, await safely(label(item), ctx, () => importAttachment(item, channel, options, ctx), {}))
+    })
+  }
 
   // Pass 3: posts (and pages), with their comments. Each post is a transaction of its own (a
   // savepoint), and a few posts in a row commit together: a commit costs more than a post's rows.
