@@ -15,13 +15,13 @@ import { closeDatabase, openDatabase } from '../db/client.js'
 import { createMediaRepository } from '../media/repository.js'
 import { createMediaStorage } from '../media/storage.js'
 import { createOutbox } from '../webhooks/outbox.js'
-import { type ImportContext, type ItemOutcome, safely } from './context.js'
+import { addToTally, type ImportContext, type ItemOutcome, newTally, safely } from './context.js'
 import { importNinjsItem } from './ninjs.js'
 import { formatSummary, type Output, progressBar, usage } from './progress.js'
 import { createImportRecords } from './repository.js'
 import { MAX_ITEM_HTML, NINJS_MAX_BYTES } from './schemas.js'
-import { type Warning, warning, warningText } from './warnings.js'
-import { type ImportCounts, importWordpress } from './wordpress.js'
+import { warning, warningText } from './warnings.js'
+import { importWordpress } from './wordpress.js'
 import { WxrError } from './wxr.js'
 
 export interface CliIO {
@@ -104,13 +104,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       }
     } else {
       const outcomes = await importNinjsFiles(path, info.isDirectory(), parsed.values.publish ?? false, ctx, io)
-      const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, skipped: 0 }
-      const warnings: Partial<Record<Warning['kind'], number>> = {}
-      for (const outcome of outcomes) {
-        counts[outcome.action] += 1
-        for (const w of outcome.warnings) warnings[w.kind] = (warnings[w.kind] ?? 0) + 1
-      }
-      io.stdout.write(formatSummary(`ninjs import of ${target}`, { counts, warnings, seconds: (Date.now() - started) / 1000, ...usage() }))
+      const tally = newTally()
+      for (const outcome of outcomes) addToTally(tally, outcome)
+      io.stdout.write(formatSummary(`ninjs import of ${target}`, { ...tally, seconds: (Date.now() - started) / 1000, ...usage() }))
       listSkipped(io, outcomes.map((outcome) => ({ label: outcome.label, action: outcome.action, warnings: outcome.warnings.map(warningText) })))
     }
     return 0

@@ -7,7 +7,7 @@ import type { MediaRepository } from '../media/repository.js'
 import type { MediaStorage } from '../media/storage.js'
 import type { ImportRecords } from './repository.js'
 import { Problem } from '../http/problems.js'
-import { type Warning, warning } from './warnings.js'
+import { type Warning, type WarningKind, warning } from './warnings.js'
 
 export interface ImportContext {
   articles: ArticlesRepository
@@ -35,6 +35,26 @@ export interface ItemOutcome {
   articleId: string | null
   mediaId: string | null
   warnings: Warning[]
+}
+
+export interface ImportCounts {
+  created: number
+  updated: number
+  unchanged: number
+  skipped: number
+}
+
+/** What a whole import did: items by what became of them, warnings by kind. */
+export interface Tally {
+  counts: ImportCounts
+  warnings: Partial<Record<WarningKind, number>>
+}
+
+export const newTally = (): Tally => ({ counts: { created: 0, updated: 0, unchanged: 0, skipped: 0 }, warnings: {} })
+
+export function addToTally(tally: Tally, outcome: ItemOutcome): void {
+  tally.counts[outcome.action] += 1
+  for (const w of outcome.warnings) tally.warnings[w.kind] = (tally.warnings[w.kind] ?? 0) + 1
 }
 
 /** A digest of what an item made, to tell an unchanged item from a changed one. */

@@ -7,8 +7,8 @@ import { stripTags } from '../text/sanitize.js'
 /** Inline elements a block's text may hold, as the articles' schema says; others keep only their text. */
 export const KEPT_INLINE = new Set(['em', 'strong', 'i', 'b', 'sub', 'sup'])
 
-const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;')
+export const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+export const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;')
 
 /** A field of inline HTML with its plain text beside it (for splitting, and for fields that drop markup). */
 export interface Field {

@@ -9,9 +9,9 @@ import { basename, extname } from 'node:path'
 import { newId, now } from '../db/ids.js'
 import { Problem } from '../http/problems.js'
 import { cleanFilename } from '../media/filename.js'
-import { tidy } from '../media/metadata.js'
+import { fit, tidy } from '../media/metadata.js'
 import type { StoredMedia } from '../media/repository.js'
-import { type MediaText, TEXT_FIELD_NAMES, TEXT_FIELDS } from '../media/schemas.js'
+import { type MediaText, TEXT_FIELD_NAMES } from '../media/schemas.js'
 import { acceptedType } from '../media/sniff.js'
 import { storeUpload } from '../media/upload.js'
 import { digestOf, type ImportContext, isNewer, type ItemOutcome } from './context.js'
@@ -54,7 +54,7 @@ function mediaText(text: Partial<MediaText>): Partial<MediaText> {
   const out: Partial<MediaText> = {}
   for (const field of TEXT_FIELD_NAMES) {
     const value = tidy(text[field] ?? '')
-    if (value !== '') out[field] = Array.from(value).slice(0, TEXT_FIELDS[field].maxLength).join('').trimEnd()
+    if (value !== '') out[field] = fit(field, value)
   }
   return out
 }

@@ -8,7 +8,7 @@ import type { ImportContext, ItemOutcome } from './context.js'
 import { isoTime } from './context.js'
 import { type Placement, writeArticle } from './article-writer.js'
 import { htmlToBlocks } from './html-to-blocks.js'
-import { textOf } from './inline-html.js'
+import { escapeText, textOf } from './inline-html.js'
 import { ensureMedia, type MediaSource } from './media-items.js'
 import { type NinjsItem, type NinjsRendition, readNinjs } from './ninjs-read.js'
 import { quoted, type Warning, warning } from './warnings.js'
@@ -59,7 +59,7 @@ export async function importNinjsItem(raw: Record<string, unknown>, options: Nin
   const conversion =
     item.bodyHtml !== null
       ? htmlToBlocks(item.bodyHtml)
-      : htmlToBlocks(escapeHtml(item.bodyText ?? ''), { lineBreaks: true })
+      : htmlToBlocks(escapeText(item.bodyText ?? ''), { lineBreaks: true })
   warnings.push(...conversion.warnings)
   const body = withMedia(conversion.blocks, (ref) => byHref.get(ref.src) ?? null, warnings)
 
@@ -144,5 +144,3 @@ export function bylines(byline: string): string[] {
     .filter((name) => name !== '')
 }
 
-
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')

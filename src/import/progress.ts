@@ -1,7 +1,6 @@
 // Progress of a long import on the command line: a bar redrawn in place on a terminal, a plain
 // line every tenth of the way when the output is a file or a pipe (a log, CI), and the summary.
-import type { ImportCounts } from './wordpress.js'
-import type { WarningKind } from './warnings.js'
+import type { Tally } from './context.js'
 
 export interface Output {
   write(text: string): unknown
@@ -46,10 +45,8 @@ export function progressBar(out: Output, label: string, now: () => number = Date
   }
 }
 
-export interface Summary {
-  counts: ImportCounts
+export interface Summary extends Tally {
   comments?: { created: number; unchanged: number; skipped: number } | undefined
-  warnings: Partial<Record<WarningKind, number>>
   seconds: number
   /** Processor time the process used, in seconds: the figure a loaded machine does not inflate. */
   cpuSeconds: number

@@ -16,6 +16,7 @@ import { badRequest, conflict, invalidField, Problem, unsupportedMediaType } fro
 import { json, problems } from '../http/schemas.js'
 import type { MediaRepository } from '../media/repository.js'
 import type { MediaStorage, ReceivedFile } from '../media/storage.js'
+import { asClientError } from '../media/upload.js'
 import { type ImportContext, safely } from './context.js'
 import { importNinjsItem } from './ninjs.js'
 import type { ImportRecords } from './repository.js'
@@ -171,9 +172,7 @@ async function receiveExport(request: FastifyRequest, storage: MediaStorage, max
     }
   } catch (error) {
     if (file) await rm(file.tempPath, { force: true })
-    if (error instanceof Problem || (error as { statusCode?: unknown }).statusCode !== undefined) throw error
-    if (typeof (error as { syscall?: unknown }).syscall === 'string') throw error
-    throw badRequest(`The multipart body could not be read: ${(error as Error).message}.`)
+    throw asClientError(error)
   }
   if (file === null) throw invalidField('body.file', 'is required')
   if (file.size === 0) {

@@ -4,6 +4,7 @@
 // joins the pages; block-editor comments are read for blocks with no markup of their own.
 // Shortcodes are WordPress's own bracket syntax, not HTML, so they are found here by their
 // grammar; everything that is HTML is left to the HTML parser.
+import { escapeAttribute } from './inline-html.js'
 import { quoted, type Warning, warning } from './warnings.js'
 
 export interface PreparedContent {
@@ -13,8 +14,6 @@ export interface PreparedContent {
   lineBreaks: boolean
   warnings: Warning[]
 }
-
-const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 export function prepareContent(content: string): PreparedContent {
   const warnings: Warning[] = []

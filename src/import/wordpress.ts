@@ -6,11 +6,11 @@ import { basename, isAbsolute, relative, resolve } from 'node:path'
 import { setImmediate as turn } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
 import { textOf } from './inline-html.js'
-import { type ImportAction, type ImportContext, type ItemOutcome, safely, safelyNow } from './context.js'
+import { addToTally, type ImportAction, type ImportContext, type ItemOutcome, newTally, safely, safelyNow, type Tally } from './context.js'
 import { ensureMedia } from './media-items.js'
 import { type CommentCounts, siteKeys, uploadPath } from './wordpress-fields.js'
 import { importPost } from './wordpress-post.js'
-import { type Warning, type WarningKind, warning, warningText } from './warnings.js'
+import { type Warning, warning, warningText } from './warnings.js'
 import { readWxr, type WxrChannel, type WxrItem } from './wxr.js'
 
 export interface WordpressOptions {
@@ -33,17 +33,8 @@ export interface WordpressItemResult {
   warnings: string[]
 }
 
-export interface ImportCounts {
-  created: number
-  updated: number
-  unchanged: number
-  skipped: number
-}
-
-export interface WordpressReport {
-  counts: ImportCounts
+export interface WordpressReport extends Tally {
   comments: CommentCounts
-  warnings: Partial<Record<WarningKind, number>>
   data: WordpressItemResult[]
 }
 
@@ -64,11 +55,10 @@ export async function importWordpress(open: () => Readable, options: WordpressOp
     if (item.postType === 'attachment') attachments += 1
   })
 
-  const report: WordpressReport = { counts: { created: 0, updated: 0, unchanged: 0, skipped: 0 }, comments: { created: 0, unchanged: 0, skipped: 0 }, warnings: {}, data: [] }
+  const report: WordpressReport = { ...newTally(), comments: { created: 0, unchanged: 0, skipped: 0 }, data: [] }
   let done = 0
   const record = async (item: WxrItem, outcome: ItemOutcome) => {
-    report.counts[outcome.action] += 1
-    for (const w of outcome.warnings) report.warnings[w.kind] = (report.warnings[w.kind] ?? 0) + 1
+    addToTally(report, outcome)
     report.data.push({
       type: item.postType || 'post',
       wordpressId: item.postId.trim(),

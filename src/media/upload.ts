@@ -38,7 +38,7 @@ function humanBytes(bytes: number): string {
  * errors (a full disk is ours to fix). Anything else came from parsing the body: a boundary
  * missing, a part cut short, a client that hung up mid-file.
  */
-function asClientError(error: unknown): unknown {
+export function asClientError(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof Problem) return error
   if (typeof (error as { statusCode?: unknown }).statusCode === 'number') return error
   if (typeof (error as { syscall?: unknown }).syscall === 'string') return error
