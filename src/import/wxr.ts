@@ -245,7 +245,9 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
       channel[CHANNEL_FIELDS.get(name)!] = value.trim()
     } else if (depth === 4 && item !== null) {
       if (ITEM_FIELDS.has(name)) {
-        item[ITEM_FIELDS.get(name)!] = value
+        const field = ITEM_FIELDS.get(name)!
+        // Ids, dates, statuses and names are read without the white space around them; HTML as it is.
+        item[field] = field === 'content' || field === 'excerpt' ? value : value.trim()
         if (wasCut && (name === 'content:encoded' || name === 'excerpt:encoded' || name === 'title')) item.oversized.push(name)
       } else if (name === 'category' && term !== null) {
         item.terms.push({ ...term, name: value.trim() })
@@ -263,7 +265,8 @@ export async function readWxr(source: Readable, limits: WxrLimits, onItem: (item
       if (name === 'wp:meta_key') meta.key = value.trim()
       if (name === 'wp:meta_value') meta.value = value
     } else if (depth === 5 && comment !== null && COMMENT_FIELDS.has(name)) {
-      comment[COMMENT_FIELDS.get(name)!] = value
+      const field = COMMENT_FIELDS.get(name)!
+      comment[field] = field === 'content' ? value : value.trim()
     }
   })
 
