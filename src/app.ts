@@ -29,6 +29,8 @@ import { json, ProblemSchema, registerSharedSchemas, type SharedSchema } from '.
 import { registerSerialization } from './http/serialization.js'
 import { registerValidation } from './http/validation.js'
 import { createIdempotencyRepository } from './idempotency/repository.js'
+import { createImportRecords } from './import/repository.js'
+import { importRoutes } from './import/routes.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
 import { ApiKey, ApiKeyWithToken } from './keys/schemas.js'
@@ -238,6 +240,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
+  const importRecords = createImportRecords(db)
   const embed = createArticleEmbedder({ articles, media, related })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {
@@ -254,6 +257,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
+  await app.register(importRoutes, { prefix: '/v1/import', config, articles, media, comments, records: importRecords, storage })
 
   // Background work on the database, run once however many processes serve it (WORKERS): only
   // by the process that holds the `background` lease (src/db/lease.ts), which may change hands.

@@ -25,6 +25,8 @@ export interface Config {
   /** Hosts whose links (or their subdomains') make a comment spam (lower case). */
   readonly commentBlockedHosts: readonly string[]
   readonly maxUploadBytes: number
+  /** Largest WordPress export an import takes (src/import/). */
+  readonly importMaxBytes: number
   readonly webhookRetrySchedule: readonly number[]
   /** How long (ms) one webhook delivery attempt may take, answer included, before it counts as failed. */
   readonly webhookTimeoutMs: number
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     commentBlockedWords: Object.freeze(list(env, 'COMMENT_BLOCKED_WORDS')),
     commentBlockedHosts: Object.freeze(blockedHosts(env)),
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 26_214_400, 1, Number.MAX_SAFE_INTEGER),
+    importMaxBytes: integer(env, 'IMPORT_MAX_BYTES', 536_870_912, 1, Number.MAX_SAFE_INTEGER),
     webhookRetrySchedule: Object.freeze(retrySchedule(env)),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),

@@ -4,7 +4,7 @@ import t from 'tap'
 import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
 
 const ARTICLE_FIELDS = [
-  'authors', 'body', 'commentCount', 'commentsEnabled', 'createdAt', 'id', 'leadMedia', 'leadMediaId', 'locale',
+  'authors', 'body', 'commentCount', 'commentsEnabled', 'createdAt', 'externalId', 'id', 'leadMedia', 'leadMediaId', 'locale',
   'publishedAt', 'related', 'scheduledAt', 'section', 'slug', 'sources', 'status', 'subtitle', 'summary', 'tags',
   'title', 'updatedAt', 'version',
 ].sort()

@@ -53,6 +53,7 @@ function transitionEvent(before: StoredArticle, after: StoredArticle): EventType
 }
 
 const slugConflict = (slug: string) => conflict(`The slug "${slug}" is taken by another article; send a different "slug".`)
+const externalIdConflict = (externalId: string | null) => conflict(`The externalId "${externalId}" names another article already.`)
 
 /** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
@@ -63,6 +64,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
 
   const byId = db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare()
   const bySlug = db.select(storedColumns).from(articles).where(eq(articles.slug, sql.placeholder('slug'))).prepare()
+  const byExternalId = db.select(storedColumns).from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()
   // The covering index answers without reading the row, whose status and settings are stored
   // after the body, on its overflow pages; left alone, the planner picks the unique index on id.
   // INDEXED BY has no Drizzle form, so the table is named in sql, and then the fields must be too.
@@ -115,6 +117,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       changes = updateArticle.run({ ...rowOf(next), previousVersion: before.version }).changes
     } catch (error) {
       if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(next.slug)
+      if (isUniqueViolation(error, 'articles.external_id')) throw externalIdConflict(next.externalId)
       throw error
     }
     if (changes === 0) throw preconditionFailed('The article changed while this request was being handled; fetch it again.')
@@ -155,6 +158,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       createdAt: time,
       updatedAt: time,
       version: 1,
+      externalId: input.externalId ?? null,
     }
     references.check(article, 'body.')
     let seq: number
@@ -162,6 +166,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       seq = Number(insertArticle.run(rowOf(article)).lastInsertRowid)
     } catch (error) {
       if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(slug)
+      if (isUniqueViolation(error, 'articles.external_id')) throw externalIdConflict(article.externalId)
       throw error
     }
     derived.write(article, seq, null)
@@ -184,6 +189,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     if (patch.locale !== undefined) after.locale = patch.locale
     if (patch.leadMediaId !== undefined) after.leadMediaId = patch.leadMediaId
     if (patch.commentsEnabled !== undefined) after.commentsEnabled = patch.commentsEnabled
+    if (patch.externalId !== undefined) after.externalId = patch.externalId
     if (patch.status !== undefined && patch.status !== before.status) {
       after.status = patch.status
       after.scheduledAt = null
@@ -196,7 +202,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     return save(before, after, options.keyId)
   })
 
-  const publish = transactional(db, (id: string, at: string | undefined, options: WriteOptions): StoredArticle => {
+  /** `backdate` (imports): an `at` in the past is kept as `publishedAt`, the story's original date, instead of now. */
+  const publish = transactional(db, (id: string, at: string | undefined, options: WriteOptions & { backdate?: boolean }): StoredArticle => {
     const before = current(id, options.ifVersion)
     const time = now()
     if (at !== undefined && Date.parse(at) > Date.parse(time)) {
@@ -205,7 +212,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       return save(before, { ...before, status: 'scheduled', scheduledAt, publishedAt: null, updatedAt: time }, options.keyId)
     }
     if (before.status === 'published') return before
-    return save(before, { ...before, status: 'published', publishedAt: time, scheduledAt: null, updatedAt: time }, options.keyId)
+    const publishedAt = options.backdate && at !== undefined ? new Date(at).toISOString() : time
+    return save(before, { ...before, status: 'published', publishedAt, scheduledAt: null, updatedAt: time }, options.keyId)
   })
 
   const unpublish = transactional(db, (id: string, options: WriteOptions): StoredArticle => {
@@ -279,6 +287,11 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
 
     getBySlug(slug: string): StoredArticle | null {
       return read(bySlug.get({ slug }))
+    },
+
+    /** The article imported from this source item (its `externalId`), if any. */
+    getByExternalId(externalId: string): StoredArticle | null {
+      return read(byExternalId.get({ externalId }))
     },
 
     /** Publishes every scheduled article whose time has come; returns those it published. */

@@ -154,6 +154,7 @@ const articleFields = {
     minimum: 1,
     description: 'Starts at 1 and grows by one with each change; `If-Match` compares it (through the ETag), and revisions are numbered by it.',
   }),
+  externalId: Nullable(Type.String({ description: 'The identifier of the item this article was imported from (a ninjs `uri`, a WordPress post), or null.' })),
 }
 
 export const Article = shareSchema(
@@ -191,6 +192,9 @@ const editable = {
   locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.', examples: ['en'] }),
   leadMediaId: Nullable(IdOf('The lead media item; null for none. An id that does not exist is a 400.')),
   commentsEnabled: Type.Boolean({ description: 'Whether readers may comment; true for a new article unless given.' }),
+  externalId: Nullable(
+    Type.String({ minLength: 1, maxLength: 2048, description: 'Names the source item (a ninjs `uri`); unique: one taken answers 409. Imports set it.' }),
+  ),
 }
 
 const Opt = <T extends Record<string, TSchema>>(props: T) =>

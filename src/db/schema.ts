@@ -65,8 +65,12 @@ export const articles = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
     version: integer('version').notNull().default(1),
+    // The item this article was imported from (a ninjs uri, a WordPress post): importing it
+    // again finds this article. Null for articles written here.
+    externalId: text('external_id'),
   },
   (t) => [
+    uniqueIndex('articles_external_id_uq').on(t.externalId),
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
     index('articles_sort_idx').on(t.sortAt, t.seq),
     // NOCASE, as the list's section filter compares (ASCII case folding): `section=world` finds "World".
@@ -314,6 +318,18 @@ export const webhookAttempts = sqliteTable(
     index('webhook_attempts_delivery_idx').on(t.deliverySeq),
   ],
 )
+
+// What imports brought in (src/import/), by the source's key for an item (a ninjs uri, a
+// WordPress post, attachment, file or comment): what it became, the source's version and a
+// digest of what was written, so that importing the same item again changes nothing.
+export const importRecords = sqliteTable('import_records', {
+  key: text('key').primaryKey(),
+  kind: text('kind', { enum: ['article', 'media', 'comment'] }).notNull(),
+  resourceId: text('resource_id').notNull(),
+  version: text('version'),
+  digest: text('digest').notNull(),
+  importedAt: text('imported_at').notNull(),
+})
 
 // Responses kept for Idempotency-Key replays (src/http/idempotency.ts), 24 hours each.
 export const idempotencyKeys = sqliteTable(
