@@ -1,4 +1,4 @@
-// The benchmark's quick version run end to end, as CI runs it: it only has to work (every row
+// The benchmark's quick version run end to end (its scenarios apart), as CI runs it: it only has to work (every row
 // measured, no failed request, no comment lost). No timing is asserted: CI machines vary.
 // Slow tier: a minute or more of load on both cores (three servers and autocannon), and no
 // behaviour of the service that the fast tier does not already check.
@@ -18,7 +18,7 @@ t.test('npm run bench --quick measures every target and loses no comment', async
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const out = join(dir, 'BENCHMARKS.md')
   const json = join(dir, 'report.json')
-  const { stdout } = await runScript('bench/run', ['--quick', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')])
+  const { stdout } = await runScript('bench/run', ['--quick', '--scenario', 'standard', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')])
   t.match(stdout, /Seeded in/)
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report
@@ -52,14 +52,60 @@ t.test('npm run bench --quick measures every target and loses no comment', async
     t.equal(row.bad, 0, `${row.name}: no request failed or got an unexpected status`)
     if (row.name.includes(': service') || row.name.startsWith('304')) t.type(row.ratio, 'number', `${row.name}: has a ratio`)
   }
-  t.ok(report.comments.responses > 0, 'comments were submitted')
-  t.equal(report.comments.lost, 0, 'every 201 left a row')
-  t.ok(report.comments.rowsAdded >= report.comments.responses)
-  t.ok(report.coldStartMs > 0)
-  t.ok(report.rssMb > 0)
+  const comments = report.comments!
+  t.ok(comments.responses > 0, 'comments were submitted')
+  t.equal(comments.lost, 0, 'every 201 left a row')
+  t.ok(comments.rowsAdded >= comments.responses)
+  t.ok(report.coldStartMs! > 0)
+  t.ok(report.rssMb! > 0)
 
   const markdown = readFileSync(out, 'utf8')
   for (const name of names) t.ok(markdown.includes(`| ${name} |`), `BENCHMARKS.md has ${name}`)
   t.match(markdown, /Node v\d+/)
   t.match(markdown, /Cold start/)
+})
+
+t.test('the newsroom and search scenarios report throughput, latencies, the hit rate and the order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const out = join(dir, 'BENCHMARKS.md')
+  const json = join(dir, 'report.json')
+  const args = ['--quick', '--articles', '400', '--scenario', 'newsroom', '--scenario', 'search', '--out', out, '--json', json]
+  await runScript('bench/run', [...args, '--db', join(dir, 'bench.sqlite')])
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as Report
+  t.same(report.scenarios, ['newsroom', 'search'])
+  t.same(report.rows, [], 'the standard rows did not run')
+
+  const newsroom = report.newsroom!
+  t.equal(newsroom.stories, 400, 'every story of a small archive is read')
+  t.ok(newsroom.distinctPaths > 500, 'many different URLs')
+  t.ok(Math.abs(newsroom.shares.articles - 0.7) < 0.02 && Math.abs(newsroom.shares.lists - 0.2) < 0.02, 'the mix has its shares')
+  for (const [name, mix] of [['reads only', newsroom.noWrites], ['reads + writes', newsroom.withWrites]] as const) {
+    t.ok(mix.rps > 0 && mix.p50 > 0 && mix.p99 >= mix.p50, `${name}: throughput and latencies`)
+    t.equal(mix.bad, 0, `${name}: every read answered 2xx`)
+    // Counted by the service: a mix of a few hundred stories read again and again mostly hits.
+    t.ok(mix.hits + mix.misses > 0, `${name}: the service counted its cacheable reads`)
+    t.ok(mix.hitRate > 0.5 && mix.hitRate <= 1, `${name}: hit rate ${mix.hitRate}`)
+  }
+  const writes = newsroom.withWrites.writes
+  t.ok(writes.saves >= 2 && writes.comments >= 8, `writes landed: ${writes.saves} saves, ${writes.comments} comments`)
+  t.equal(writes.failed, 0, 'no write failed')
+  t.equal(writes.held, 0, 'post-moderation approved every comment')
+  t.type(newsroom.throughputRatio, 'number')
+
+  const search = report.search!
+  t.ok(search.queries >= 100, `${search.queries} different queries`)
+  t.same(search.kinds.map((k) => k.kind), ['common word', 'rare word', 'two words', 'three words', 'prefix'])
+  for (const kind of search.kinds) t.ok(kind.requests > 0 && kind.p50 > 0 && kind.p99 >= kind.p50, `${kind.kind}: timed`)
+  t.ok(search.rps > 0 && search.overall.p99 >= search.overall.p50)
+  t.equal(search.failed, 0, 'every search answered 200')
+  t.equal(search.order.checked, search.queries)
+  t.equal(search.order.violations, 0, `best match first: ${search.order.examples.join('; ')}`)
+
+  const markdown = readFileSync(out, 'utf8')
+  t.match(markdown, /## Newsroom mix/)
+  t.match(markdown, /\| reads \+ writes \| \d+ \|/)
+  t.match(markdown, /## Search, cache off/)
+  t.match(markdown, /\| all \| \d+ \|/)
 })
