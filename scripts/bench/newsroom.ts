@@ -11,13 +11,13 @@ import { AUTHORS, PLACES, prng, SECTIONS, TAGS, WORDS } from './seed-data.js'
 
 /** The stories read: the newest this many (all of them in a smaller archive). */
 export const NEWSROOM_STORIES = 3_000
-/** Paths autocannon takes in turn: enough that the mix's shares hold within a few seconds. */
-const MIX_LENGTH = 20_000
+/** Paths autocannon takes in turn: enough that most of the long tail is read before the cycle repeats. */
+const MIX_LENGTH = 100_000
 export const SAVES_PER_SECOND = 4
 export const COMMENTS_PER_SECOND = 10
 
 export interface NewsroomOptions {
-  /** The service, started with BENCH_CACHE_STATS=1 and CMS_ADMIN_TOKEN=`token`. */
+  /** The service, started with BENCH_CACHE_STATS=true and CMS_ADMIN_TOKEN=`token`. */
   base: string
   token: string
   db: string
@@ -124,7 +124,7 @@ export function newsroomPaths(db: string): { paths: string[]; stories: Story[]; 
 
 async function cacheStats(base: string): Promise<{ hits: number; misses: number }> {
   const response = await fetch(`${base}/internal/cache-stats`)
-  if (!response.ok) throw new Error(`GET /internal/cache-stats: ${response.status} (is BENCH_CACHE_STATS=1 set?)`)
+  if (!response.ok) throw new Error(`GET /internal/cache-stats: ${response.status} (is BENCH_CACHE_STATS=true set?)`)
   return (await response.json()) as { hits: number; misses: number }
 }
 

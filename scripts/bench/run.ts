@@ -272,7 +272,7 @@ async function newsroomScenario(options: Options, serviceEnv: Record<string, str
   log('Newsroom mix, without and with writes...')
   // An admin key for the saves, made at start (CMS_ADMIN_TOKEN), and the cache's counters.
   const token = `bench-${randomBytes(16).toString('hex')}`
-  const env = { ...serviceEnv, CMS_ADMIN_TOKEN: token, BENCH_CACHE_STATS: '1' }
+  const env = { ...serviceEnv, CMS_ADMIN_TOKEN: token, BENCH_CACHE_STATS: 'true' }
   const result = await withService(env, (service) => runNewsroom({ ...options, base: service.base, token }))
   log(newsroomMarkdown(result))
   return result
