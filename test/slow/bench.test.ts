@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Report } from '../../scripts/bench/run.js'
+import { orderProblem } from '../../scripts/bench/search.js'
 import { build, runScript } from '../server-process.js'
 
 // The bench runs the compiled service and scripts: `npm run test:slow` builds them once before
@@ -109,4 +110,18 @@ t.test('the newsroom and search scenarios report throughput, latencies, the hit 
   t.match(markdown, /\| reads \+ writes \| \d+ \|/)
   t.match(markdown, /## Search, cache off/)
   t.match(markdown, /\| all \| \d+ \|/)
+})
+
+t.test('the search order check tells best match first from anything else', async (t) => {
+  const hit = (title: string, subtitle = '', tags: string[] = []) => ({ title, subtitle, summary: null, tags })
+  const query = { kind: 'two words' as const, q: 'harbour ferr' }
+  const inTitle = hit('Harbour ferry returns')
+  const inSubtitle = hit('Council news', 'The harbour ferry is late')
+  const inTags = hit('Weekend plans', '', ['harbour ferries'])
+  t.equal(orderProblem(query, [inTitle, inSubtitle, inTags, hit('Harbour news')]), null, 'title, subtitle, tags, then the body')
+  t.match(orderProblem(query, [inSubtitle, inTitle]), /result 2 scores 16 after 8/)
+  t.match(orderProblem(query, [hit('Ferry harbour works'), inTags, hit('Other'), inSubtitle]), /result 4/)
+  const rare = { kind: 'rare word' as const, q: 'kalomerville' }
+  t.equal(orderProblem(rare, [hit('Flood in Kalomerville')]), null)
+  t.match(orderProblem(rare, [hit('Flood in the valley')]), /lacks it/)
 })
