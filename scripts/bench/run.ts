@@ -247,7 +247,7 @@ export async function runBench(options: Options): Promise<Report> {
   try {
     if (options.scenarios.has('standard')) Object.assign(report, await runStandard(options, seed, serviceEnv, log))
     if (options.scenarios.has('newsroom')) report.newsroom = await newsroomScenario(options, serviceEnv, log)
-    if (options.scenarios.has('search')) report.search = await searchScenario(options, serviceEnv, log)
+    if (options.scenarios.has('search')) report.search = await searchScenario(options, seed.articles, serviceEnv, log)
   } finally {
     rmSync(mediaDir, { recursive: true, force: true })
   }
@@ -278,11 +278,11 @@ async function newsroomScenario(options: Options, serviceEnv: Record<string, str
   return result
 }
 
-async function searchScenario(options: Options, serviceEnv: Record<string, string>, log: (text: string) => void): Promise<SearchReport> {
+async function searchScenario(options: Options, articles: number, serviceEnv: Record<string, string>, log: (text: string) => void): Promise<SearchReport> {
   log('Search, cache off...')
   const env = { ...serviceEnv, RESPONSE_CACHE_MB: '0' }
   const seconds = options.duration * options.rounds
-  const result = await withService(env, (service) => runSearch(service.base, options.articles, seconds, options.searchConnections))
+  const result = await withService(env, (service) => runSearch(service.base, articles, seconds, options.searchConnections))
   log(searchMarkdown(result))
   return result
 }
