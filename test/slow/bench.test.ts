@@ -87,7 +87,7 @@ t.test('the newsroom and search scenarios report throughput, latencies, the hit 
     t.equal(mix.bad, 0, `${name}: every read answered 2xx`)
     // Counted by the service: a few hundred stories read again and again, some of them hit.
     t.ok(mix.hits + mix.misses > 0, `${name}: the service counted its cacheable reads`)
-    t.ok(mix.hitRate > 0.2 && mix.hitRate <= 1, `${name}: hit rate ${mix.hitRate}`)
+    t.ok(mix.hitRate !== null && mix.hitRate > 0.2 && mix.hitRate <= 1, `${name}: hit rate ${mix.hitRate}`)
     t.equal(mix.hitRate, mix.hits / (mix.hits + mix.misses))
   }
   const writes = newsroom.withWrites.writes
