@@ -231,6 +231,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     async () => ({ status: 'ok' as const }),
   )
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // For `npm run bench` only (scripts/bench/newsroom.ts reads the hit rate), never in the document.
+  if (config.benchCacheStats) {
+    app.get('/internal/cache-stats', { schema: { hide: true }, config: { cache: 'no-store' } }, async () => ({
+      ...(responseCache?.stats ?? { hits: 0, misses: 0 }),
+      entries: responseCache?.size ?? 0,
+      bytes: responseCache?.bytes ?? 0,
+    }))
+  }
 
   // Each repository and service once; every plugin below gets the ones it uses.
   const recordEvent = createOutbox(db)

@@ -55,6 +55,8 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /** BENCH_CACHE_STATS: the benchmark's `GET /internal/cache-stats` (the response cache's hits and misses) exists. */
+  readonly benchCacheStats: boolean
   /** Caching proxies or CDN purge endpoints sent a PURGE with the surrogate keys of each change (src/cdn/). */
   readonly cdnPurgeUrls: readonly string[]
   /** Server processes over the one database file (src/cluster.ts); 1 runs no cluster at all. */
@@ -285,6 +287,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
+    benchCacheStats: boolean(env, 'BENCH_CACHE_STATS', false),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests; the rest is shared among the workers, each of which
