@@ -2,6 +2,7 @@
 // one line naming the variable, so an operator never finds out at the first request.
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
+import { canonicalLocale } from './text/locale.js'
 
 export type CommentModeration = 'pre' | 'post'
 
@@ -53,6 +54,8 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /** The locale of articles that do not say, and of slug lookups without `?locale=` (a canonical BCP 47 tag). */
+  readonly defaultLocale: string
 }
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
@@ -214,6 +217,14 @@ function allowedHosts(env: Env): string[] {
   return hosts
 }
 
+function defaultLocale(env: Env): string {
+  const raw = read(env, 'DEFAULT_LOCALE') ?? 'en'
+  // The same canonical form article writes store (pt-br -> pt-BR), so that lookups compare equal.
+  const tag = canonicalLocale(raw)
+  if (tag !== null) return tag
+  throw new ConfigError('DEFAULT_LOCALE', `must be a BCP 47 language tag such as en or pt-BR, got "${raw}"`)
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -246,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
+    defaultLocale: defaultLocale(env),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests.

@@ -18,6 +18,7 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.webhookAllowPrivate, false, 'webhooks may not reach loopback or private addresses')
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
+  t.equal(config.defaultLocale, 'en')
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
 })
 
@@ -44,6 +45,7 @@ t.test('good values are read', async (t) => {
     WEBHOOK_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: 'debug',
     SCHEDULER_INTERVAL_MS: '50',
+    DEFAULT_LOCALE: 'pt-br',
   })
   t.equal(config.port, 0)
   t.equal(config.host, '0.0.0.0')
@@ -58,6 +60,7 @@ t.test('good values are read', async (t) => {
   t.equal(config.webhookAllowPrivate, true)
   t.equal(config.logLevel, 'debug')
   t.equal(config.schedulerIntervalMs, 50)
+  t.equal(config.defaultLocale, 'pt-BR', 'a locale is kept in canonical case, as articles store it')
 })
 
 const BAD: [string, string][] = [
@@ -83,6 +86,9 @@ const BAD: [string, string][] = [
   ['LOG_LEVEL', 'loud'],
   ['SCHEDULER_INTERVAL_MS', '10'],
   ['SCHEDULER_INTERVAL_MS', 'fast'],
+  ['DEFAULT_LOCALE', 'English'],
+  ['DEFAULT_LOCALE', 'e'],
+  ['DEFAULT_LOCALE', 'en_US'],
 ]
 
 for (const [name, value] of BAD) {
