@@ -20,6 +20,7 @@ import {
   RevisionList,
   RevisionParams,
   SlugParams,
+  SlugQuery,
   type StoredArticle,
 } from './schemas.js'
 
@@ -104,14 +105,19 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article by its slug, with media and related links embedded',
+        description: 'Slugs are unique within a locale: `?locale=es` reads the Spanish one; without it, DEFAULT_LOCALE.',
         operationId: 'getArticleBySlug',
         tags,
         security: optionalBearer,
         params: SlugParams,
-        response: { 200: articleResponse('The article.'), ...problems(401, 404) },
+        querystring: SlugQuery,
+        response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug'), context(request)),
+    async (request) => {
+      const { slug } = request.params
+      return embed.article(visible(request, articles.getBySlug(slug, request.query.locale), slug, 'slug'), context(request))
+    },
   )
 
   r.get(
@@ -159,7 +165,8 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         description:
           'Allowed while other articles mention it in `related` body blocks (a story can be killed at once, e.g. a legal ' +
           'takedown). Those blocks are kept as they are but never shown to readers; editors see them with `article: null`. ' +
-          'They do not stop edits of the articles that hold them: only a reference a request adds must exist.',
+          'They do not stop edits of the articles that hold them: only a reference a request adds must exist. Deleting the ' +
+          'original of a translation group makes its oldest translation the original (a new version of each member).',
         operationId: 'deleteArticle',
         tags,
         security: bearer,
@@ -168,7 +175,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       },
     },
     async (request, reply) => {
-      articles.remove(request.params.id, request.ifVersion)
+      articles.remove(request.params.id, request.ifVersion, keyIdOf(request.caller))
       return reply.code(204).send()
     },
   )

@@ -2,7 +2,9 @@
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
 import { HTTP_URL_PATTERN, Id, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
+import { Correction, CorrectionSnapshot } from '../corrections/schemas.js'
 import { Media } from '../media/schemas.js'
+import { LOCALE_PATTERN } from '../text/locale.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
 import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary, articleHeadFields } from './summary.js'
@@ -97,10 +99,15 @@ export const BlockRead = oneOfBlocks(
 )
 export type BlockRead = Static<typeof BlockRead>
 
+const TRANSLATION_OF =
+  'The original this article translates (GET /v1/articles/{id}/translations lists the group), or null. A write naming a ' +
+  'translation stores its original instead. Readers get null when the original is not published.'
+
 const articleFields = {
   ...articleHeadFields,
   sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE".' }),
-  locale: Type.String(),
+  locale: Type.String({ description: 'A BCP 47 language tag, in canonical case.', examples: ['es'] }),
+  translationOf: Nullable(Type.String({ minLength: 1, maxLength: 64, description: TRANSLATION_OF, examples: ['01jdcq1k3w5y7z9b2d4f6h8j0m'] })),
   leadMediaId: Nullable(Id),
   commentsEnabled: Type.Boolean(),
   commentCount: Type.Integer({ description: 'Approved comments.' }),
@@ -118,12 +125,16 @@ export const Article = shareSchema(
     body: Type.Array(ref(BlockRead)),
     leadMedia: Type.Union([ref(Media), Type.Null()]),
     related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
+    corrections: Type.Array(ref(Correction), { description: 'Corrections, clarifications, updates and retractions, newest `at` first.' }),
+    retracted: Type.Boolean({ description: 'True while the article has a `retraction` among its corrections; it stays published.' }),
   }),
 )
 export type Article = Static<typeof Article>
 
-/** An article as stored: what `Article` shows, before its media, targets and related links are embedded. */
-export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related'> & { body: Block[] }
+/** An article as stored: what `Article` shows, before its media, targets, related links and corrections are embedded. */
+export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'corrections' | 'retracted'> & { body: Block[] }
+
+const Locale = (description: string) => Type.String({ pattern: LOCALE_PATTERN, maxLength: 35, description, examples: ['es'] })
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
 
@@ -137,7 +148,17 @@ const editable = {
   section: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
   sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50 }),
-  locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.' }),
+  locale: Locale('A BCP 47 language tag, stored in canonical case (pt-br becomes pt-BR); DEFAULT_LOCALE when a new article does not say.'),
+  translationOf: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'The article this one translates, in another locale; a translation of a translation names the original instead. ' +
+        'A group holds one article per locale. null takes the article out of its group.',
+      examples: ['01jdcq1k3w5y7z9b2d4f6h8j0m'],
+    }),
+  ),
   leadMediaId: Nullable(Id),
   commentsEnabled: Type.Boolean(),
 }
@@ -175,6 +196,7 @@ export const ArticleQuery = Type.Object(
     section: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    locale: Type.Optional(Locale('Only articles in this locale (any case: pt-br finds pt-BR).')),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary, tags and body text; accents and case do not matter, the last word matches as a prefix. Best match first: articles with every word in the title, then in the subtitle, tags, summary, body; newest first among equal matches.' })),
   },
   { additionalProperties: false },
@@ -187,6 +209,11 @@ export const ArticleList = Type.Object({
 })
 
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })
+
+export const SlugQuery = Type.Object(
+  { locale: Type.Optional(Locale('The locale the slug is in (slugs are unique within a locale); DEFAULT_LOCALE when not given.')) },
+  { additionalProperties: false },
+)
 
 export const PublishBody = Type.Object(
   { at: Type.Optional(Timestamp) },
@@ -216,10 +243,16 @@ export const ArticleRevision = shareSchema(
         tags: Type.Array(Type.String()),
         sources: Type.Array(Type.String()),
         locale: Type.String(),
+        translationOf: Type.Optional(Nullable(Id)),
         leadMediaId: Nullable(Id),
         commentsEnabled: Type.Boolean(),
         publishedAt: Nullable(Timestamp),
         scheduledAt: Nullable(Timestamp),
+        corrections: Type.Optional(
+          Type.Array(CorrectionSnapshot, {
+            description: 'The corrections at the time, newest first (absent from revisions recorded before corrections existed). A restore leaves corrections and `translationOf` as they are.',
+          }),
+        ),
       },
       { description: 'The article as it was after this change.' },
     ),

@@ -27,6 +27,7 @@ export const ArticleSummary = shareSchema(
   'ArticleSummary',
   Type.Object({
     ...articleHeadFields,
+    locale: Type.String({ description: 'A BCP 47 language tag.', examples: ['en'] }),
     leadMedia: Type.Union([ref(Media), Type.Null()]),
     commentCount: Type.Integer(),
     publishedAt: Nullable(Timestamp),
