@@ -126,7 +126,7 @@ export const Article = shareSchema(
     leadMedia: Type.Union([ref(Media), Type.Null()]),
     related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
     corrections: Type.Array(ref(Correction), { description: 'Corrections, clarifications, updates and retractions, newest `at` first.' }),
-    retracted: Type.Boolean({ description: 'True while the article has a `retraction` among its corrections; it stays published.' }),
+    retracted: Type.Boolean({ description: 'True while the article has a `retraction` among its corrections; it stays published.', examples: [false] }),
   }),
 )
 export type Article = Static<typeof Article>
