@@ -18,13 +18,14 @@ import { correctionRoutes } from './corrections/routes.js'
 import { Correction } from './corrections/schemas.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
-import { startCheckpointer } from './db/checkpointer.js'
-import { contentVersionReader } from './db/content-version.js'
+import { deferCheckpoints, startCheckpointer } from './db/checkpointer.js'
+import { invalidationFeed, startInvalidationPruner } from './db/invalidations.js'
+import { type BackgroundJob, createLeases, type LeasedJobs, runUnderLease } from './db/lease.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js'
-import { idempotencyPlugin } from './http/idempotency.js'
+import { IDEMPOTENCY_PURGE_MS, idempotencyPlugin, purgeExpired } from './http/idempotency.js'
 import { ResponseCache } from './http/response-cache.js'
 import { registerSecurity } from './http/security.js'
 import { registerOpenApi } from './http/openapi.js'
@@ -56,6 +57,8 @@ import { previewRoutes } from './previews/routes.js'
 import { redactPreviewToken } from './previews/tokens.js'
 import { createTranslationGroups } from './translations/groups.js'
 import { translationRoutes } from './translations/routes.js'
+import { startPurger } from './cdn/purger.js'
+import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
 
 declare module 'fastify' {
@@ -105,6 +108,14 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
 const CHECKPOINT_INTERVAL_MS = 250
 /** How often the response cache lets go of answers a write made stale, should no read have done it. */
 const RESPONSE_CACHE_SWEEP_MS = 1000
+/** How often the invalidation log is pruned, and how long its rows stay for other processes' caches to read. */
+const INVALIDATIONS_PRUNE_MS = 60_000
+const INVALIDATIONS_RETAIN_MS = 5 * 60_000
+/** How long rows wait for a CDN that does not answer: longer than any answer but a media file stays cached. */
+const PURGE_BACKLOG_MS = 24 * 3_600_000
+/** How often the CDN purger looks for changes to send, and how long one purge may take. */
+const PURGE_POLL_MS = 250
+const PURGE_TIMEOUT_MS = 5_000
 
 /**
  * Every schema that routes share by reference, in the order the OpenAPI document lists them as
@@ -136,7 +147,7 @@ const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { v
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const db = deps.db ?? open(config.databasePath)
   const responseCache =
-    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, contentVersion: contentVersionReader(db) }) : undefined
+    config.responseCacheMb > 0 ? new ResponseCache({ maxBytes: config.responseCacheMb * 1024 * 1024, invalidations: invalidationFeed(db) }) : undefined
   const front = new CacheFront({ cache: responseCache, baseUrls: config, log: () => app.log })
   const app: FastifyInstance = Fastify({
     logger: {
@@ -169,11 +180,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.decorate('db', db)
   app.decorate('config', config)
-  const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
+  // Every process's connection leaves checkpoints to the one checkpoint thread (a background job below).
+  deferCheckpoints(db)
+  // The response cache is this process's memory: each worker sweeps its own.
   const sweeper = responseCache ? setInterval(() => responseCache.sweep(), RESPONSE_CACHE_SWEEP_MS).unref() : undefined
+  const purgeOutbox = createPurgeOutbox(db)
   app.addHook('onClose', async () => {
     clearInterval(sweeper)
-    await checkpointer.stop()
     closeDatabase(db)
   })
   // The id a problem's `instance` and every log line carry, so a report can be matched to the logs.
@@ -206,17 +219,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     responseCache,
     baseUrls: config,
   })
-  await app.register(idempotencyPlugin, { records: createIdempotencyRepository(db) })
+  const idempotencyRecords = createIdempotencyRepository(db)
+  await app.register(idempotencyPlugin, { records: idempotencyRecords, otherProcesses: config.workers > 1 })
 
   app.get(
     '/health',
     {
       schema: {
         summary: 'Readiness: 200 once the service is ready',
+        description:
+          'Anyone, without a key. `{"status": "ok"}` once the database is open and migrated and the service listens; ' +
+          'while it shuts down, new requests (this one too) answer 503. For load balancers and orchestrators.',
         operationId: 'getHealth',
         tags: ['service'],
         security: [],
-        response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok') })) },
+        response: { 200: json('Ready.', Type.Object({ status: Type.Literal('ok', { description: 'Always `ok`: any other state has no 200.' }) })) },
       },
       config: { cache: 'no-store' },
     },
@@ -243,7 +260,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   const renditions = createRenditions(storage, { widths: config.renditionWidths, maxConcurrent: config.renditionConcurrency })
 
-  let stopScheduler: (() => void) | undefined
   let deliveryWorker: DeliveryWorker | undefined
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
@@ -256,29 +272,92 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
 
-  // Background work: from ready (so that a test's app that never listens still runs it) to close.
+  // Background work on the database, run once however many processes serve it (WORKERS): only
+  // by the process that holds the `background` lease (src/db/lease.ts), which may change hands.
+  const jobs: BackgroundJob[] = [
+    { name: 'scheduled publishing', start: () => startScheduler(articles, config.schedulerIntervalMs, app.log) },
+    {
+      name: 'webhook delivery',
+      start: () => {
+        const worker = startDeliveryWorker(deliveries, {
+          retrySchedule: config.webhookRetrySchedule,
+          timeoutMs: config.webhookTimeoutMs,
+          allowPrivate: config.webhookAllowPrivate,
+          pollMs: config.webhookPollMs,
+          retentionDays: config.webhookLogRetentionDays,
+          userAgent: 'newsroom-cms-webhooks/1',
+          log: app.log.child({ component: 'webhooks' }),
+        })
+        deliveryWorker = worker
+        return async () => {
+          deliveryWorker = undefined
+          await worker.stop()
+        }
+      },
+    },
+    {
+      name: 'WAL checkpoints',
+      start: () => {
+        const checkpointer = startCheckpointer(db, CHECKPOINT_INTERVAL_MS, (message) => app.log.warn({ message }, 'WAL checkpoint failed'))
+        return () => checkpointer.stop()
+      },
+    },
+    {
+      name: 'invalidation log pruning',
+      start: () =>
+        startInvalidationPruner(db, {
+          intervalMs: INVALIDATIONS_PRUNE_MS,
+          retainMs: INVALIDATIONS_RETAIN_MS,
+          readThrough: () => purgeOutbox.readThrough(config.cdnPurgeUrls),
+          maxBacklogMs: PURGE_BACKLOG_MS,
+          onError: (error) => app.log.warn({ err: error }, 'pruning the invalidation log failed'),
+        }),
+    },
+    {
+      name: 'CDN purges',
+      start: () => {
+        if (config.cdnPurgeUrls.length === 0) return () => {}
+        const purger = startPurger(purgeOutbox, {
+          urls: config.cdnPurgeUrls,
+          pollMs: PURGE_POLL_MS,
+          timeoutMs: PURGE_TIMEOUT_MS,
+          userAgent: 'newsroom-cms-purge/1',
+          log: app.log.child({ component: 'cdn-purge' }),
+        })
+        return () => purger.stop()
+      },
+    },
+    { name: 'idempotency key purge', start: () => every(IDEMPOTENCY_PURGE_MS, () => purgeExpired(idempotencyRecords), app.log, 'purging expired idempotency keys failed') },
+  ]
+  let background: LeasedJobs | undefined
+  // From ready (so that a test's app that never listens still runs them) to close, after the
+  // requests in flight (whose events the delivery worker may still send) have been answered.
   app.addHook('onReady', async () => {
-    stopScheduler = startScheduler(articles, config.schedulerIntervalMs, app.log)
-    deliveryWorker = startDeliveryWorker(deliveries, {
-      retrySchedule: config.webhookRetrySchedule,
-      timeoutMs: config.webhookTimeoutMs,
-      allowPrivate: config.webhookAllowPrivate,
-      pollMs: config.webhookPollMs,
-      retentionDays: config.webhookLogRetentionDays,
-      userAgent: 'newsroom-cms-webhooks/1',
-      log: app.log.child({ component: 'webhooks' }),
-    })
+    background = runUnderLease(jobs, { leases: createLeases(db), name: 'background', log: app.log })
   })
   app.addHook('preClose', async () => {
     front.close()
-    stopScheduler?.()
   })
   app.addHook('onClose', async () => {
     renditions.close()
-    await deliveryWorker?.stop()
+    await background?.stop()
   })
 
   return app
+}
+
+/** Runs `fn` every `ms` until stopped; a failure is logged and tried again at the next turn. */
+function every(ms: number, fn: () => unknown, log: FastifyInstance['log'], failure: string): () => void {
+  const timer = setInterval(() => {
+    try {
+      fn()
+    } catch (error) {
+      // A busy or full database: the next turn takes these too. A throw from a timer would end the process.
+      log.error({ err: error }, failure)
+    }
+  }, ms)
+  timer.unref()
+  return () => clearInterval(timer)
 }
 
 /** Opens the database, or fails with one line naming DATABASE_PATH when its file cannot be used. */

@@ -50,12 +50,16 @@ export interface Config {
   readonly allowedHosts: readonly string[]
   /** The sizes image renditions snap up to, ascending (src/media/renditions.ts). */
   readonly renditionWidths: readonly number[]
-  /** Image renditions encoded at once, each in a process of its own. */
+  /** Image renditions encoded at once, each in a process of its own, by each worker. */
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
   /** The locale of articles that do not say, and of slug lookups without `?locale=` (a canonical BCP 47 tag). */
   readonly defaultLocale: string
+  /** Caching proxies or CDN purge endpoints sent a PURGE with the surrogate keys of each change (src/cdn/). */
+  readonly cdnPurgeUrls: readonly string[]
+  /** Server processes over the one database file (src/cluster.ts); 1 runs no cluster at all. */
+  readonly workers: number
 }
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
@@ -210,6 +214,16 @@ function renditionWidths(env: Env): number[] {
   return numbers
 }
 
+/** How many server processes: a count, or `auto` for one per CPU (WORKERS). */
+function workers(env: Env, databasePath: string): number {
+  const raw = read(env, 'WORKERS')
+  if (raw !== undefined && raw !== 'auto' && !/^\d+$/.test(raw)) throw new ConfigError('WORKERS', `must be a whole number from 1 to 64, or auto, got "${raw}"`)
+  const count = raw === 'auto' ? availableParallelism() : integer(env, 'WORKERS', 1, 1, 64)
+  // Each process would have a database of its own.
+  if (count > 1 && databasePath === ':memory:') throw new ConfigError('WORKERS', 'more than one worker needs a database file, and DATABASE_PATH is :memory:')
+  return count
+}
+
 function allowedHosts(env: Env): string[] {
   const hosts = list(env, 'ALLOWED_HOSTS')
   const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/.test(host))
@@ -225,15 +239,37 @@ function defaultLocale(env: Env): string {
   throw new ConfigError('DEFAULT_LOCALE', `must be a BCP 47 language tag such as en or pt-BR, got "${raw}"`)
 }
 
+function cdnPurgeUrls(env: Env): string[] {
+  const raw = read(env, 'CDN_PURGE_URLS')
+  if (raw === undefined) return []
+  const urls = raw.split(',').map((url) => url.trim()).filter(Boolean)
+  for (const raw of urls) {
+    let url: URL | undefined
+    try {
+      url = new URL(raw)
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError('CDN_PURGE_URLS', `must be a comma-separated list of http(s) URLs, got "${raw}"`)
+    }
+    // fetch refuses them, and the URL is logged with every failed purge.
+    if (url.username !== '' || url.password !== '') throw new ConfigError('CDN_PURGE_URLS', `must not hold credentials, got "${url.host}${url.pathname}"`)
+  }
+  return [...new Set(urls)]
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
+  const databasePath = read(env, 'DATABASE_PATH') ?? './data/cms.sqlite'
+  const processes = workers(env, databasePath)
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '127.0.0.1',
-    databasePath: read(env, 'DATABASE_PATH') ?? './data/cms.sqlite',
+    databasePath,
     mediaDir: read(env, 'MEDIA_DIR') ?? './data/media',
     publicUrl: publicUrl(env),
     adminToken: adminToken(env),
@@ -260,7 +296,10 @@ export function loadConfig(env: Env = process.env): Config {
     defaultLocale: defaultLocale(env),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
-    // One core is left to answering requests.
-    renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
+    // One core is left to answering requests; the rest is shared among the workers, each of which
+    // encodes this many at once.
+    renditionConcurrency: integer(env, 'RENDITION_CONCURRENCY', Math.max(1, Math.floor((availableParallelism() - 1) / processes)), 1, 64),
+    cdnPurgeUrls: Object.freeze(cdnPurgeUrls(env)),
+    workers: processes,
   })
 }

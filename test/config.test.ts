@@ -1,5 +1,6 @@
 // Configuration: defaults, and a bad value of each variable stops the service with an error
 // that names the variable.
+import { availableParallelism } from 'node:os'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
@@ -19,6 +20,8 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
   t.equal(config.defaultLocale, 'en')
+  t.same(config.cdnPurgeUrls, [], 'no CDN is told of changes unless named')
+  t.equal(config.workers, 1, 'one process, no cluster')
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
 })
 
@@ -46,6 +49,7 @@ t.test('good values are read', async (t) => {
     LOG_LEVEL: 'debug',
     SCHEDULER_INTERVAL_MS: '50',
     DEFAULT_LOCALE: 'pt-br',
+    CDN_PURGE_URLS: 'http://127.0.0.1:6081/, https://purge.example.net/xkey ,http://127.0.0.1:6081/',
   })
   t.equal(config.port, 0)
   t.equal(config.host, '0.0.0.0')
@@ -61,6 +65,7 @@ t.test('good values are read', async (t) => {
   t.equal(config.logLevel, 'debug')
   t.equal(config.schedulerIntervalMs, 50)
   t.equal(config.defaultLocale, 'pt-BR', 'a locale is kept in canonical case, as articles store it')
+  t.same(config.cdnPurgeUrls, ['http://127.0.0.1:6081/', 'https://purge.example.net/xkey'], 'trimmed, each once')
 })
 
 const BAD: [string, string][] = [
@@ -89,6 +94,12 @@ const BAD: [string, string][] = [
   ['DEFAULT_LOCALE', 'English'],
   ['DEFAULT_LOCALE', 'e'],
   ['DEFAULT_LOCALE', 'en_US'],
+  ['CDN_PURGE_URLS', 'varnish:6081'],
+  ['CDN_PURGE_URLS', 'http://127.0.0.1:6081/,ftp://cache.example.net/'],
+  ['CDN_PURGE_URLS', 'https://user:secret@purge.example.net/'],
+  ['WORKERS', 'many'],
+  ['WORKERS', '0'],
+  ['WORKERS', '65'],
 ]
 
 for (const [name, value] of BAD) {
@@ -106,6 +117,16 @@ for (const [name, value] of BAD) {
     t.notMatch(configError.message, /\n/, 'the message is one line')
   })
 }
+
+t.test('WORKERS: a count, or auto for one per CPU; several need a database file', async (t) => {
+  t.equal(loadConfig({ WORKERS: '2' }).workers, 2)
+  t.equal(loadConfig({ WORKERS: 'auto' }).workers, availableParallelism())
+  t.equal(loadConfig({ WORKERS: '1', DATABASE_PATH: ':memory:' }).workers, 1)
+  t.throws(() => loadConfig({ WORKERS: '2', DATABASE_PATH: ':memory:' }), { variable: 'WORKERS', message: /needs a database file/ })
+  const cpus = availableParallelism()
+  t.equal(loadConfig({ WORKERS: '2' }).renditionConcurrency, Math.max(1, Math.floor((cpus - 1) / 2)), 'the spare cores are shared among the workers')
+  t.equal(loadConfig({ WORKERS: '2', RENDITION_CONCURRENCY: '3' }).renditionConcurrency, 3, 'unless set')
+})
 
 t.test('one bad variable among good ones is the one named', async (t) => {
   t.throws(() => loadConfig({ PORT: '8080', LOG_LEVEL: 'info', COMMENT_MODERATION: 'sometimes' }), {

@@ -95,6 +95,7 @@ t.test('a retraction marks the story retracted while it lasts; changes need the 
   })
   t.equal(changed.statusCode, 200)
   t.match(changed.json(), { type: 'correction', version: 2, text: retraction.text })
+  t.equal((await app.inject({ url: `/v1/articles/${article.id}/corrections/${retraction.id}` })).json().type, 'correction', 'readers get the change at once')
   read = (await app.inject({ url: `/v1/articles/${article.id}` })).json()
   t.equal(read.retracted, false, 'no retraction left')
   t.equal(read.version, article.version + 2, 'each change of a correction is a change of the article')

@@ -1,6 +1,10 @@
 // Idempotency-Key on POST (src/http/idempotency.ts): one creation per caller and key, the
 // first answer replayed, another body with the same key refused, concurrent repeats merged;
 // and the records behind it.
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
@@ -181,6 +185,61 @@ t.test('5xx answers are not stored: a retry runs again', async (t) => {
   const replayed = await send()
   t.equal(replayed.headers['idempotent-replayed'], 'true', 'and its success is what is kept')
   t.equal(calls, 2)
+})
+
+t.test('WORKERS > 1: a repeat that reaches another worker waits for the first answer there, then replays it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cms-idempotency-'))
+  const path = join(dir, 'cms.sqlite')
+  const side = openDatabase(path)
+  const editor = createKeysRepository(side).create('test editor', 'editor')
+  const records = createIdempotencyRepository(side)
+  // Two apps on one database file: two workers. A test route in each that counts its runs; the
+  // first worker's run waits for a gate, so that its request is in flight when the repeat comes.
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const runs = [0, 0]
+  const worker = async (index: number) => {
+    const app = await buildApp(testConfig({ WORKERS: '2', DATABASE_PATH: path }), { db: openDatabase(path) })
+    app.post('/test/slow', async (_request, reply) => {
+      runs[index]!++
+      if (index === 0) await gate
+      return reply.code(201).send({ ranIn: index })
+    })
+    await app.ready()
+    return app
+  }
+  const apps = [await worker(0), await worker(1)]
+  t.teardown(async () => {
+    for (const app of apps) await app.close()
+    side.$client.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const send = (index: number, key: string) =>
+    apps[index]!.inject({ method: 'POST', url: '/test/slow', headers: { ...auth(editor.token), 'idempotency-key': key }, payload: {} })
+
+  const first = send(0, 'across-workers')
+  while (runs[0] === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const repeat = send(1, 'across-workers')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(runs[1], 0, 'the repeat does not run while the first is in flight in the other worker')
+  release()
+  const [a, b] = await Promise.all([first, repeat])
+  t.equal(a.statusCode, 201)
+  t.equal(b.statusCode, 201)
+  t.equal(b.headers['idempotent-replayed'], 'true', 'the repeat replays the first answer')
+  t.same(b.json(), { ranIn: 0 })
+  t.same(runs, [1, 0], 'the handler ran once in all')
+
+  // A key left in progress by a worker that died minutes ago (no request runs that long) is
+  // taken over at once.
+  const fingerprint = createHash('sha256').update('POST /test/slow\n').update('{}').digest('base64url')
+  records.claim(`key:${editor.id}`, 'left-behind', fingerprint)
+  const sevenMinutesAgo = new Date(Date.now() - 7 * 60_000).toISOString()
+  side.$client.prepare("UPDATE idempotency_keys SET created_at = ? WHERE key = 'left-behind'").run(sevenMinutesAgo)
+  const taken = await send(1, 'left-behind')
+  t.equal(taken.statusCode, 201)
+  t.equal(taken.headers['idempotent-replayed'], undefined, 'it runs for real')
+  t.same(runs, [1, 1])
 })
 
 t.test('the records (src/idempotency/repository.ts): claim, answer, take over, let go, purge', async (t) => {

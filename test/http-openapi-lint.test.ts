@@ -1,4 +1,5 @@
-// The OpenAPI document passes @redocly/cli lint (config: redocly.yaml), and documents the
+// The OpenAPI document passes @redocly/cli lint (config: redocly.yaml, which also asks for what
+// Spectral's spectral:oas ruleset does: descriptions, defined tags, a contact), and documents the
 // shared HTTP rules on every operation: conditional headers, 304/412/413/415/422, ETag.
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'

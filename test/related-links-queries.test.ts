@@ -16,7 +16,7 @@ interface Counted {
 }
 
 /** An app whose database counts every statement it runs: prepare is wrapped before buildApp prepares anything. */
-const BOOKKEEPING = /content_version|total_changes\(\)/
+const BOOKKEEPING = /invalidations|total_changes\(\)/
 
 async function countingApp(t: TestContext): Promise<Counted> {
   const db = openDatabase(':memory:')
@@ -29,7 +29,7 @@ async function countingApp(t: TestContext): Promise<Counted> {
     for (const method of ['all', 'get', 'run', 'iterate']) {
       const run = statement[method]!.bind(statement)
       statement[method] = (...args: unknown[]) => {
-        // The response cache's look at the content version is bookkeeping, not embedding.
+        // The response cache's look at the invalidation log is bookkeeping, not embedding.
         if (!BOOKKEEPING.test(source)) log?.push(source.replace(/\s+/g, ' ').trim())
         return run(...args)
       }

@@ -1,6 +1,6 @@
 // The response cache (src/http/response-cache.ts): anonymous article reads are served from memory
-// while the content version stands still, and never once anything they show has changed, whoever
-// changed it.
+// until a change logs a surrogate key they carry, and never once anything they show has changed,
+// whoever changed it. test/cache-eviction.test.ts checks that changes evict only what they touch.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,50 +8,94 @@ import Database from 'better-sqlite3'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
-import { contentVersionReader } from '../src/db/content-version.js'
+import { invalidationFeed, PRUNE_BATCH, pruneInvalidations } from '../src/db/invalidations.js'
 import { createKeysRepository } from '../src/keys/repository.js'
 import { ResponseCache, isTicket, type CacheTicket } from '../src/http/response-cache.js'
 import { auth, createArticle, makeApp, testConfig, type TestApp } from './helpers.js'
 
-const entry = (text: string) => ({ etag: `"${text}"`, contentType: 'application/json; charset=utf-8', payload: Buffer.from(text), headers: [], notModifiedHeaders: [] })
+const entry = (text: string, keys: string[] = ['k']) => ({
+  etag: `"${text}"`,
+  contentType: 'application/json; charset=utf-8',
+  payload: Buffer.from(text),
+  headers: [],
+  notModifiedHeaders: [],
+  keys,
+})
 
-t.test('the cache itself: hits, least recently used out, emptied when the version moves', async (t) => {
-  let version = 1
-  const cache = new ResponseCache({ maxBytes: 64 * 16, contentVersion: () => version })
+/** An invalidation log in memory: `log(...keys)` is a change. */
+function memoryLog() {
+  const rows: string[] = []
+  let prunedThrough = 0
+  return {
+    log: (...keys: string[]) => void rows.push(...keys),
+    prune: () => void (prunedThrough = rows.length),
+    head: () => rows.length,
+    after: (seq: number) => (seq < prunedThrough ? null : { seq: rows.length, keys: rows.slice(seq) }),
+  }
+}
+
+t.test('the cache itself: hits, least recently used out, answers too big or without keys not kept', async (t) => {
+  const cache = new ResponseCache({ maxBytes: 64 * 16, invalidations: memoryLog() })
   const miss = cache.lookup('a')
   t.ok(isTicket(miss), 'an empty cache misses')
-  cache.store(miss as CacheTicket, entry('A'.repeat(30)))
-  t.same((cache.lookup('a') as { payload: Buffer }).payload.toString(), 'A'.repeat(30), 'then hits')
+  cache.store(miss as CacheTicket, entry('A'.repeat(29)))
+  t.same((cache.lookup('a') as { payload: Buffer }).payload.toString(), 'A'.repeat(29), 'then hits')
 
-  // Each entry is 31 bytes with its key; the cache holds 1,024.
-  for (let i = 0; i < 40; i++) cache.store(cache.lookup(`k${i}`) as CacheTicket, entry(String(i).padStart(30, '0')))
+  // Each entry is about 32 bytes with its key and surrogate key; the cache holds 1,024.
+  for (let i = 0; i < 40; i++) cache.store(cache.lookup(`k${i}`) as CacheTicket, entry(String(i).padStart(29, '0')))
   t.ok(cache.bytes <= 1024, `stays within its bytes (${cache.bytes})`)
   t.ok(isTicket(cache.lookup('a')), 'the least recently used entry went first')
   t.notOk(isTicket(cache.lookup('k39')), 'the newest stays')
 
-  t.ok(isTicket(cache.lookup('x')))
   cache.store(cache.lookup('big') as CacheTicket, entry('B'.repeat(200)))
   t.ok(isTicket(cache.lookup('big')), 'an answer over a sixteenth of the cache is not kept')
-
-  const before = cache.lookup('late') as CacheTicket
-  version = 2
-  cache.store(before, entry('stale'))
-  t.ok(isTicket(cache.lookup('late')), 'an answer made while the version moved is not kept')
-  t.equal(cache.size, 0, 'a new version empties the cache')
+  cache.store(cache.lookup('nameless') as CacheTicket, entry('C', []))
+  t.ok(isTicket(cache.lookup('nameless')), 'nor one without surrogate keys, which nothing could evict')
 })
 
-t.test('sweep: stale answers let go of their memory without waiting for a read', async (t) => {
-  let version = 1
-  const cache = new ResponseCache({ maxBytes: 1024 * 1024, contentVersion: () => version })
-  for (let i = 0; i < 10; i++) cache.store(cache.lookup(`k${i}`) as CacheTicket, entry(`answer ${i}`))
+t.test('a change evicts exactly the answers that carry a key it logged', async (t) => {
+  const log = memoryLog()
+  const cache = new ResponseCache({ maxBytes: 1 << 20, invalidations: log })
+  cache.store(cache.lookup('story x') as CacheTicket, entry('x', ['article-x', 'media-1']))
+  cache.store(cache.lookup('story y') as CacheTicket, entry('y', ['article-y']))
+  cache.store(cache.lookup('list') as CacheTicket, entry('list', ['articles', 'article-x', 'article-y']))
+  t.equal(cache.size, 3)
+
+  log.log('media-1')
+  t.ok(isTicket(cache.lookup('story x')), 'a change to its photo evicts the story')
+  t.notOk(isTicket(cache.lookup('story y')), 'not another')
+  t.notOk(isTicket(cache.lookup('list')), 'nor a list that does not show the photo')
+
+  log.log('article-y')
   cache.sweep()
-  t.equal(cache.size, 10, 'while the version stands, a sweep keeps everything')
-  version = 2
-  cache.sweep()
-  t.equal(cache.size, 0, 'once it moves, a sweep empties the cache')
+  t.equal(cache.size, 0, 'a sweep applies changes without waiting for a read')
   t.equal(cache.bytes, 0)
-  cache.store(cache.lookup('k0') as CacheTicket, entry('fresh'))
-  t.equal((cache.lookup('k0') as { payload: Buffer }).payload.toString(), 'fresh', 'and the cache goes on at the new version')
+
+  const before = cache.lookup('late') as CacheTicket
+  const other = cache.lookup('other') as CacheTicket
+  log.log('article-late')
+  cache.store(before, entry('stale', ['article-late']))
+  t.ok(isTicket(cache.lookup('late')), 'an answer whose keys changed while it was made is not kept')
+  cache.store(other, entry('fine', ['article-other']))
+  t.notOk(isTicket(cache.lookup('other')), 'one whose keys did not change is')
+})
+
+t.test('a reader that fell behind a pruned log forgets everything', async (t) => {
+  const log = memoryLog()
+  const cache = new ResponseCache({ maxBytes: 1 << 20, invalidations: log })
+  cache.store(cache.lookup('a') as CacheTicket, entry('a', ['article-a']))
+  cache.store(cache.lookup('b') as CacheTicket, entry('b', ['article-b']))
+  const made = cache.lookup('c') as CacheTicket
+  log.log('article-z')
+  log.prune()
+  t.ok(isTicket(cache.lookup('b')), 'rows it never read were pruned: nothing it holds can be trusted')
+  t.equal(cache.size, 0)
+  cache.store(made, entry('c', ['article-c']))
+  t.ok(isTicket(cache.lookup('c')), 'nor an answer begun before')
+
+  cache.store(cache.lookup('a') as CacheTicket, entry('a', ['article-a']))
+  for (let i = 0; i < 10_001; i++) log.log(`article-${i}`)
+  t.ok(isTicket(cache.lookup('a')), 'ten thousand changes behind (a bulk import), it empties itself rather than evict key by key')
 })
 
 /** A media row written straight into the database (no upload needed to test what embeds it). */
@@ -63,12 +107,12 @@ function insertPhoto(ta: TestApp, id: string, caption: string) {
     .run(id, `${id}.jpg`, id, caption)
 }
 
-/** Drops the trigger that tells the cache of a changed article, so a hit shows as stale data. */
+/** Drops the trigger that logs a changed article's keys, so a hit shows as stale data. */
 function muteArticleTrigger(ta: TestApp) {
-  ta.app.db.$client.exec('DROP TRIGGER articles_update_content_version')
+  ta.app.db.$client.exec('DROP TRIGGER articles_keys_update')
 }
 
-t.test('an anonymous read is served from the cache until the content version moves', async (t) => {
+t.test("an anonymous read is served from the cache until its article's key is logged", async (t) => {
   const ta = await makeApp(t)
   const article = await createArticle(ta, { title: 'Ferry timetable changes in spring' }, { published: true })
   const url = `/v1/articles/slug/${article.slug}`
@@ -93,9 +137,9 @@ t.test('an anonymous read is served from the cache until the content version mov
   t.equal(revalidated.statusCode, 304, 'a cached answer revalidates to 304')
   t.equal(revalidated.body, '')
 
-  ta.app.db.$client.exec('UPDATE content_version SET value = value + 1')
+  ta.app.db.$client.prepare('INSERT INTO invalidations (key) VALUES (?)').run(`article-${article.id}`)
   const fresh = await ta.app.inject({ url })
-  t.equal(fresh.json().title, 'Changed behind the cache', 'a new content version empties the cache')
+  t.equal(fresh.json().title, 'Changed behind the cache', "a change logging the article's key evicts it")
   t.not(fresh.headers.etag, first.headers.etag)
 })
 
@@ -190,12 +234,41 @@ t.test('a write through another connection (a second process) reaches the cached
 
 t.test("this process's own writes are seen at once, even within one turn", async (t) => {
   const db = openDatabase(':memory:')
-  const read = contentVersionReader(db)
-  const before = read()
-  t.equal(read(), before, 'read twice in a turn without a change: the same number')
+  const feed = invalidationFeed(db)
+  const before = feed.head()
+  t.equal(feed.head(), before, 'read twice in a turn without a change: the same position')
   db.$client
     .prepare("INSERT INTO media (id, kind, mime_type, filename, size, sha256, created_at, updated_at) VALUES ('m1', 'image', 'image/png', 'a.png', 1, 'x', 'x', 'x')")
     .run()
-  t.ok(read() > before, 'a write by this connection moves it in the same turn')
+  db.$client.prepare("UPDATE media SET caption = 'A heron' WHERE id = 'm1'").run()
+  t.ok(feed.head() > before, 'a write by this connection moves it in the same turn')
+  t.same(feed.after(before)!.keys, ['media-m1'], 'and the log names what it touched')
   db.$client.close()
+})
+
+t.test('the log is pruned from its oldest end, never past a reader that must see every row', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.$client.close())
+  const insert = db.$client.prepare('INSERT INTO invalidations (key, at) VALUES (?, ?)')
+  for (let i = 1; i <= 5; i++) insert.run(`article-${i}`, `2026-01-01T00:00:0${i}.000Z`)
+  const feed = invalidationFeed(db)
+  t.equal(pruneInvalidations(db, '2026-01-01T00:00:03.000Z', 5), 2, 'rows older than the time go')
+  t.same(feed.after(2)!.keys, ['article-3', 'article-4', 'article-5'], 'a reader that had read them goes on')
+  t.equal(feed.after(1), null, 'one that had not learns that it missed some')
+  t.equal(pruneInvalidations(db, '2027-01-01T00:00:00.000Z', 3), 1, 'none past the position every reader reached')
+  t.equal(pruneInvalidations(db, '2027-01-01T00:00:00.000Z', 99), 1, 'and never the newest row, so positions keep growing')
+  t.same(feed.after(4), { seq: 5, keys: ['article-5'] })
+  insert.run('media-1', '2027-01-01T00:00:00.000Z')
+  t.same(feed.after(5), { seq: 6, keys: ['media-1'] })
+})
+
+t.test('after a bulk import the log is pruned a batch at a time, so that no one DELETE stalls requests', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => db.$client.close())
+  const insert = db.$client.prepare("INSERT INTO invalidations (key, at) VALUES ('articles', '2026-01-01T00:00:00.000Z')")
+  db.$client.transaction(() => {
+    for (let i = 0; i < PRUNE_BATCH + 5; i++) insert.run()
+  })()
+  t.equal(pruneInvalidations(db, '2027-01-01T00:00:00.000Z', 1e9), PRUNE_BATCH, 'a full batch')
+  t.equal(pruneInvalidations(db, '2027-01-01T00:00:00.000Z', 1e9), 4, 'then the rest, but the newest')
 })

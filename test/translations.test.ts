@@ -55,6 +55,10 @@ t.test('slugs are unique within a locale; a group is listed original first, then
   t.same(await list('?locale=ca'), [], 'a draft stays out of a reader list')
   t.same(await list(`?locale=es&q=presa`), [es.json().id], 'search too')
   t.equal((await app.inject({ url: '/v1/articles?locale=en' })).json().data[0].locale, 'en', 'summaries carry their locale')
+
+  // The reader's group answer was cached above: publishing a member must evict it.
+  await app.inject({ method: 'POST', url: `/v1/articles/${ca.json().id}/publish`, headers: auth(editor) })
+  t.same(await group(testApp, en.id), everyone, 'a member published since shows at once')
 })
 
 t.test('the rules of a group: one article per locale, one original, real targets', async (t) => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import type { TestContext } from './helpers.js'
 
 export interface Received {
+  method: string
   path: string
   headers: IncomingHttpHeaders
   body: string
@@ -40,7 +41,7 @@ export async function startReceiver(t: TestContext, responder: Responder = () =>
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const request = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() }
+      const request = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now() }
       const index = received.push(request) - 1
       arrivals.emit('request')
       const plan = answer(request, index)

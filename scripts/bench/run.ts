@@ -2,7 +2,7 @@
 // yardsticks, and measures them with autocannon, interleaved (A, B, A, B...) so that a load
 // change on the machine hits both sides alike. Writes the table to BENCHMARKS.md.
 // Options: --articles N, --duration S, --rounds R, --connections C, --quick, --out FILE,
-// --json FILE, --db FILE, --no-seed (reuse --db as it is).
+// --json FILE, --db FILE, --no-seed (reuse --db as it is), --workers N (the service's WORKERS).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -26,6 +26,8 @@ interface Options {
   json: string | null
   db: string
   seed: boolean
+  /** WORKERS of both service instances. */
+  workers: number
 }
 
 function parseOptions(argv: string[]): Options {
@@ -39,6 +41,7 @@ function parseOptions(argv: string[]): Options {
     json: null,
     db: projectPath('data/bench.sqlite'),
     seed: true,
+    workers: 1,
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -60,6 +63,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--json') options.json = value()
     else if (arg === '--db') options.db = value()
     else if (arg === '--no-seed') options.seed = false
+    else if (arg === '--workers') options.workers = count(1, 64)
     else if (arg === '--quick') Object.assign(options, { articles: 200, duration: 1, rounds: 1, warmup: 0.5 })
     else throw new Error(`unknown option ${arg}`)
   }
@@ -123,10 +127,17 @@ async function stop(server: Server): Promise<void> {
   await exited
 }
 
+/** Resident memory of a process and its children (a cluster's workers). */
 function residentMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return kb / 1024
+  let children: number[] = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    // Not every kernel lists children: the process alone, then.
+  }
+  return kb / 1024 + children.reduce((sum, child) => sum + residentMb(child), 0)
 }
 
 interface Target {
@@ -222,6 +233,7 @@ export interface Row {
 
 export interface Report {
   machine: { nproc: number; cpu: string; node: string; date: string; loadavg: number[] }
+  workers: number
   articles: number
   seedSeconds: number | null
   coldStartMs: number
@@ -257,6 +269,7 @@ function markdown(report: Report, options: Options): string {
 Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}.
 
 - Machine: ${m.nproc} CPUs (${m.cpu}), Node ${m.node}, load average at the start ${m.loadavg.map((n) => n.toFixed(2)).join(' / ')}
+- Service: WORKERS=${report.workers}${report.workers > 1 ? ' (a primary and its workers; memory is their sum, cold start is until the first worker answers)' : ''}
 - Dataset: ${report.articles.toLocaleString('en')} published articles${report.seedSeconds === null ? '' : `, seeded in ${report.seedSeconds.toFixed(1)} s`}
 - autocannon, ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.duration} s per target after a ${options.warmup} s warm-up; medians of the rounds
 - Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
@@ -295,6 +308,7 @@ export async function runBench(options: Options): Promise<Report> {
     COMMENT_RATE_LIMIT: '0',
     COMMENT_MODERATION: 'post',
     NODE_ENV: 'production',
+    WORKERS: String(options.workers),
   }
   const service = start(SERVICE_ARGS, serviceEnv)
   let uncached: Server | null = null
@@ -387,6 +401,7 @@ export async function runBench(options: Options): Promise<Report> {
     const rssMb = residentMb(service.child.pid!)
     const report: Report = {
       machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString(), loadavg: startLoad },
+      workers: options.workers,
       articles: seed.articles,
       seedSeconds,
       coldStartMs,

@@ -176,7 +176,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
   const tagKeys = new Map(TAGS.map((tag) => [tag, filterKey(tag)]))
   const authorKeys = new Map(AUTHORS.map((author) => [author, filterKey(author)]))
 
-  // OR FAIL (or OR IGNORE): a plain INSERT that fires a trigger (the content version) or writes
+  // OR FAIL (or OR IGNORE): a plain INSERT that fires a trigger (surrogate keys) or writes
   // several rows keeps a statement journal of every page it touches, to undo itself if a later
   // row fails; OR FAIL keeps the rows written before a failure, and a failure ends the seed.
   const media = bulkInsert(
@@ -321,6 +321,9 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
   sqlite.exec("DELETE FROM articles_fts_config WHERE k = 'hashsize'")
   sqlite.unsafeMode(false)
   for (const index of indexes) sqlite.exec(index.sql)
+  // The triggers logged every row's surrogate keys for caches to evict; no cache has read this
+  // file yet, and a reader that finds positions missing simply starts empty.
+  sqlite.exec('DELETE FROM invalidations')
   sqlite.pragma('journal_mode = WAL')
   closeDatabase(db)
 

@@ -1,15 +1,17 @@
 // /v1/articles: editors write and publish; everyone reads what is published.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { forbidden, notFound } from '../http/problems.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import { Type } from 'typebox'
 import type { ArticleEmbedder, EmbedContext } from './embed.js'
 import type { ArticlesRepository } from './repository.js'
+import { articleKeys, listKeys } from './surrogate-keys.js'
 import {
   Article,
   ArticleCreate,
@@ -48,6 +50,13 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     return article
   }
 
+  /** A read of one article, named by the keys of what it shows. */
+  const read = (request: FastifyRequest, reply: FastifyReply, stored: StoredArticle): Article => {
+    const article = embed.article(stored, context(request))
+    setSurrogateKeys(reply, () => articleKeys(stored, article))
+    return article
+  }
+
   const articleResponse = (description: string) => json(description, ref(Article))
 
   r.post(
@@ -56,6 +65,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Create an article (a draft unless status says review)',
+        description:
+          'Editors. Only `title` is required. Without `slug` one is made from the title (lower-case ASCII, accents folded); ' +
+          'a slug already taken, given or made, is a 409. Block text is sanitized to the allowed inline HTML; a `mediaId`, ' +
+          '`articleId` or `leadMediaId` that does not exist is a 400. Publish with POST /v1/articles/{id}/publish.',
         operationId: 'createArticle',
         tags,
         security: bearer,
@@ -89,13 +102,15 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: json('A page of summaries.', ArticleList), ...problems(400, 401, 403) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const visibility = visibilityOf(request.caller)
       if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
       const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
-      return { data: embed.summaries(page.data, context(request)), nextCursor: page.nextCursor }
+      const data = embed.summaries(page.data, context(request))
+      setSurrogateKeys(reply, () => listKeys(request.query, data))
+      return { data, nextCursor: page.nextCursor }
     },
   )
 
@@ -105,7 +120,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article by its slug, with media and related links embedded',
-        description: 'Slugs are unique within a locale: `?locale=es` reads the Spanish one; without it, DEFAULT_LOCALE.',
+        description:
+          'The same answer as GET /v1/articles/{id}, found by slug: one request per page for a front end. Readers get ' +
+          'published articles only (anything else is a 404 to them); editors get every status. Slugs are unique within a ' +
+          'locale: `?locale=es` reads the Spanish one; without it, DEFAULT_LOCALE.',
         operationId: 'getArticleBySlug',
         tags,
         security: optionalBearer,
@@ -114,9 +132,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { slug } = request.params
-      return embed.article(visible(request, articles.getBySlug(slug, request.query.locale), slug, 'slug'), context(request))
+      return read(request, reply, visible(request, articles.getBySlug(slug, request.query.locale), slug, 'slug'))
     },
   )
 
@@ -126,6 +144,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       config: { responseCache: true },
       schema: {
         summary: 'Read an article, with media and related links embedded',
+        description:
+          'Embeds the lead media, the media of `media` blocks, the summaries of teased articles and the related links. ' +
+          'Readers get published articles only (anything else is a 404 to them); editors get every status.',
         operationId: 'getArticle',
         tags,
         security: optionalBearer,
@@ -133,7 +154,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(401, 404) },
       },
     },
-    async (request) => embed.article(visible(request, articles.getById(request.params.id), request.params.id), context(request)),
+    async (request, reply) => read(request, reply, visible(request, articles.getById(request.params.id), request.params.id)),
   )
 
   r.patch(
@@ -142,6 +163,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Change the fields given',
+        description:
+          'Editors. Fields left out keep their value; `body` and the lists are replaced whole. `status` may move the ' +
+          'article to `draft`, `review` or `archived` (publish with POST …/publish). Each change records a revision and ' +
+          'raises `version`; send the ETag in `If-Match` to refuse (412) a change based on a stale read.',
         operationId: 'updateArticle',
         tags,
         security: bearer,
@@ -163,10 +188,12 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       schema: {
         summary: 'Delete an article with its comments, revisions and every related link to or from it',
         description:
-          'Allowed while other articles mention it in `related` body blocks (a story can be killed at once, e.g. a legal ' +
-          'takedown). Those blocks are kept as they are but never shown to readers; editors see them with `article: null`. ' +
-          'They do not stop edits of the articles that hold them: only a reference a request adds must exist. Deleting the ' +
-          'original of a translation group makes its oldest translation the original (a new version of each member).',
+          'Editors. Final: nothing of it is kept, and its slug is free again. Sends `article.deleted` to webhooks, ' +
+          'whatever its status was. Allowed while other articles mention it in `related` body blocks (a story can be ' +
+          'killed at once, e.g. a legal takedown): those blocks are kept as they are but never shown to readers; editors ' +
+          'see them with `article: null`. They do not stop edits of the articles that hold them: only a reference a ' +
+          'request adds must exist. Deleting the original of a translation group makes its oldest translation the ' +
+          'original (a new version of each member).',
         operationId: 'deleteArticle',
         tags,
         security: bearer,
@@ -213,6 +240,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: 'Take an article back to draft (also cancels a schedule)',
+        description:
+          'Editors. The article becomes a `draft`, whatever its status: `publishedAt` and `scheduledAt` are cleared and ' +
+          'readers no longer see it (404). A draft stays as it is.',
         operationId: 'unpublishArticle',
         tags,
         security: bearer,
@@ -232,6 +262,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "List an article's revisions, newest first",
+        description:
+          'Editors. Every change of the article (create, edit, publish, unpublish, restore, the scheduler going live) ' +
+          'recorded the article as it stood afterwards, with the key that made it.',
         operationId: 'listArticleRevisions',
         tags,
         security: bearer,
@@ -252,6 +285,10 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       onRequest: editorOnly,
       schema: {
         summary: "Restore a revision's content (the slug and publication state stay as they are)",
+        description:
+          'Editors. Brings back the title, subtitle, summary, body, bylines, section, tags, sources, locale, lead media ' +
+          'and comment setting of revision `revision`, as a new revision. When the revision names media or an article ' +
+          'that no longer exists, nothing changes: 409.',
         operationId: 'restoreArticleRevision',
         tags,
         security: bearer,

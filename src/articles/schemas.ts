@@ -1,7 +1,7 @@
 // The public shape of articles and their body blocks: the contract with editorial tools,
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
-import { HTTP_URL_PATTERN, Id, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, IdOf, NextCursor, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
 import { Correction, CorrectionSnapshot } from '../corrections/schemas.js'
 import { Media } from '../media/schemas.js'
 import { LOCALE_PATTERN } from '../text/locale.js'
@@ -13,31 +13,50 @@ import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSumma
 // links can embed it without importing the article shape that embeds them.
 export { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary }
 
-const InlineText = (description: string, maxLength = 20_000) =>
-  Type.String({ minLength: 1, maxLength, description: `${description} Inline markup allowed: a (http, https, mailto), em, strong, i, b, br, sub, sup.` })
+/** What the text fields of blocks may hold, said once for every one of them. */
+const INLINE_MARKUP =
+  'Inline HTML, to insert as HTML: only `a` (with an http, https or mailto `href`), `em`, `strong`, `i`, `b`, `br`, `sub` ' +
+  'and `sup`; any other markup is removed on write.'
 
-const HttpUrl = Type.String({ format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: 'An absolute http or https URL.' })
+const InlineText = (description: string, maxLength = 20_000) =>
+  Type.String({ minLength: 1, maxLength, description: `${description} ${INLINE_MARKUP}` })
+
+const HttpUrl = (description: string) =>
+  Type.String({ format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: `${description} An absolute http or https URL.` })
 
 // Each block's write shape. `additionalProperties: false` turns a typo into a 400.
 const blockShapes = {
   paragraph: { text: InlineText('The paragraph.') },
-  heading: { text: InlineText('The subhead.', 500), level: Type.Integer({ minimum: 2, maximum: 4 }) },
-  quote: { text: InlineText('The quotation.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
+  heading: {
+    text: InlineText('The subhead.', 500),
+    level: Type.Integer({ minimum: 2, maximum: 4, description: 'Its rank, 2 to 4 (`h2` to `h4`): the headline is the `h1`.' }),
+  },
+  quote: { text: InlineText('The quotation, without quotation marks.'), attribution: Type.Optional(InlineText('Who said it.', 500)) },
   list: {
-    style: StringEnum(['bulleted', 'numbered']),
-    items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500 }),
+    style: StringEnum(['bulleted', 'numbered'], { description: '`bulleted` (an `ul`) or `numbered` (an `ol`).' }),
+    items: Type.Array(InlineText('An item.', 5_000), { minItems: 1, maxItems: 500, description: 'The items, in order.' }),
   },
   media: {
-    mediaId: Id,
-    caption: Type.Optional(Type.String({ maxLength: 2_000, description: 'Overrides the media caption for this use.' })),
-    credit: Type.Optional(Type.String({ maxLength: 500, description: 'Overrides the media credit for this use.' })),
+    mediaId: IdOf('The media item shown (a picture, a video, an audio clip or a document).'),
+    caption: Type.Optional(
+      Type.String({ maxLength: 2_000, description: `Replaces the item's \`caption\` for this use only. ${INLINE_MARKUP}` }),
+    ),
+    credit: Type.Optional(Type.String({ maxLength: 500, description: `Replaces the item's \`credit\` for this use only. ${INLINE_MARKUP}` })),
   },
   related: {
-    articleId: Type.Optional(Id),
-    url: Type.Optional(HttpUrl),
-    title: Type.Optional(Type.String({ maxLength: 500 })),
+    articleId: Type.Optional(IdOf('An internal teaser: the article it points to. Give this or `url`, not both.')),
+    url: Type.Optional(HttpUrl('An external teaser: the page it points to. Give this or `articleId`, not both.')),
+    title: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: `The teaser's text; optional: without one, an internal teaser shows its target's title. ${INLINE_MARKUP}`,
+      }),
+    ),
   },
-  embed: { url: HttpUrl, provider: Type.Optional(Type.String({ maxLength: 100 })) },
+  embed: {
+    url: HttpUrl('The page to embed: a video, a post, a map. The front end decides how (oEmbed, an iframe, a link).'),
+    provider: Type.Optional(Type.String({ maxLength: 100, description: 'Who hosts it, e.g. "YouTube", as the editor wrote it; plain text.' })),
+  },
 }
 
 export type BlockType = keyof typeof blockShapes
@@ -45,7 +64,7 @@ export const BLOCK_TYPES = Object.keys(blockShapes) as BlockType[]
 
 function blockSchema<K extends BlockType, P extends Record<string, TSchema>>(type: K, props: P, read = false, description?: string) {
   return Type.Object(
-    { type: Type.Literal(type), ...props },
+    { type: Type.Literal(type, { description: `The kind of block: always \`${type}\` here.` }), ...props },
     { additionalProperties: read, title: `${type[0]!.toUpperCase()}${type.slice(1)}Block`, ...(description !== undefined && { description }) },
   )
 }
@@ -91,8 +110,29 @@ export const BlockRead = oneOfBlocks(
     blockSchema('heading', blockShapes.heading, true),
     blockSchema('quote', blockShapes.quote, true),
     blockSchema('list', blockShapes.list, true),
-    blockSchema('media', { ...blockShapes.media, media: Type.Union([ref(Media), Type.Null()]) }, true),
-    blockSchema('related', { ...blockShapes.related, article: Type.Union([ref(ArticleSummary), Type.Null()]) }, true, RELATED_READ),
+    blockSchema(
+      'media',
+      {
+        ...blockShapes.media,
+        media: Type.Union([ref(Media), Type.Null()], {
+          description: "The media item, embedded; the block's `caption` and `credit`, when given, win over the item's. Null only if it is gone.",
+        }),
+      },
+      true,
+    ),
+    blockSchema(
+      'related',
+      {
+        ...blockShapes.related,
+        article: Type.Union([ref(ArticleSummary), Type.Null()], {
+          description:
+            "An internal teaser's target, embedded as a summary; null for an external teaser (`url`), or when the target no longer " +
+            'exists (editors only: readers never get a teaser to an article they may not see, the block is left out).',
+        }),
+      },
+      true,
+      RELATED_READ,
+    ),
     blockSchema('embed', blockShapes.embed, true),
   ],
   'A body block as read: `media` blocks embed their `media`, internal `related` blocks their `article`.',
@@ -101,32 +141,46 @@ export type BlockRead = Static<typeof BlockRead>
 
 const TRANSLATION_OF =
   'The original this article translates (GET /v1/articles/{id}/translations lists the group), or null. A write naming a ' +
-  'translation stores its original instead. Readers get null when the original is not published.'
+  'translation stores its original instead. Readers get null while the original is not published.'
 
 const articleFields = {
   ...articleHeadFields,
-  sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE".' }),
-  locale: Type.String({ description: 'A BCP 47 language tag, in canonical case.', examples: ['es'] }),
-  translationOf: Nullable(Type.String({ minLength: 1, maxLength: 64, description: TRANSLATION_OF, examples: ['01jdcq1k3w5y7z9b2d4f6h8j0m'] })),
-  leadMediaId: Nullable(Id),
-  commentsEnabled: Type.Boolean(),
-  commentCount: Type.Integer({ description: 'Approved comments.' }),
-  publishedAt: Nullable(Timestamp),
-  scheduledAt: Nullable(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  version: Type.Integer({ minimum: 1 }),
+  sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE"; plain text.' }),
+  locale: Type.String({
+    description: 'The language of the article, a BCP 47 tag in canonical case such as `en` or `pt-BR`; DEFAULT_LOCALE when not given.',
+    examples: ['en'],
+  }),
+  translationOf: Nullable(IdOf(TRANSLATION_OF)),
+  leadMediaId: Nullable(IdOf('The lead picture (or video) shown atop the story and in teasers, embedded as `leadMedia`; null when none.')),
+  commentsEnabled: Type.Boolean({ description: 'Whether readers may comment. When false, a new comment is a 403; existing ones stay readable.' }),
+  commentCount: Type.Integer({ description: 'How many approved comments the article has.' }),
+  publishedAt: Nullable(
+    TimestampOf('When the article went live (for a scheduled one, its scheduled time). Null while unpublished; kept when archived.'),
+  ),
+  scheduledAt: Nullable(TimestampOf('When a `scheduled` article goes live; null in every other status.')),
+  createdAt: TimestampOf('When the article was created.'),
+  updatedAt: TimestampOf('When the article itself last changed: an edit, a publication, a status change (not comments, not related links).'),
+  version: Type.Integer({
+    minimum: 1,
+    description: 'Starts at 1 and grows by one with each change; `If-Match` compares it (through the ETag), and revisions are numbered by it.',
+  }),
 }
 
 export const Article = shareSchema(
   'Article',
   Type.Object({
     ...articleFields,
-    body: Type.Array(ref(BlockRead)),
-    leadMedia: Type.Union([ref(Media), Type.Null()]),
-    related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), { description: 'The related links, in order.' }),
+    body: Type.Array(ref(BlockRead), { description: 'The story: its blocks in reading order, with their media and teased articles embedded.' }),
+    leadMedia: Type.Union([ref(Media), Type.Null()], { description: 'The media item `leadMediaId` names, embedded; null when none.' }),
+    related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), {
+      description: 'The related links the editors curated, in order; readers see only those to published articles.',
+    }),
     corrections: Type.Array(ref(Correction), { description: 'Corrections, clarifications, updates and retractions, newest `at` first.' }),
     retracted: Type.Boolean({ description: 'True while the article has a `retraction` among its corrections; it stays published.', examples: [false] }),
+  }, {
+    description:
+      'A whole article, with everything a page needs embedded: the lead media, the media and teased articles of its body, its ' +
+      'related links. Readers get `published` articles only; editors get every status.',
   }),
 )
 export type Article = Static<typeof Article>
@@ -134,33 +188,29 @@ export type Article = Static<typeof Article>
 /** An article as stored: what `Article` shows, before its media, targets, related links and corrections are embedded. */
 export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'corrections' | 'retracted'> & { body: Block[] }
 
-const Locale = (description: string) => Type.String({ pattern: LOCALE_PATTERN, maxLength: 35, description, examples: ['es'] })
-
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
+
+const Locale = (description: string) => Type.String({ pattern: LOCALE_PATTERN, maxLength: 35, description, examples: ['es'] })
 
 const editable = {
   slug: Type.String({ pattern: SLUG_PATTERN, maxLength: SLUG_MAX, description: 'Lower-case ASCII words joined by "-"; made from the title when absent.' }),
-  title: Type.String({ minLength: 1, maxLength: 500, description: 'Plain text.' }),
+  title: Type.String({ minLength: 1, maxLength: 500, description: 'The headline. Plain text: markup is kept as typed, and shown as text.' }),
   subtitle: Type.String({ maxLength: 1_000, description: 'The dek; plain text.' }),
-  summary: Type.String({ maxLength: 5_000, description: 'Plain text.' }),
-  body: Type.Array(ref(Block), { maxItems: 2_000 }),
-  authors: Type.Array(Name('A byline.'), { maxItems: 50 }),
-  section: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
-  tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
-  sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50 }),
+  summary: Type.String({ maxLength: 5_000, description: 'A short summary for teasers and feeds; plain text.' }),
+  body: Type.Array(ref(Block), { maxItems: 2_000, description: 'The story as blocks, in reading order; replaces the whole body.' }),
+  authors: Type.Array(Name('A byline.'), { maxItems: 50, description: 'The printed bylines, in order.' }),
+  section: Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The section it runs in; null (or blank) for none.' })),
+  tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Topic tags; blanks and repeats that differ only in case are dropped.' }),
+  sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50, description: 'Wire services and other sources the story drew on.' }),
   locale: Locale('A BCP 47 language tag, stored in canonical case (pt-br becomes pt-BR); DEFAULT_LOCALE when a new article does not say.'),
   translationOf: Nullable(
-    Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description:
-        'The article this one translates, in another locale; a translation of a translation names the original instead. ' +
-        'A group holds one article per locale. null takes the article out of its group.',
-      examples: ['01jdcq1k3w5y7z9b2d4f6h8j0m'],
-    }),
+    IdOf(
+      'The article this one translates, in another locale; a translation of a translation names the original instead. ' +
+        'A group holds one article per locale; an id that does not exist is a 400. null takes the article out of its group.',
+    ),
   ),
-  leadMediaId: Nullable(Id),
-  commentsEnabled: Type.Boolean(),
+  leadMediaId: Nullable(IdOf('The lead media item; null for none. An id that does not exist is a 400.')),
+  commentsEnabled: Type.Boolean({ description: 'Whether readers may comment; true for a new article unless given.' }),
 }
 
 const Opt = <T extends Record<string, TSchema>>(props: T) =>
@@ -193,9 +243,9 @@ export const ArticleQuery = Type.Object(
   {
     ...PageQuery,
     status: Type.Optional(Type.Union([ArticleStatusSchema], { description: 'Editors only; other callers see published articles.' })),
-    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles in this section (case-insensitive).' })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles with this tag (case-insensitive).' })),
+    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only articles with this byline (case-insensitive).' })),
     locale: Type.Optional(Locale('Only articles in this locale (any case: pt-br finds pt-BR).')),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary, tags and body text; accents and case do not matter, the last word matches as a prefix. Best match first: articles with every word in the title, then in the subtitle, tags, summary, body; newest first among equal matches.' })),
   },
@@ -204,11 +254,16 @@ export const ArticleQuery = Type.Object(
 export type ArticleQuery = Static<typeof ArticleQuery>
 
 export const ArticleList = Type.Object({
-  data: Type.Array(ref(ArticleSummary)),
-  nextCursor: Nullable(Type.String()),
+  data: Type.Array(ref(ArticleSummary), {
+    description: 'The summaries: newest `publishedAt` first (never-published ones by `updatedAt`), or best match first with `q`.',
+  }),
+  nextCursor: NextCursor,
 })
 
-export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })
+export const SlugParams = Type.Object(
+  { slug: Type.String({ minLength: 1, maxLength: 200, description: "The article's slug.", examples: ['harbour-reopens-after-storm'] }) },
+  { additionalProperties: false },
+)
 
 export const SlugQuery = Type.Object(
   { locale: Type.Optional(Locale('The locale the slug is in (slugs are unique within a locale); DEFAULT_LOCALE when not given.')) },
@@ -216,7 +271,7 @@ export const SlugQuery = Type.Object(
 )
 
 export const PublishBody = Type.Object(
-  { at: Type.Optional(Timestamp) },
+  { at: Type.Optional(TimestampOf('When to go live; absent, or not in the future: now.')) },
   {
     additionalProperties: false,
     description: 'Without `at` (or without a body), or with a time not in the future, publishes now; with a future `at`, schedules.',
@@ -228,39 +283,49 @@ export const ArticleRevision = shareSchema(
   'ArticleRevision',
   Type.Object({
     revision: Type.Integer({ minimum: 1, description: 'The article `version` this revision recorded.' }),
-    createdAt: Timestamp,
-    keyId: Nullable(Type.String({ description: 'The API key that made the change; null for the scheduler.' })),
+    createdAt: TimestampOf('When the change was made.'),
+    keyId: Nullable(Type.String({ description: 'The id of the API key that made the change; null for the scheduler.' })),
     snapshot: Type.Object(
       {
-        slug: Type.String(),
-        title: Type.String(),
-        subtitle: Type.String(),
-        summary: Type.String(),
-        body: Type.Array(ref(Block)),
+        slug: articleHeadFields.slug,
+        title: articleHeadFields.title,
+        subtitle: articleHeadFields.subtitle,
+        summary: articleHeadFields.summary,
+        body: Type.Array(ref(Block), { description: 'The blocks as stored, without anything embedded.' }),
         status: ArticleStatusSchema,
-        authors: Type.Array(Type.String()),
-        section: Nullable(Type.String()),
-        tags: Type.Array(Type.String()),
-        sources: Type.Array(Type.String()),
-        locale: Type.String(),
+        authors: articleHeadFields.authors,
+        section: articleHeadFields.section,
+        tags: articleHeadFields.tags,
+        sources: articleFields.sources,
+        locale: articleFields.locale,
         translationOf: Type.Optional(Nullable(Id)),
-        leadMediaId: Nullable(Id),
-        commentsEnabled: Type.Boolean(),
-        publishedAt: Nullable(Timestamp),
-        scheduledAt: Nullable(Timestamp),
+        leadMediaId: articleFields.leadMediaId,
+        commentsEnabled: articleFields.commentsEnabled,
+        publishedAt: articleFields.publishedAt,
+        scheduledAt: articleFields.scheduledAt,
         corrections: Type.Optional(
           Type.Array(CorrectionSnapshot, {
-            description: 'The corrections at the time, newest first (absent from revisions recorded before corrections existed). A restore leaves corrections and `translationOf` as they are.',
+            description:
+              'The corrections at the time, newest first (absent from revisions recorded before corrections existed). A restore ' +
+              'leaves corrections and `translationOf` as they are.',
           }),
         ),
       },
-      { description: 'The article as it was after this change.' },
+      { description: 'The article as it was after this change, as stored (nothing embedded).' },
     ),
+  }, {
+    description: 'One recorded change of an article: the article as it stood after it, who made it and when.',
   }),
 )
 export type ArticleRevision = Static<typeof ArticleRevision>
 
-export const RevisionList = Type.Object({ data: Type.Array(ref(ArticleRevision)), nextCursor: Nullable(Type.String()) })
+export const RevisionList = Type.Object({
+  data: Type.Array(ref(ArticleRevision), { description: 'The revisions, newest first.' }),
+  nextCursor: NextCursor,
+})
 
-export const RevisionParams = Type.Object({ id: Id, revision: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+export const RevisionParams = Type.Object(
+  { id: Id, revision: Type.Integer({ minimum: 1, description: 'The revision number: the article `version` it recorded.', examples: [3] }) },
+  { additionalProperties: false },
+)
 

@@ -9,6 +9,7 @@ import type { ArticleGate, ArticlesRepository } from '../articles/repository.js'
 import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { badRequest, forbidden, invalidField, notFound, tooManyRequests } from '../http/problems.js'
+import { articleKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
 import { commentsClosedReason } from './closing.js'
@@ -190,6 +191,7 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
   r.get(
     '/articles/:id/comments',
     {
+      config: { responseCache: true },
       schema: {
         summary: "List an article's approved comments, oldest first",
         description:
@@ -203,8 +205,10 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
         response: { 200: json('A page of comments.', CommentList), ...problems(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const article = visibleArticle(request, request.params.id)
+      // Every change readers see moves the article's commentCount, which logs the article's key.
+      setSurrogateKeys(reply, () => [articleKey(article.id)])
       const page = comments.listApproved(article.id, { limit: request.query.limit ?? 20, cursor: request.query.cursor })
       return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
     },
@@ -261,6 +265,9 @@ export async function commentRoutes(app: FastifyInstance, options: CommentRouteO
       onRequest: moderatorOnly,
       schema: {
         summary: 'Read one comment as moderators see it (moderators)',
+        description:
+          'Moderators and admins. Any status, with the private fields readers never get: the e-mail, the IP address and ' +
+          'user agent, the spam verdict, and who decided last and when.',
         operationId: 'getComment',
         tags,
         security: bearer,

@@ -2,26 +2,30 @@
 // which adds what only moderators may see (e-mail, IP, user agent, spam verdict, decisions).
 // Public routes answer with `Comment`, so fields missing from it can never reach a reader.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
+import { IdOf, NextCursor, Nullable, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
 
 /** Limits on a comment, counted in characters of the plain text left once tags are removed. */
 export const BODY_MAX_CHARS = 5_000
 export const NAME_MAX_CHARS = 100
 
-export const CommentStatusSchema = StringEnum(['pending', 'approved', 'rejected', 'spam'], {
-  description: '`pending` waits for a moderator; only `approved` comments are shown to readers.',
-})
+const commentStatus = (description: string) => StringEnum(['pending', 'approved', 'rejected', 'spam'], { description })
+
+export const CommentStatusSchema = commentStatus(
+  '`pending` waits for a moderator; only `approved` comments are shown to readers; `rejected` and `spam` are hidden decisions.',
+)
 
 const commentFields = {
-  id: Id,
-  articleId: Id,
-  parentId: Nullable(Id),
-  authorName: Type.String({ description: 'Plain text.' }),
-  body: Type.String({ description: 'Plain text; line breaks are `\\n`. Show it as text, never as HTML.' }),
+  id: IdOf("The comment's id."),
+  articleId: IdOf('The article it was posted under.'),
+  parentId: Nullable(IdOf('The comment it replies to; null for a comment on the article itself.')),
+  authorName: Type.String({ description: `The name the reader gave, 1 to ${NAME_MAX_CHARS} characters; plain text (tags were removed): escape it.` }),
+  body: Type.String({
+    description: `Plain text of 1 to ${BODY_MAX_CHARS} characters (tags were removed); line breaks are \`\\n\`. Show it as text, never as HTML.`,
+  }),
   status: CommentStatusSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  version: Type.Integer({ minimum: 1 }),
+  createdAt: TimestampOf('When the comment was submitted.'),
+  updatedAt: TimestampOf('When it last changed: a moderation, or a move up the thread when its parent was erased.'),
+  version: Type.Integer({ minimum: 1, description: 'Starts at 1 and grows by one with each change; `If-Match` compares it (through the ETag).' }),
 }
 
 export const Comment = shareSchema(
@@ -35,9 +39,11 @@ export type Comment = Static<typeof Comment>
 
 export const SpamVerdictSchema = Type.Object(
   {
-    verdict: StringEnum(['ok', 'suspect', 'spam']),
-    score: Type.Integer({ minimum: 0 }),
-    reasons: Type.Array(Type.String()),
+    verdict: StringEnum(['ok', 'suspect', 'spam'], {
+      description: '`ok` (score under 5), `suspect` (5 to 9: held for a moderator) or `spam` (10 or more).',
+    }),
+    score: Type.Integer({ minimum: 0, description: 'The sum of the weights of the signals found; higher is worse.' }),
+    reasons: Type.Array(Type.String(), { description: 'Each signal found, in words a moderator reads, e.g. "3 links" or "blocked host: pills.example".' }),
   },
   { description: 'What the spam check said when the comment arrived.' },
 )
@@ -47,12 +53,12 @@ export const ModeratedComment = shareSchema(
   Type.Object(
     {
       ...commentFields,
-      authorEmail: Nullable(Type.String()),
+      authorEmail: Nullable(Type.String({ description: 'The e-mail the reader gave, lower case; null when none. Never shown to readers.' })),
       ip: Nullable(Type.String({ description: "The client's address as the service saw it (see TRUST_PROXY)." })),
-      userAgent: Nullable(Type.String()),
+      userAgent: Nullable(Type.String({ description: "The client's User-Agent header, cut to 512 characters; null when it sent none." })),
       spam: SpamVerdictSchema,
-      moderatedBy: Nullable(Type.String({ description: 'The API key id of the last moderator who decided.' })),
-      moderatedAt: Nullable(Timestamp),
+      moderatedBy: Nullable(Type.String({ description: 'The API key id of the last moderator who decided; null until one did.' })),
+      moderatedAt: Nullable(TimestampOf('When the last decision was made; null until one was.')),
     },
     { description: 'A comment as moderators see it. Never served to anyone else.' },
   ),
@@ -103,7 +109,7 @@ export const CommentCreate = Type.Object(
       }),
     ),
     body: Type.String({ minLength: 1, maxLength: 20_000, description: `Plain text, 1 to ${BODY_MAX_CHARS} characters once tags are removed.` }),
-    parentId: Type.Optional(Nullable(Id)),
+    parentId: Type.Optional(Nullable(IdOf('To reply: an approved comment of the same article. Absent or null: a comment on the article.'))),
     website: Type.Optional(
       Type.String({
         maxLength: 2_000,
@@ -116,13 +122,13 @@ export const CommentCreate = Type.Object(
 export type CommentCreate = Static<typeof CommentCreate>
 
 export const CommentList = Type.Object({
-  data: Type.Array(ref(Comment)),
-  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+  data: Type.Array(ref(Comment), { description: 'The approved comments, oldest first.' }),
+  nextCursor: NextCursor,
 })
 
 export const ModeratedCommentList = Type.Object({
-  data: Type.Array(ref(ModeratedComment)),
-  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+  data: Type.Array(ref(ModeratedComment), { description: 'The comments, oldest first.' }),
+  nextCursor: NextCursor,
 })
 
 export const CommentPageQuery = Type.Object(PageQuery, { additionalProperties: false })
@@ -130,15 +136,15 @@ export const CommentPageQuery = Type.Object(PageQuery, { additionalProperties: f
 export const CommentQueueQuery = Type.Object(
   {
     ...PageQuery,
-    status: Type.Optional(CommentStatusSchema),
-    articleId: Type.Optional(Id),
+    status: Type.Optional(commentStatus('Only comments with this status: `pending` is the moderation queue.')),
+    articleId: Type.Optional(IdOf('Only the comments of this article.')),
   },
   { additionalProperties: false },
 )
 export type CommentQueueQuery = Static<typeof CommentQueueQuery>
 
 export const CommentModerate = Type.Object(
-  { status: CommentStatusSchema },
+  { status: commentStatus('The decision: `approved`, `rejected` or `spam`.') },
   {
     additionalProperties: false,
     description: 'The decision. A decided comment never goes back to `pending` (409); the status it already has changes nothing.',
@@ -147,8 +153,8 @@ export const CommentModerate = Type.Object(
 
 export const CommentModerateMany = Type.Object(
   {
-    ids: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }),
-    status: CommentStatusSchema,
+    ids: Type.Array(IdOf('A comment id.'), { minItems: 1, maxItems: 100, uniqueItems: true, description: 'The comments to decide on, 1 to 100.' }),
+    status: commentStatus('The decision for all of them: `approved`, `rejected` or `spam`.'),
   },
   {
     additionalProperties: false,

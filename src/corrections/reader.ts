@@ -3,7 +3,7 @@
 // corrections without an import circle.
 import { desc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { articleCorrections } from '../db/schema.js'
+import { articleCorrections } from '../db/schema-article-extras.js'
 import type { Correction } from './schemas.js'
 
 export type CorrectionsReader = ReturnType<typeof createCorrectionsReader>

@@ -9,6 +9,7 @@ import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { notFound } from '../http/problems.js'
+import { articleKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import type { CorrectionsRepository } from './repository.js'
@@ -71,8 +72,10 @@ export async function correctionRoutes(app: FastifyInstance, { config, articles,
         response: { 200: json('A page of corrections.', CorrectionList), ...problems(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       visibleParent(request, request.params.id)
+      // Every change of a correction is a change of its article, which logs the article's key.
+      setSurrogateKeys(reply, () => [articleKey(request.params.id)])
       return corrections.page(request.params.id, request.query.limit ?? 20, request.query.cursor)
     },
   )
@@ -82,6 +85,7 @@ export async function correctionRoutes(app: FastifyInstance, { config, articles,
     {
       schema: {
         summary: 'Read one correction',
+        description: 'Anyone who may read the article; its ETag carries the correction\'s `version`, for `If-Match` on PATCH and DELETE.',
         operationId: 'getCorrection',
         tags,
         security: optionalBearer,
@@ -89,11 +93,12 @@ export async function correctionRoutes(app: FastifyInstance, { config, articles,
         response: { 200: json('The correction.', ref(Correction)), ...problems(400, 401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id, correctionId } = request.params
       visibleParent(request, id)
       const correction = corrections.get(id, correctionId)
       if (correction === null) throw notFound('correction', correctionId)
+      setSurrogateKeys(reply, () => [articleKey(id)])
       return correction
     },
   )

@@ -35,7 +35,7 @@ export const Correction = shareSchema(
       at: Timestamp,
       createdAt: Timestamp,
       updatedAt: Timestamp,
-      version: Type.Integer({ minimum: 1 }),
+      version: Type.Integer({ minimum: 1, description: 'Grows by one with each change; `If-Match` compares it through the ETag.' }),
     },
     {
       description: 'A correction, clarification, update or retraction published with an article.',
@@ -56,7 +56,12 @@ export const Correction = shareSchema(
 export type Correction = Static<typeof Correction>
 
 /** A correction as an article's revision records it. */
-export const CorrectionSnapshot = Type.Object({ id: Id, type: StringEnum(CORRECTION_TYPES), text: Type.String(), at: Timestamp })
+export const CorrectionSnapshot = Type.Object({
+  id: Id,
+  type: StringEnum(CORRECTION_TYPES, { description: 'Its type at the time.' }),
+  text: Type.String({ description: 'Its text at the time.' }),
+  at: Timestamp,
+})
 
 export const CorrectionCreate = Type.Object(
   { type: StringEnum(CORRECTION_TYPES, { description: TYPE_DESCRIPTION }), text: Text, at: Type.Optional(At) },

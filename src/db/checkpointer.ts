@@ -22,11 +22,22 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
+/**
+ * Leaves checkpoints of the file behind `db` to a checkpoint thread: its connection checkpoints
+ * by itself only past the fallback. Every connection of the service needs this, the thread runs
+ * in one process only (the holder of the background lease); false for `:memory:` and non-WAL.
+ */
+export function deferCheckpoints(db: Pick<Db, '$client'>): boolean {
+  const sqlite = db.$client
+  if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return false
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`)
+  return true
+}
+
 /** Starts checkpointing the file behind `db` every `intervalMs`; nothing to do for `:memory:`. */
 export function startCheckpointer(db: Pick<Db, '$client'>, intervalMs: number, onError: (message: string) => void): Checkpointer {
   const sqlite = db.$client
-  if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return { stop: async () => {} }
-  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`)
+  if (!deferCheckpoints(db)) return { stop: async () => {} }
   const workerData: CheckpointWorkerData = { path: sqlite.name, intervalMs }
   // Compiled, the worker gets no inherited flags (a test runner's coverage hooks): it needs none.
   // From source it inherits them, the TypeScript loader among them.

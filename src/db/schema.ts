@@ -90,42 +90,6 @@ export const articles = sqliteTable(
   ],
 )
 
-// Corrections, clarifications, updates and retractions: the public record of what changed in a
-// story. Each change to one is also a change of its article (a new version and revision).
-export const articleCorrections = sqliteTable(
-  'article_corrections',
-  {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    id: text('id').notNull().unique(),
-    articleId: text('article_id')
-      .notNull()
-      .references(() => articles.id, { onDelete: 'cascade' }),
-    type: text('type', { enum: ['correction', 'clarification', 'update', 'retraction'] }).notNull(),
-    text: text('text').notNull(),
-    at: text('at').notNull(),
-    createdAt: text('created_at').notNull(),
-    updatedAt: text('updated_at').notNull(),
-    version: integer('version').notNull().default(1),
-  },
-  // Newest first, as the article embeds them and the list pages them.
-  (t) => [index('article_corrections_article_idx').on(t.articleId, t.at, t.seq)],
-)
-
-// Preview links: only the SHA-256 of each token is kept, so a copy of the database opens no draft.
-export const previewLinks = sqliteTable(
-  'preview_links',
-  {
-    tokenHash: text('token_hash').primaryKey(),
-    articleId: text('article_id')
-      .notNull()
-      .references(() => articles.id, { onDelete: 'cascade' }),
-    keyId: text('key_id'),
-    createdAt: text('created_at').notNull(),
-    expiresAt: text('expires_at').notNull(),
-  },
-  (t) => [index('preview_links_article_idx').on(t.articleId), index('preview_links_expires_idx').on(t.expiresAt)],
-)
-
 // Tags and authors are also kept as rows, with a copy of the article's status and sort key,
 // so that a filtered list is one index range scan however large the archive grows.
 export const articleTags = sqliteTable(
@@ -376,3 +340,39 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
+
+// The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change
+// touched, appended by triggers (migration surrogate-keys) in the change's own transaction,
+// whoever writes: this process, the scheduler, `npm run seed`, another process. The response
+// cache reads it to evict exactly what changed; the CDN purger sends it on. Contiguous `seq`
+// (AUTOINCREMENT, rows only ever pruned from the oldest end) lets a reader notice rows it missed.
+export const invalidations = sqliteTable('invalidations', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull(),
+  at: text('at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+})
+
+// The CDN purge outbox (src/cdn/): for each URL of CDN_PURGE_URLS, the last position of the
+// invalidation log whose keys it has been sent. The log rows past it are its outbox, so a change
+// is purged after it commits, in order, and again after a failure or a restart until it goes.
+export const cdnPurgeCursors = sqliteTable('cdn_purge_cursors', {
+  url: text('url').primaryKey(),
+  seq: integer('seq').notNull(),
+  /** Failed attempts in a row, for the backoff; 0 once a purge went. */
+  attempts: integer('attempts').notNull().default(0),
+  // While an attempt is in flight this is pushed past its timeout (a lease), so that two
+  // processes do not send the same purges; after a failure, when to try again.
+  nextAttemptAt: text('next_attempt_at').notNull(),
+  lastError: text('last_error'),
+  updatedAt: text('updated_at').notNull(),
+})
+
+// Who runs the background jobs (src/db/lease.ts): one row per named lease, held by one process
+// until `expiresAt` unless it renews it first. Workers over one file take turns through it.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+})

@@ -15,6 +15,7 @@ import fp from 'fastify-plugin'
 import type { BaseUrlPolicy } from './base-url.js'
 import { preconditionFailed } from './problems.js'
 import { type CacheTicket, isTicket, type ResponseCache, sharedCacheKey } from './response-cache.js'
+import { setSurrogateKeys, surrogateKeyHeader, surrogateKeysOf } from './surrogate-keys.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -149,6 +150,9 @@ function replayableHeaders(reply: FastifyReply): { ok: string[]; notModified: st
 export const conditionalPlugin = fp<CachingOptions>(
   async function conditional(app: FastifyInstance, options) {
     const publicCache = `public, max-age=${options.maxAge}, stale-while-revalidate=${options.staleWhileRevalidate}`
+    // For an answer that shows more than a Surrogate-Key header can name: a shared cache could not
+    // be told when it changes, so only the reader's own browser keeps it.
+    const browserOnly = `private, max-age=${options.maxAge}`
 
     app.decorateRequest('ifVersion', undefined)
     app.decorateRequest('cacheTicket', null)
@@ -167,7 +171,9 @@ export const conditionalPlugin = fp<CachingOptions>(
           request.cacheTicket = found
           return done()
         }
-        // Answered here: the rest of the hooks and the route do not run.
+        // Answered here: the rest of the hooks and the route do not run; onSend below gives the
+        // answer its Cache-Control and Surrogate-Key from its keys, as when it was made.
+        setSurrogateKeys(reply, () => found.keys)
         reply.header('etag', found.etag).type(found.contentType).send(found.payload)
       })
     }
@@ -218,7 +224,7 @@ export const conditionalPlugin = fp<CachingOptions>(
 
     app.addHook('onSend', (request, reply: WithVersion, payload: unknown, done) => done(null, finish(request, reply, payload)))
 
-    /** Cache-Control, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
+    /** Cache-Control, Surrogate-Key, Vary, the ETag, the response cache and the 304: what leaves with every answer. */
     function finish(request: FastifyRequest, reply: WithVersion, payload: unknown): unknown {
       const isRead = request.method === 'GET' || request.method === 'HEAD'
       if (reply.statusCode === 304) {
@@ -226,10 +232,18 @@ export const conditionalPlugin = fp<CachingOptions>(
         toNotModified(reply)
         return payload
       }
+      const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
       if (!reply.hasHeader('cache-control')) {
-        const anonymous = request.caller === undefined || request.caller === null || request.caller.role === 'anonymous'
         const cacheable = isRead && anonymous && reply.statusCode === 200 && request.routeOptions.config?.cache !== 'no-store'
         reply.header('cache-control', cacheable ? publicCache : 'private, no-store')
+      }
+      // What a shared cache may keep is sent with the keys of what it shows, for purging.
+      const shared = isRead && anonymous && (reply.statusCode === 200 || reply.statusCode === 206) && String(reply.getHeader('cache-control')).startsWith('public')
+      const keys = shared ? surrogateKeysOf(reply) : null
+      if (keys !== null) {
+        const header = surrogateKeyHeader(keys)
+        if (header !== null) reply.header('surrogate-key', header)
+        else reply.header('cache-control', browserOnly)
       }
       if (isRead) {
         const vary = reply.getHeader('vary')
@@ -242,11 +256,11 @@ export const conditionalPlugin = fp<CachingOptions>(
         reply.header('etag', etag)
       }
       // Routes registered before this plugin (the /docs pages) never had the decoration: undefined.
-      if (request.cacheTicket && cache !== undefined) {
+      if (request.cacheTicket && cache !== undefined && keys !== null) {
         const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
         const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
         const headers = replayableHeaders(reply)
-        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: headers.ok, notModifiedHeaders: headers.notModified })
+        cache.store(request.cacheTicket, { etag, contentType, payload: body, headers: headers.ok, notModifiedHeaders: headers.notModified, keys })
       }
       if (noneMatch(request.headers['if-none-match'], etag)) {
         toNotModified(reply)

@@ -2,9 +2,12 @@
 // is kept for 24 hours and replayed to a repeat, so that an editorial tool retrying after a
 // network failure creates nothing twice. The same key with a different request is a 422.
 //
-// The service is one process, so requests that race with one key meet in memory: the second
-// waits for the first and replays its answer. A row left "in progress" by a crash has no
-// waiter in memory and is simply taken over by the next attempt.
+// Requests that race with one key in one process meet in memory: the second waits for the
+// first and replays its answer. With one process (WORKERS=1) a row left "in progress" with no
+// waiter in memory was left by a crash and is simply taken over by the next attempt. With
+// several, it may be running in another worker: the second request watches the row until that
+// worker answers (or lets the key go), and takes a row over only once no request could still
+// be running it.
 //
 // A body Fastify parses is part of the fingerprint from the start. A multipart upload is read
 // by its handler as a stream, so its key is checked only once the handler has read it and hands
@@ -16,6 +19,8 @@ import fp from 'fastify-plugin'
 import { badRequest, unprocessable } from './problems.js'
 
 const TTL_MS = 24 * 60 * 60 * 1000
+/** How often expired keys are purged, by `purgeExpired` (a background job: app.ts runs it in one process). */
+export const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000
 const REPLAYED_HEADERS = ['location', 'content-type', 'etag', 'retry-after', 'www-authenticate']
 const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/
 
@@ -46,7 +51,17 @@ export interface IdempotencyRecords {
 
 export interface IdempotencyOptions {
   records: IdempotencyRecords
+  /** Other processes answer requests on the same database (WORKERS > 1). */
+  otherProcesses?: boolean
 }
+
+/** How often a request watches a key that another process is answering. */
+const WATCH_MS = 25
+/**
+ * A key in progress for longer than this was left by a worker that died: no request runs that
+ * long (uploads, the slowest, must arrive within the 5 minutes of SERVER_LIMITS.requestTimeoutMs).
+ */
+const ABANDONED_AFTER_MS = 6 * 60 * 1000
 
 interface Pending {
   caller: string
@@ -101,21 +116,14 @@ export async function idempotentAfterBody(request: FastifyRequest, reply: Fastif
   return check(bodyDigest)
 }
 
-export const idempotencyPlugin = fp<IdempotencyOptions>(
-  async function idempotency(app: FastifyInstance, { records }) {
-    const inflight = new Map<string, Pending>()
+/** Forgets the keys kept longer than their 24 hours; returns how many. */
+export function purgeExpired(records: IdempotencyRecords): number {
+  return records.purge(new Date(Date.now() - TTL_MS).toISOString())
+}
 
-    const purgeTimer = setInterval(() => {
-      try {
-        records.purge(new Date(Date.now() - TTL_MS).toISOString())
-      } catch (error) {
-        // A busy or full database: the next hour's purge takes these too. A throw from a timer
-        // would end the process.
-        app.log.error({ err: error }, 'purging expired idempotency keys failed')
-      }
-    }, 60 * 60 * 1000)
-    purgeTimer.unref()
-    app.addHook('onClose', async () => clearInterval(purgeTimer))
+export const idempotencyPlugin = fp<IdempotencyOptions>(
+  async function idempotency(app: FastifyInstance, { records, otherProcesses = false }) {
+    const inflight = new Map<string, Pending>()
 
     app.decorateRequest('idempotency', null)
     app.decorateRequest('idempotencyAfterBody', null)
@@ -124,6 +132,15 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       reply.headers(stored.headers ?? {}).header('idempotent-replayed', 'true')
       reply.code(stored.statusCode!).send(stored.body ?? undefined)
       return true
+    }
+
+    /** The key's row once the process answering it is done (answered, or let go), or once it is abandoned. */
+    async function answeredElsewhere(caller: string, key: string): Promise<StoredResponse | undefined> {
+      for (;;) {
+        const stored = records.find(caller, key)
+        if (!stored || stored.statusCode !== null || Date.parse(stored.createdAt) < Date.now() - ABANDONED_AFTER_MS) return stored
+        await new Promise((resolve) => setTimeout(resolve, WATCH_MS))
+      }
     }
 
     function settle(pending: Pending) {
@@ -145,6 +162,9 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       if (stored && stored.statusCode === null && running) {
         await running.done
         stored = records.find(caller, key)
+        if (stored && stored.statusCode !== null) return replay(reply, stored)
+      } else if (stored && stored.statusCode === null && otherProcesses) {
+        stored = await answeredElsewhere(caller, key)
         if (stored && stored.statusCode !== null) return replay(reply, stored)
       } else if (stored && stored.statusCode !== null) {
         return replay(reply, stored)

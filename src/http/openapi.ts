@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { DOCS_CSP } from './security.js'
 
 export const API_DESCRIPTION = `A headless CMS for news publishers: articles with typed body blocks, media with captions
 and credits, related links, and moderated comments.
@@ -14,9 +15,19 @@ single resource's ETag is \`"<version>-<digest>"\`: send it back in \`If-Match\`
 DELETE, and a stale one answers 412 without changing anything. A POST with an
 \`Idempotency-Key\` is answered once: a repeat within 24 hours gets the first answer again
 (\`Idempotent-Replayed: true\`), the same key with another request 422. Anonymous reads are
-\`Cache-Control: public\`; anything authenticated is \`private, no-store\`. The service keeps anonymous
+\`Cache-Control: public\` and name what they show in \`Surrogate-Key\`, for caches that purge by key;
+anything authenticated is \`private, no-store\`. The service keeps anonymous
 article reads in memory, but never a stale one: a read that follows a successful write shows it. Every answer carries
 \`X-Request-Id\`, which a problem repeats as \`instance\` (\`urn:cms:request:<id>\`): quote it when reporting one.`
+
+/** Whose id `{id}` is, by the collection it follows (`/v1/articles/{id}/comments`: an article's). */
+const ID_OWNERS: Record<string, string> = {
+  articles: 'article',
+  media: 'media item',
+  comments: 'comment',
+  webhooks: 'webhook',
+  keys: 'API key',
+}
 
 const problem = (description: string) => ({
   description,
@@ -33,6 +44,13 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
   const path = url.length > 1 ? url.replace(/\/$/, '') : url
   if (!schema || schema.hide) return { schema, url: path }
   const method = String(Array.isArray(route.method) ? route.method[0] : route.method).toUpperCase()
+  // Every resource shares one `{id}` parameter schema: say on each path whose id it is.
+  let params = schema.params
+  const owner = ID_OWNERS[/\/v1\/([a-z-]+)\/:id(\/|$)/.exec(path)?.[1] ?? '']
+  if (owner && params?.properties?.id) {
+    const id = { ...params.properties.id, description: `The ${owner}'s id, as the service made it.` }
+    params = { ...params, properties: { ...params.properties, id } }
+  }
   const headers = { type: 'object', properties: { ...(schema.headers?.properties ?? {}) } } as { type: string; properties: Record<string, unknown> }
   const response: Record<string, any> = { ...schema.response }
   if (method === 'GET') {
@@ -45,6 +63,10 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
           // @fastify/swagger takes each header as a schema and wraps it in `schema` itself.
           etag: { type: 'string', description: 'A strong validator of this answer.' },
           'cache-control': { type: 'string', description: '`public` with a short max-age for anonymous reads; `private, no-store` otherwise.' },
+          'surrogate-key': {
+            type: 'string',
+            description: 'Anonymous answers a shared cache may keep: the space-separated keys of what it shows (`article-{id}`, `media-{id}`, `articles`…), which changes purge.',
+          },
         },
       }
     }
@@ -62,7 +84,7 @@ function documentHttpSemantics({ schema, url, route }: { schema: any; url: strin
     response['413'] ??= problem('The request body is too large.')
     response['415'] ??= problem('The content type is not supported.')
   }
-  return { url: path, schema: { ...schema, headers, response } }
+  return { url: path, schema: { ...schema, ...(params ? { params } : {}), headers, response } }
 }
 
 const pascal = (text: string) => text.replace(/(^|[-_\s])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase())
@@ -124,7 +146,12 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Newsroom CMS API', version, description: API_DESCRIPTION },
+      info: {
+        title: 'Newsroom CMS API',
+        version,
+        description: API_DESCRIPTION,
+        contact: { name: 'Newsroom CMS maintainers' },
+      },
       // Relative: the service answers wherever it is deployed (PUBLIC_URL names that place).
       servers: [{ url: '/', description: 'This service' }],
       tags: [
@@ -157,8 +184,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // The page needs its own scripts and styles, so it gets its own CSP instead of the API's
-    // "nothing at all"; without forcing https, so that it also works on http://127.0.0.1.
-    staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    // "nothing at all" (security.ts says what it allows and why).
+    staticCSP: DOCS_CSP,
   })
 }

@@ -2,13 +2,16 @@
 // memory so that a story everyone opens costs a map lookup instead of a dozen queries plus
 // serialization (src/http/cache-front.ts answers them before Fastify's routing).
 //
-// Correctness rests on the content version (src/db/content-version.ts): triggers raise it on
-// any change to an article, a media item or a related link, from this process or another. The
-// cache remembers the version its answers were made at and empties itself as soon as the version
-// moves, so it never serves what the database no longer says. Only anonymous GETs of routes
-// marked `config.responseCache` are kept: staff see drafts, and their answers are never shared.
-// The cache is bounded in bytes, least recently used first out.
+// Correctness rests on surrogate keys (src/http/surrogate-keys.ts). Each answer is kept with the
+// keys of what it shows (the article, its media, the articles it embeds, the list it is), and
+// database triggers log the keys of every change to an article, a media item or a related link,
+// from this process or another (src/db/invalidations.ts). The cache reads the log as it moves and
+// evicts exactly the answers whose keys a change logged, so it never serves what the database no
+// longer says, and a change to one story leaves every other story cached. Only anonymous GETs of
+// routes marked `config.responseCache` are kept: staff see drafts, and their answers are never
+// shared. The cache is bounded in bytes, least recently used first out.
 import type { FastifyRequest } from 'fastify'
+import type { InvalidationFeed } from '../db/invalidations.js'
 import { baseUrl, type BaseUrlPolicy } from './base-url.js'
 
 export interface CachedResponse {
@@ -17,40 +20,56 @@ export interface CachedResponse {
   payload: Buffer
   /**
    * The other headers the answer was sent with, as name, value, name, value: what the hooks
-   * added (security headers, CORS, Cache-Control, Vary, ETag), for the cache front to send
-   * again. Without Content-Type and Content-Length (a 304 has neither) or the request's own id.
+   * added (security headers, CORS, Cache-Control, Vary, ETag, Surrogate-Key), for the cache
+   * front to send again. Without Content-Type and Content-Length (a 304 has neither) or the
+   * request's own id.
    */
   headers: readonly string[]
   /** The headers of a 304 for it: those of `headers` that a 304 carries (see `keptOnNotModified`). */
   notModifiedHeaders: readonly string[]
+  /** The surrogate keys of what it shows: a change that logs any of them evicts it. */
+  keys: readonly string[]
 }
 
 /** What a miss hands to the end of the request, to remember its answer. */
 export interface CacheTicket {
   key: string
-  /** The content version read before the answer was made: it is stored only if still current. */
-  version: number
+  /** The log position the cache had reached before the answer was made: a change to its keys after that keeps it out. */
+  seq: number
 }
 
 export interface ResponseCacheOptions {
   maxBytes: number
-  /** The database's content version (src/db/content-version.ts: read from the file at most once per turn). */
-  contentVersion: () => number
+  /** The invalidation log (read from the file at most once per turn). */
+  invalidations: Pick<InvalidationFeed, 'head' | 'after'>
 }
 
 /** Answers bigger than this share of the cache are not kept: one page must not evict a thousand stories. */
 const MAX_ENTRY_SHARE = 16
 
+/** Further behind the log than this (a bulk import), emptying the cache is cheaper than evicting key by key. */
+const MAX_KEYS_AT_ONCE = 10_000
+
+/** Keys remembered as recently changed, to refuse answers made meanwhile; past this the memory restarts. */
+const REMEMBERED_KEYS = 10_000
+
 export class ResponseCache {
   readonly #entries = new Map<string, CachedResponse>()
+  /** Surrogate key -> the cache keys of the answers that carry it. */
+  readonly #byKey = new Map<string, Set<string>>()
   readonly #maxBytes: number
-  readonly #contentVersion: () => number
+  readonly #log: ResponseCacheOptions['invalidations']
   #bytes = 0
-  #version = -1
+  /** The log position applied: every change up to it has evicted what it touched. */
+  #seen: number
+  /** Surrogate key -> the position at which a change last touched it, since `#remembersFrom`. */
+  readonly #changedAt = new Map<string, number>()
+  #remembersFrom: number
 
   constructor(options: ResponseCacheOptions) {
     this.#maxBytes = options.maxBytes
-    this.#contentVersion = options.contentVersion
+    this.#log = options.invalidations
+    this.#seen = this.#remembersFrom = this.#log.head()
   }
 
   get size(): number {
@@ -63,13 +82,10 @@ export class ResponseCache {
 
   /** The cached answer for `key`, or a ticket to store the answer about to be made. */
   lookup(key: string): CachedResponse | CacheTicket {
-    const version = this.#contentVersion()
-    if (version !== this.#version) {
-      this.#empty(version)
-      return { key, version }
-    }
+    const head = this.#log.head()
+    if (head !== this.#seen) this.#apply(head)
     const hit = this.#entries.get(key)
-    if (hit === undefined) return { key, version }
+    if (hit === undefined) return { key, seq: this.#seen }
     // Most recently used last: Map keeps insertion order, so eviction takes the first.
     this.#entries.delete(key)
     this.#entries.set(key, hit)
@@ -77,40 +93,83 @@ export class ResponseCache {
   }
 
   /**
-   * Empties the cache if the content moved on since its answers were made. A lookup does that
-   * too, but after a run of writes with no read the stale answers would hold their memory (up to
-   * RESPONSE_CACHE_MB) until the next one: the app calls this every second.
+   * Applies the changes logged since the last look. A lookup does that too, but after a run of
+   * writes with no read the stale answers would hold their memory until the next one: the app
+   * calls this every second.
    */
   sweep(): void {
-    if (this.#entries.size === 0) return
-    const version = this.#contentVersion()
-    if (version !== this.#version) this.#empty(version)
-  }
-
-  #empty(version: number): void {
-    this.#entries.clear()
-    this.#bytes = 0
-    this.#version = version
+    this.#catchUp()
   }
 
   store(ticket: CacheTicket, response: CachedResponse): void {
-    // Something changed while the answer was made (another process wrote): it may be stale.
-    if (ticket.version !== this.#version || ticket.version !== this.#contentVersion()) return
-    const size = response.payload.length + ticket.key.length
-    if (size > this.#maxBytes / MAX_ENTRY_SHARE) return
-    const previous = this.#entries.get(ticket.key)
-    if (previous !== undefined) {
-      this.#entries.delete(ticket.key)
-      this.#bytes -= previous.payload.length + ticket.key.length
-    }
+    // Nothing could evict an answer without keys.
+    if (response.keys.length === 0) return
+    this.#catchUp()
+    // Something it shows changed while it was made (this process or another wrote): it may be stale.
+    if (ticket.seq < this.#remembersFrom) return
+    for (const key of response.keys) if ((this.#changedAt.get(key) ?? -1) > ticket.seq) return
+    if (sizeOf(ticket.key, response) > this.#maxBytes / MAX_ENTRY_SHARE) return
+    this.#remove(ticket.key)
     this.#entries.set(ticket.key, response)
-    this.#bytes += size
-    for (const [key, entry] of this.#entries) {
+    this.#bytes += sizeOf(ticket.key, response)
+    for (const key of response.keys) {
+      const answers = this.#byKey.get(key)
+      if (answers === undefined) this.#byKey.set(key, new Set([ticket.key]))
+      else answers.add(ticket.key)
+    }
+    for (const key of this.#entries.keys()) {
       if (this.#bytes <= this.#maxBytes) break
-      this.#entries.delete(key)
-      this.#bytes -= entry.payload.length + key.length
+      this.#remove(key)
     }
   }
+
+  #catchUp(): void {
+    const head = this.#log.head()
+    if (head !== this.#seen) this.#apply(head)
+  }
+
+  /** Evicts what the changes logged up to `head` (or further) touched. */
+  #apply(head: number): void {
+    const next = head - this.#seen > MAX_KEYS_AT_ONCE ? null : this.#log.after(this.#seen)
+    if (next === null) return this.#forgetAll(head)
+    if (this.#changedAt.size + next.keys.length > REMEMBERED_KEYS) {
+      this.#changedAt.clear()
+      this.#remembersFrom = this.#seen
+    }
+    for (const key of next.keys) {
+      this.#changedAt.set(key, next.seq)
+      const answers = this.#byKey.get(key)
+      if (answers !== undefined) for (const answer of answers) this.#remove(answer)
+    }
+    this.#seen = next.seq
+  }
+
+  #forgetAll(head: number): void {
+    this.#entries.clear()
+    this.#byKey.clear()
+    this.#bytes = 0
+    this.#changedAt.clear()
+    this.#seen = this.#remembersFrom = head
+  }
+
+  #remove(cacheKey: string): void {
+    const entry = this.#entries.get(cacheKey)
+    if (entry === undefined) return
+    this.#entries.delete(cacheKey)
+    this.#bytes -= sizeOf(cacheKey, entry)
+    for (const key of entry.keys) {
+      const answers = this.#byKey.get(key)
+      answers?.delete(cacheKey)
+      if (answers?.size === 0) this.#byKey.delete(key)
+    }
+  }
+}
+
+/** What an entry costs: its bytes, its cache key and its surrogate keys (each in two maps). */
+function sizeOf(cacheKey: string, response: CachedResponse): number {
+  let size = response.payload.length + cacheKey.length
+  for (const key of response.keys) size += key.length
+  return size
 }
 
 declare module 'fastify' {
@@ -131,5 +190,5 @@ export function sharedCacheKey(request: FastifyRequest, policy: BaseUrlPolicy): 
 }
 
 export function isTicket(found: CachedResponse | CacheTicket): found is CacheTicket {
-  return 'version' in found
+  return 'seq' in found
 }

@@ -44,13 +44,23 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 time in UTC.', examples: ['2026-01-09T10:00:00.000Z'] })
 
+/** A time, described for the field that holds it. */
+export const TimestampOf = (description: string) =>
+  Type.String({ format: 'date-time', description: `${description} ISO 8601, UTC.`, examples: ['2026-01-09T10:00:00.000Z'] })
+
 /**
  * The pattern of an absolute http(s) URL with a host: `format: 'uri'` alone takes "http:///x",
  * which URL parsers then read as "http://x/", a host nobody typed.
  */
 export const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]'
 
-export const Id = Type.String({ minLength: 1, maxLength: 64, description: 'An opaque identifier made by the service.' })
+/** An id as the service makes them (src/db/ids.ts: a lower-case ULID), for examples in the document. */
+export const EXAMPLE_ID = '01m8p7sg8kfj5terjjv04s200v'
+
+/** An id that the service made, described for the field that holds it. */
+export const IdOf = (description: string) => Type.String({ minLength: 1, maxLength: 64, description, examples: [EXAMPLE_ID] })
+
+export const Id = IdOf('An opaque identifier made by the service (today a 26-character lower-case ULID); never parse it.')
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
 
@@ -59,24 +69,41 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page.' })),
 }
 
-export function Page<T extends TSchema>(item: T) {
+export const NextCursor = Nullable(
+  Type.String({ description: 'Pass as `cursor` to get the next page; null on the last page. Opaque: never build or change one.' }),
+)
+
+/** A page of a list: `data` says what the items are and in which order. */
+export function Page<T extends TSchema>(item: T, data = "This page's items, in the list's order.") {
   return Type.Object({
-    data: Type.Array(item),
-    nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+    data: Type.Array(item, { description: data }),
+    nextCursor: NextCursor,
   })
 }
 
-export const FieldErrorSchema = Type.Object({ path: Type.String(), message: Type.String() })
+export const FieldErrorSchema = Type.Object(
+  {
+    path: Type.String({
+      description: 'Where the invalid value is: `body.`, `querystring.` or `params.` and the field, e.g. `body.body[3].mediaId`.',
+    }),
+    message: Type.String({ description: 'What is wrong with it, for people, e.g. "must NOT have more than 500 characters".' }),
+  },
+  { description: 'One invalid field.' },
+)
 
 export const ProblemSchema = shareSchema(
   'Problem',
   Type.Object(
     {
-      type: Type.String({ description: 'A URI naming the kind of problem, e.g. `urn:cms:problem:not-found`.' }),
-      title: Type.String(),
-      status: Type.Integer(),
-      detail: Type.String(),
-      instance: Type.Optional(Type.String({ description: 'Names this request (its request id), for support.' })),
+      type: Type.String({
+        description: 'A URI naming the kind of problem, e.g. `urn:cms:problem:not-found`: branch on this, not on `title` or `detail`.',
+      }),
+      title: Type.String({ description: 'A short name of the kind of problem, the same for every problem of a `type`, e.g. "Not Found".' }),
+      status: Type.Integer({ description: 'The HTTP status code of the answer, repeated.' }),
+      detail: Type.String({ description: 'What went wrong with this request, for people; plain text. Its wording may change.' }),
+      instance: Type.Optional(
+        Type.String({ description: 'Names this request: `urn:cms:request:` and its `X-Request-Id`; quote it when reporting a problem.' }),
+      ),
       errors: Type.Optional(Type.Array(FieldErrorSchema, { description: 'Each invalid field, for validation problems.' })),
     },
     { description: 'An RFC 9457 problem document.' },

@@ -1,6 +1,6 @@
 // Browser-facing protections: CORS (reads from any origin, writes only from the configured
 // editorial origins; preflights answered by @fastify/cors), and security headers from helmet.
-// The API answers JSON, so its CSP forbids everything; /docs sets its own, looser one.
+// The API answers JSON, so its CSP forbids everything; /docs gets DOCS_CSP, no looser than the page needs.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -26,6 +26,31 @@ const HELMET: HelmetOptions = {
   // Media files are embedded by news sites on other origins.
   crossOriginResourcePolicy: { policy: 'cross-origin' },
 }
+
+/**
+ * The Content Security Policy of the /docs page (@fastify/swagger-ui sets it on its routes):
+ * swagger-ui's own files; the same-origin requests of the page and of "Try it out"; `data:`
+ * pictures in its stylesheet and `blob:` ones for image answers; and the one inline style it
+ * renders, the `<style>` inside its logo (swagger-ui-standalone-preset.js), allowed by its hash
+ * rather than by 'unsafe-inline'. Without `upgrade-insecure-requests`, so that the page also
+ * works on http://127.0.0.1. test/http-security.test.ts hashes every inline style in the files
+ * the page loads, and fails when an upgrade of @fastify/swagger-ui brings one this list lacks.
+ */
+const DOCS_CSP_DIRECTIVES: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'media-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+}
+export const DOCS_CSP = Object.entries(DOCS_CSP_DIRECTIVES)
+  .map(([directive, sources]) => `${directive} ${sources.join(' ')}`)
+  .join('; ')
 
 /**
  * The headers helmet sets, worked out once. With these options they depend on nothing in the

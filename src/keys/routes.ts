@@ -18,6 +18,9 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
     {
       schema: {
         summary: 'Make an API key; its secret is shown only in this answer',
+        description:
+          'Admins. The answer holds `token`, the secret; the service keeps only its SHA-256 hash, so a lost secret ' +
+          'cannot be shown again: make a new key and revoke the old one. `Location` names the new key.',
         operationId: 'createKey',
         tags,
         security: bearer,
@@ -36,6 +39,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
     {
       schema: {
         summary: 'List the active API keys, without secrets',
+        description: 'Admins. Newest first; revoked keys are not listed.',
         operationId: 'listKeys',
         tags,
         security: bearer,
@@ -71,6 +75,9 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
     {
       schema: {
         summary: 'Revoke an API key at once',
+        description:
+          'Admins. The next request with it is a 401; what it did stays recorded under its id (revisions, moderation ' +
+          'decisions). An unknown or already revoked key is a 404.',
         operationId: 'revokeKey',
         tags,
         security: bearer,

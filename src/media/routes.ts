@@ -10,6 +10,7 @@ import { baseUrl } from '../http/base-url.js'
 import { idempotentAfterBody } from '../http/idempotency.js'
 import { newId, now } from '../db/ids.js'
 import { notFound } from '../http/problems.js'
+import { mediaKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import type { Config } from '../config.js'
 import { IdParams, json, problems, ProblemSchema, ref } from '../http/schemas.js'
 import { tidy } from './metadata.js'
@@ -244,6 +245,8 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
     },
     async (request, reply) => {
       const item = found(request.params.id)
+      // The bytes never change; a CDN still drops them when the item is deleted.
+      setSurrogateKeys(reply, () => [mediaKey(item.id)])
       const plan = planRendition(item, request.query, renditions.widths)
       if (plan === null) {
         return sendFile(request, reply, { path: storage.originalPath(item.sha256), etag: `"${item.sha256}"`, mimeType: item.mimeType, filename: item.filename })

@@ -1,11 +1,13 @@
 // The public shape of media items, their text fields, the upload form and rendition queries.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, PageQuery, ref, shareSchema, StringEnum, Timestamp } from '../http/schemas.js'
+import { IdOf, NextCursor, Nullable, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
 
 export const MEDIA_KINDS = ['image', 'video', 'audio', 'document'] as const
 export type MediaKindName = (typeof MEDIA_KINDS)[number]
 
-export const MediaKind = StringEnum(['image', 'video', 'audio', 'document'])
+export const MediaKind = StringEnum(['image', 'video', 'audio', 'document'], {
+  description: 'What the file is, read from its bytes: `image` (JPEG, PNG, WebP, AVIF, GIF), `video` (MP4, WebM), `audio` (MP3, M4A) or `document` (PDF).',
+})
 
 /** The editable text fields, their longest values, and what each means. */
 export const TEXT_FIELDS = {
@@ -20,18 +22,21 @@ export type TextField = keyof typeof TEXT_FIELDS
 export const TEXT_FIELD_NAMES = Object.keys(TEXT_FIELDS) as TextField[]
 export type MediaText = Record<TextField, string>
 
-const text = (field: TextField) => Type.String({ maxLength: TEXT_FIELDS[field].maxLength, description: `${TEXT_FIELDS[field].description} Plain text.` })
+const text = (field: TextField) =>
+  Type.String({ maxLength: TEXT_FIELDS[field].maxLength, description: `${TEXT_FIELDS[field].description} Plain text (escape it); empty when there is none.` })
 
 export const Media = shareSchema(
   'Media',
   Type.Object({
-    id: Id,
+    id: IdOf("The media item's id."),
     kind: MediaKind,
     mimeType: Type.String({ description: 'Read from the bytes, never from the name or the upload header.', examples: ['image/jpeg'] }),
     filename: Type.String({ description: 'The uploaded file name, cleaned; a label only.' }),
-    size: Type.Integer({ description: 'Bytes.' }),
-    width: Nullable(Type.Integer({ description: 'Pixels, as displayed (EXIF orientation applied); null when unknown.' })),
-    height: Nullable(Type.Integer({ description: 'Pixels, as displayed; null when unknown.' })),
+    size: Type.Integer({ description: 'The size of the original file, in bytes.' }),
+    width: Nullable(
+      Type.Integer({ description: 'In pixels, as displayed (EXIF orientation applied; a video as its track states it); null for audio, documents, and when unknown.' }),
+    ),
+    height: Nullable(Type.Integer({ description: 'In pixels, as displayed; null for audio, documents, and when unknown.' })),
     sha256: Type.String({ description: 'Hex SHA-256 of the bytes; also the strong ETag of `url`.' }),
     url: Type.String({
       format: 'uri',
@@ -43,9 +48,16 @@ export const Media = shareSchema(
     copyright: text('copyright'),
     usageTerms: text('usageTerms'),
     altText: text('altText'),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: Type.Integer({ minimum: 1 }),
+    createdAt: TimestampOf('When the file was uploaded.'),
+    updatedAt: TimestampOf('When a text field last changed (the file never does); the upload time until then.'),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'Starts at 1 and grows by one with each change of the text fields; `If-Match` compares it (through the ETag).',
+    }),
+  }, {
+    description:
+      'An uploaded file and the words a page prints with it. Editors read items through /v1/media; readers get them embedded ' +
+      'in the articles they may see, and the bytes at `url`.',
   }),
 )
 export type Media = Static<typeof Media>
@@ -84,14 +96,17 @@ export const MediaUpload = Type.Object(
 export const MediaQuery = Type.Object(
   {
     ...PageQuery,
-    kind: Type.Optional(Type.Unsafe<MediaKindName>({ type: 'string', enum: [...MEDIA_KINDS] })),
+    kind: Type.Optional(Type.Unsafe<MediaKindName>({ type: 'string', enum: [...MEDIA_KINDS], description: 'Only items of this kind.' })),
     sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Only items with these exact bytes (finds duplicates before uploading).' })),
   },
   { additionalProperties: false },
 )
 export type MediaQuery = Static<typeof MediaQuery>
 
-export const MediaList = Type.Object({ data: Type.Array(ref(Media)), nextCursor: Nullable(Type.String()) })
+export const MediaList = Type.Object({
+  data: Type.Array(ref(Media), { description: 'The media items, newest first.' }),
+  nextCursor: NextCursor,
+})
 
 export const RENDITION_FORMATS = ['jpeg', 'png', 'webp', 'avif'] as const
 export type RenditionFormat = (typeof RENDITION_FORMATS)[number]

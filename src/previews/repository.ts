@@ -3,7 +3,7 @@
 import { eq, lt, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
 import { now } from '../db/ids.js'
-import { previewLinks } from '../db/schema.js'
+import { previewLinks } from '../db/schema-article-extras.js'
 import { isForeignKeyViolation } from '../db/statements.js'
 import { notFound } from '../http/problems.js'
 import { hashPreviewToken, newPreviewToken } from './tokens.js'

@@ -39,6 +39,13 @@ export const PreviewLink = Type.Object(
 )
 
 export const PreviewParams = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 128, description: 'The token of a preview link.' }) },
+  {
+    token: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'The token of a preview link.',
+      examples: ['pA3x9QvL0sT7mW2kR8yZ4cN1bF6hJ5dG0eU3iO7aV9q'],
+    }),
+  },
   { additionalProperties: false },
 )

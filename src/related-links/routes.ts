@@ -10,6 +10,8 @@ import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { setEtagVersion } from '../http/conditional.js'
 import { baseUrl } from '../http/base-url.js'
 import { notFound } from '../http/problems.js'
+import { articleKey, setSurrogateKeys } from '../http/surrogate-keys.js'
+import { relatedKeys } from '../articles/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import type { Config } from '../config.js'
 import { IdParams, json, problems, ref } from '../http/schemas.js'
@@ -65,6 +67,7 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
   r.get(
     '/',
     {
+      config: { responseCache: true },
       schema: {
         summary: "List an article's related links in order",
         description:
@@ -88,7 +91,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
         cursor: request.query.cursor,
         includeUnpublished: ctx.includeUnpublished,
       })
-      return { data: present(page.data, ctx), nextCursor: page.nextCursor }
+      const data = present(page.data, ctx)
+      setSurrogateKeys(reply, () => relatedKeys(data, [articleKey(request.params.id)]))
+      return { data, nextCursor: page.nextCursor }
     },
   )
 
@@ -179,6 +184,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
     {
       schema: {
         summary: 'Read one related link',
+        description:
+          'What the `Location` of a new link names. Readers see only a link to a published target, on a published ' +
+          "article (else 404). The ETag carries the version of the article's whole list, as `If-Match` on DELETE wants it.",
         operationId: 'getRelatedLink',
         tags,
         security: optionalBearer,
@@ -194,6 +202,7 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
       const link = related.get(id, linkId, ctx.includeUnpublished)
       const [shown] = link ? present([link], ctx) : []
       if (!shown) throw notFound('related link', linkId)
+      setSurrogateKeys(reply, () => relatedKeys([shown], [articleKey(id)]))
       return shown
     },
   )
@@ -204,6 +213,9 @@ export async function relatedLinkRoutes(app: FastifyInstance, { config, articles
       onRequest: editorOnly,
       schema: {
         summary: 'Remove a related link; the links after it move up one',
+        description:
+          "Editors. `If-Match` takes an ETag of the list or of one of its links (each carries the list's version): 412 " +
+          'when the list changed since it was read. The article itself does not change.',
         operationId: 'deleteRelatedLink',
         tags,
         security: bearer,

@@ -1,23 +1,31 @@
 // The public shape of related links, and how a stored link becomes one.
 import { type Static, Type } from 'typebox'
 import { ArticleSummary } from '../articles/summary.js'
-import { HTTP_URL_PATTERN, Id, Nullable, Page, PageQuery, ref, shareSchema } from '../http/schemas.js'
+import { HTTP_URL_PATTERN, Id, IdOf, NextCursor, Nullable, Page, PageQuery, ref, shareSchema } from '../http/schemas.js'
 import { MAX_LINKS, MAX_TITLE, MAX_URL } from './rules.js'
 
 export const RelatedLink = shareSchema(
   'RelatedLink',
   Type.Object({
-    id: Id,
+    id: IdOf("The link's id; a link keeps it when a PUT of the list still has its target."),
     position: Type.Integer({
       minimum: 0,
       description: 'Place in the list, from 0. Counted over the links this caller can see, so a hidden link leaves no gap.',
     }),
-    articleId: Nullable(Id),
-    url: Nullable(Type.String({ format: 'uri' })),
-    title: Type.String({ description: "The link text: the editor's title or, for an internal link without one, the target's title." }),
+    articleId: Nullable(IdOf('An internal link: the article it points to; null for an external link.')),
+    url: Nullable(
+      Type.String({ format: 'uri', description: 'An external link: the http or https URL, normalized; null for an internal link.' }),
+    ),
+    title: Type.String({
+      description: "The link text, plain text (escape it): the editor's title or, for an internal link without one, the target's title.",
+    }),
     article: Type.Union([ref(ArticleSummary), Type.Null()], {
       description: 'The target article, for internal links (editors also see its `status`); null for a URL.',
     }),
+  }, {
+    description:
+      "One of an article's related links: internal (`articleId`, with the target's summary as `article`) or external " +
+      '(`url`). Readers see only internal links whose target is published.',
   }),
 )
 export type RelatedLink = Static<typeof RelatedLink>
@@ -69,17 +77,17 @@ export const RelatedLinkReplace = Type.Array(ref(RelatedLinkInput), {
   description: `The whole new list, in order (at most ${MAX_LINKS}). A link to a target the list already had keeps its id.`,
 })
 
-export const RelatedLinkList = Page(ref(RelatedLink))
+export const RelatedLinkList = Page(ref(RelatedLink), 'The links, in `position` order.')
 
 export const SuggestionList = Type.Object({
-  data: Type.Array(ref(ArticleSummary)),
-  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+  data: Type.Array(ref(ArticleSummary), { description: 'Published articles worth linking, most similar first.' }),
+  nextCursor: NextCursor,
   terms: Type.Array(Type.String(), {
     description: 'The terms the suggestions were matched on, most telling first (as the search index spells them: lower case, accents folded).',
   }),
 })
 
-export const LinkParams = Type.Object({ id: Id, linkId: Id }, { additionalProperties: false })
+export const LinkParams = Type.Object({ id: Id, linkId: IdOf("The related link's id.") }, { additionalProperties: false })
 
 export const ListQuery = Type.Object(PageQuery, { additionalProperties: false })
 

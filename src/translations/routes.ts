@@ -5,10 +5,12 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { ArticleEmbedder } from '../articles/embed.js'
 import type { ArticlesRepository } from '../articles/repository.js'
+import { listKeys } from '../articles/surrogate-keys.js'
 import { ArticleSummary } from '../articles/summary.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { IdParams, json, Nullable, problems, ref } from '../http/schemas.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import type { TranslationGroups } from './groups.js'
@@ -21,7 +23,7 @@ export interface TranslationRouteOptions {
 }
 
 const TranslationList = Type.Object({
-  data: Type.Array(ref(ArticleSummary)),
+  data: Type.Array(ref(ArticleSummary), { description: 'The members this caller may see: the original first, then by `locale`.' }),
   nextCursor: Nullable(Type.String({ description: 'Always null: a group holds one article per locale and comes in one page.' })),
 })
 
@@ -43,13 +45,17 @@ export async function translationRoutes(app: FastifyInstance, { config, articles
         response: { 200: json('The group, one summary per locale.', TranslationList), ...problems(401, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const visibility = visibilityOf(request.caller)
       visibleOr404(articles.gate(request.params.id), visibility, request.params.id)
       const ids = translations.groupOf(request.params.id).map((member) => member.id)
       // Summaries of the members this caller may see, with their lead media, in one query each.
       const summaries = embed.targets(ids, { base: baseUrl(request, config), ...visibility })
-      return { data: ids.flatMap((id) => summaries.get(id) ?? []), nextCursor: null }
+      const data = ids.flatMap((id) => summaries.get(id) ?? [])
+      // As a list: `articles` is logged whenever a published article changes (one joining or
+      // leaving the group, or being published in it), plus each summary shown.
+      setSurrogateKeys(reply, () => listKeys({}, data))
+      return { data, nextCursor: null }
     },
   )
 }

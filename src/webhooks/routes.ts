@@ -79,6 +79,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'List webhooks, newest first, without their secrets',
+        description: 'Admins. Every webhook, paused ones included; a secret is shown only when it is made (create, rotate).',
         operationId: 'listWebhooks',
         tags,
         security: bearer,
@@ -94,6 +95,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'Read a webhook, without its secret',
+        description: 'Admins. What the `Location` of a new webhook names. `previousSecretExpiresAt` says whether a rotated-out secret still signs.',
         operationId: 'getWebhook',
         tags,
         security: bearer,
@@ -133,6 +135,7 @@ export async function webhookRoutes(app: FastifyInstance, { webhooks, wakeDelive
     {
       schema: {
         summary: 'Delete a webhook, its pending deliveries and its delivery log',
+        description: 'Admins. Deliveries not yet made are dropped with it, and the receiver gets no further events.',
         operationId: 'deleteWebhook',
         tags,
         security: bearer,

@@ -1,0 +1,69 @@
+// Which surrogate keys each anonymous answer about articles carries (src/http/surrogate-keys.ts):
+// the keys of everything it shows, so that the change that logs one (migration surrogate-keys)
+// evicts it, and of what it could newly show, so that it is evicted when that appears.
+import type { RelatedLink } from '../related-links/schemas.js'
+import { ARTICLE_LISTS, articleKey, listFilterKey, mediaKey } from '../http/surrogate-keys.js'
+import { filterKey } from './normalize.js'
+import type { Article, ArticleSummary, StoredArticle } from './schemas.js'
+
+/**
+ * An article as readers get it: its own key, its media, and every article it points to. Related
+ * blocks whose target is not published are left out of the answer but not of its keys: when the
+ * target is published (which logs its key) the teaser must appear. Related links to such targets
+ * need no key: the trigger logs the linking article's key when a target becomes visible or hidden.
+ */
+export function articleKeys(stored: StoredArticle, shown: Article): string[] {
+  const keys = [articleKey(stored.id)]
+  // Readers see `translationOf` only while the original is published: its change must evict this.
+  if (stored.translationOf !== null) keys.push(articleKey(stored.translationOf))
+  if (stored.leadMediaId !== null) keys.push(mediaKey(stored.leadMediaId))
+  for (const block of stored.body) {
+    if (block.type === 'media') keys.push(mediaKey(block.mediaId))
+    else if (block.type === 'related' && block.articleId !== undefined) keys.push(articleKey(block.articleId))
+  }
+  for (const block of shown.body) if (block.type === 'related' && block.article) summaryKeys(block.article, keys)
+  return relatedKeys(shown.related, keys)
+}
+
+/** A list of related links: each target shown with its lead picture (the parent's key is the caller's). */
+export function relatedKeys(links: readonly RelatedLink[], keys: string[]): string[] {
+  for (const link of links) if (link.article !== null) summaryKeys(link.article, keys)
+  return keys
+}
+
+/**
+ * A page of the list: what decides which articles it holds (its membership keys), and each
+ * summary shown. An article that joins or leaves a list logs the membership keys of the lists
+ * it may be in; one that changes while it stays logs only its own key, which the pages showing
+ * it carry.
+ */
+export function listKeys(query: Readonly<Record<string, unknown>>, shown: readonly ArticleSummary[]): string[] {
+  const keys = membershipKeys(query)
+  for (const summary of shown) summaryKeys(summary, keys)
+  return keys
+}
+
+function summaryKeys(summary: ArticleSummary, keys: string[]): void {
+  keys.push(articleKey(summary.id))
+  if (summary.leadMedia !== null) keys.push(mediaKey(summary.leadMedia.id))
+}
+
+/**
+ * A list filtered only by section, tag or author carries their keys, which the triggers log when
+ * a published article with that value joins, leaves or moves. Any other list (unfiltered, a
+ * search, or a filter without a key of its own, such as one added later) carries `articles`,
+ * logged on every editorial change to a published article.
+ */
+function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
+  const keys: string[] = []
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || name === 'limit' || name === 'cursor') continue
+    // Readers see published articles only: asking for them narrows nothing.
+    if (name === 'status' && value === 'published') continue
+    if (typeof value !== 'string') return [ARTICLE_LISTS]
+    if (name === 'section') keys.push(listFilterKey('section', value))
+    else if (name === 'tag' || name === 'author') keys.push(listFilterKey(name, filterKey(value)))
+    else return [ARTICLE_LISTS]
+  }
+  return keys.length === 0 ? [ARTICLE_LISTS] : keys
+}

@@ -1,0 +1,65 @@
+// Surrogate keys: the names of what an answer shows, so that a change evicts exactly the answers
+// that show what it touched, in the response cache and in caches in front of the service (the
+// `Surrogate-Key` header; CDN_PURGE_URLS). The same names are written by the database triggers
+// of migration surrogate-keys, which log the keys of every change; keep the two in step.
+import type { FastifyReply } from 'fastify'
+
+/** Every article list that no narrower key covers: unfiltered, searched, or filtered in a way without its own key. */
+export const ARTICLE_LISTS = 'articles'
+
+export const articleKey = (id: string): string => `article-${id}`
+export const mediaKey = (id: string): string => `media-${id}`
+
+/** The list filters that have keys of their own, from rows the triggers watch. */
+export type ListFilter = 'section' | 'tag' | 'author'
+
+/**
+ * The lists filtered by `value` (a tag or author as `filterKey` folds it, a section as given).
+ * Lists compare filters ignoring ASCII case (SQLite's NOCASE), so the key folds it too, as
+ * the triggers' `lower()` does: only ASCII, or the two would disagree on `É`.
+ */
+export const listFilterKey = (filter: ListFilter, value: string): string => `articles-${filter}-${keyPart(value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()))}`
+
+const PLAIN = /^[-a-z0-9._]+$/
+
+/**
+ * A value as part of a key, which must hold no space (keys are space-separated) and only ASCII
+ * (a header): itself when plain, else `x` and its UTF-8 bytes in hex, as the triggers write it
+ * (`CASE WHEN v GLOB '*[^-a-z0-9._]*' THEN 'x' || lower(hex(v)) ELSE v END`). Two values may
+ * share a part (`x61` is also how `a` would look if it were not plain): that costs an eviction
+ * too many, never a stale answer.
+ */
+export function keyPart(value: string): string {
+  return PLAIN.test(value) ? value : `x${Buffer.from(value, 'utf8').toString('hex')}`
+}
+
+/**
+ * The longest `Surrogate-Key` header sent. Varnish refuses a backend header longer than its
+ * `http_resp_hdr_len` (8 KiB by default) and the VCL copies this one into `xkey`; Fastly and
+ * Cloudflare take 16 KiB. A page of 100 summaries with their lead pictures needs about 6.8 KB.
+ */
+export const MAX_SURROGATE_KEY_BYTES = 8000
+
+const kKeys = Symbol('surrogateKeys')
+type WithKeys = FastifyReply & { [kKeys]?: () => Iterable<string> }
+
+/**
+ * Names what the answer shows. A function, called only when the answer may be shared (an
+ * anonymous, publicly cacheable 200): staff answers never pay for it. An answer without keys is
+ * never kept in the response cache, as nothing could evict it.
+ */
+export function setSurrogateKeys(reply: FastifyReply, keys: () => Iterable<string>): void {
+  ;(reply as WithKeys)[kKeys] = keys
+}
+
+/** The answer's keys, each once, in the order first named; null when its route named none. */
+export function surrogateKeysOf(reply: FastifyReply): string[] | null {
+  const keys = (reply as WithKeys)[kKeys]
+  return keys === undefined ? null : [...new Set(keys())]
+}
+
+/** The header for `keys`, or null when it would be longer than MAX_SURROGATE_KEY_BYTES. */
+export function surrogateKeyHeader(keys: readonly string[]): string | null {
+  const header = keys.join(' ')
+  return header.length <= MAX_SURROGATE_KEY_BYTES ? header : null
+}
