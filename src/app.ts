@@ -12,6 +12,10 @@ import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleRevision, ArticleSummary, Block, BlockRead } from './articles/schemas.js'
 import { startScheduler } from './articles/scheduler.js'
 import { createCommentsRepository } from './comments/repository.js'
+import { createCorrectionsReader } from './corrections/reader.js'
+import { createCorrectionsRepository } from './corrections/repository.js'
+import { correctionRoutes } from './corrections/routes.js'
+import { Correction } from './corrections/schemas.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { deferCheckpoints, startCheckpointer } from './db/checkpointer.js'
@@ -50,6 +54,11 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import { projectPath } from './paths.js'
+import { createPreviewLinksRepository } from './previews/repository.js'
+import { previewRoutes } from './previews/routes.js'
+import { redactPreviewToken } from './previews/tokens.js'
+import { createTranslationGroups } from './translations/groups.js'
+import { translationRoutes } from './translations/routes.js'
 import { startPurger } from './cdn/purger.js'
 import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
@@ -120,6 +129,7 @@ const SHARED_SCHEMAS: readonly SharedSchema[] = [
   ArticleSummary,
   Block,
   BlockRead,
+  Correction,
   Article,
   ArticleRevision,
   RelatedLink,
@@ -145,9 +155,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       // API keys, addresses and e-mails must never reach a log: requests are logged by method
-      // and path only (the query can hold a search, never a secret), with their request id.
+      // and path only (the query can hold a search, never a secret), with their request id. A
+      // preview token in a path is a secret: it is replaced.
       serializers: {
-        req: (request) => ({ method: request.method, url: request.url }),
+        req: (request) => ({ method: request.method, url: redactPreviewToken(request.url ?? '') }),
         res: (reply) => ({ statusCode: reply.statusCode }),
       },
       redact: { paths: ['req.headers', 'headers.authorization'], censor: '[redacted]' },
@@ -242,14 +253,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Each repository and service once; every plugin below gets the ones it uses.
   const recordEvent = createOutbox(db)
-  const articles = createArticlesRepository(db, recordEvent)
+  const translations = createTranslationGroups(db)
+  const articles = createArticlesRepository(db, recordEvent, { defaultLocale: config.defaultLocale, translations })
+  const corrections = createCorrectionsRepository(db, articles)
+  const previews = createPreviewLinksRepository(db)
   const media = createMediaRepository(db, recordEvent)
   const related = createRelatedLinksRepository(db)
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
   const importRecords = createImportRecords(db)
-  const embed = createArticleEmbedder({ articles, media, related })
+  const embed = createArticleEmbedder({ articles, media, related, corrections: createCorrectionsReader(db) })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {
     closeDatabase(db)
@@ -263,6 +277,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
+  await app.register(correctionRoutes, { prefix: '/v1/articles/:id/corrections', config, articles, corrections })
+  await app.register(translationRoutes, { prefix: '/v1/articles/:id/translations', config, articles, translations, embed })
+  await app.register(previewRoutes, { prefix: '/v1', config, articles, previews, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
   await app.register(importRoutes, { prefix: '/v1/import', config, articles, media, comments, records: importRecords, storage })

@@ -2,6 +2,7 @@
 // one line naming the variable, so an operator never finds out at the first request.
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
+import { canonicalLocale } from './text/locale.js'
 
 export type CommentModeration = 'pre' | 'post'
 
@@ -57,6 +58,8 @@ export interface Config {
   readonly fastSerialization: boolean
   /** BENCH_CACHE_STATS: the benchmark's `GET /internal/cache-stats` (the response cache's hits and misses) exists. */
   readonly benchCacheStats: boolean
+  /** The locale of articles that do not say, and of slug lookups without `?locale=` (a canonical BCP 47 tag). */
+  readonly defaultLocale: string
   /** Caching proxies or CDN purge endpoints sent a PURGE with the surrogate keys of each change (src/cdn/). */
   readonly cdnPurgeUrls: readonly string[]
   /** Server processes over the one database file (src/cluster.ts); 1 runs no cluster at all. */
@@ -232,6 +235,14 @@ function allowedHosts(env: Env): string[] {
   return hosts
 }
 
+function defaultLocale(env: Env): string {
+  const raw = read(env, 'DEFAULT_LOCALE') ?? 'en'
+  // The same canonical form article writes store (pt-br -> pt-BR), so that lookups compare equal.
+  const tag = canonicalLocale(raw)
+  if (tag !== null) return tag
+  throw new ConfigError('DEFAULT_LOCALE', `must be a BCP 47 language tag such as en or pt-BR, got "${raw}"`)
+}
+
 function cdnPurgeUrls(env: Env): string[] {
   const raw = read(env, 'CDN_PURGE_URLS')
   if (raw === undefined) return []
@@ -288,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
     benchCacheStats: boolean(env, 'BENCH_CACHE_STATS', false),
+    defaultLocale: defaultLocale(env),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
     // One core is left to answering requests; the rest is shared among the workers, each of which

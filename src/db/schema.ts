@@ -2,7 +2,7 @@
 // Times are ISO 8601 UTC text written by the service in one fixed format, so that they sort
 // as strings and reach JSON without conversion.
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const apiKeys = sqliteTable('api_keys', {
   id: text('id').primaryKey(),
@@ -44,7 +44,8 @@ export const articles = sqliteTable(
     // `id` is the opaque public identifier.
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     id: text('id').notNull().unique(),
-    slug: text('slug').notNull().unique(),
+    // Unique within a locale (articles_locale_slug_uq): a story and its translation may share a slug.
+    slug: text('slug').notNull(),
     title: text('title').notNull(),
     subtitle: text('subtitle').notNull().default(''),
     summary: text('summary').notNull().default(''),
@@ -55,6 +56,9 @@ export const articles = sqliteTable(
     tags: text('tags', { mode: 'json' }).notNull().$type<string[]>(),
     sources: text('sources', { mode: 'json' }).notNull().$type<string[]>(),
     locale: text('locale').notNull().default('en'),
+    // The original of the article's translation group (never a translation itself: writes
+    // normalise to it), or null for an original or an article with no translations.
+    translationOf: text('translation_of').references((): AnySQLiteColumn => articles.id, { onDelete: 'set null' }),
     leadMediaId: text('lead_media_id').references(() => media.id, { onDelete: 'restrict' }),
     commentsEnabled: integer('comments_enabled', { mode: 'boolean' }).notNull().default(true),
     commentCount: integer('comment_count').notNull().default(0),
@@ -71,6 +75,13 @@ export const articles = sqliteTable(
   },
   (t) => [
     uniqueIndex('articles_external_id_uq').on(t.externalId),
+    uniqueIndex('articles_locale_slug_uq').on(t.locale, t.slug),
+    // One article per locale in a translation group, keyed by the group's original; the same
+    // index finds a group's members in one seek.
+    uniqueIndex('articles_translation_group_uq').on(sql`coalesce(${t.translationOf}, ${t.id})`, t.locale),
+    // Foreign-key checks on deleting an article look its translations up here.
+    index('articles_translation_of_idx').on(t.translationOf),
+    index('articles_locale_sort_idx').on(t.locale, t.status, t.sortAt, t.seq),
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
     index('articles_sort_idx').on(t.sortAt, t.seq),
     // NOCASE, as the list's section filter compares (ASCII case folding): `section=world` finds "World".

@@ -39,6 +39,8 @@ export const notFound = (resource: string, id?: string, by = 'id') =>
 
 export const conflict = (detail: string) => new Problem(409, 'conflict', 'Conflict', detail)
 
+export const gone = (detail: string) => new Problem(410, 'gone', 'Gone', detail)
+
 export const preconditionFailed = (detail: string) =>
   new Problem(412, 'precondition-failed', 'Precondition Failed', detail)
 
