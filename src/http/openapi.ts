@@ -164,6 +164,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'comments', description: 'Reader comments and their moderation.' },
         { name: 'webhooks', description: 'Signed event deliveries to other systems (admins).' },
         { name: 'keys', description: 'API keys (admins).' },
+        { name: 'import', description: 'Wire stories in IPTC ninjs (editors) and whole WordPress exports (admins).' },
         { name: 'service', description: 'Health and this document.' },
       ],
       components: {

@@ -1,7 +1,7 @@
 // The public shape of imports: the ninjs body and query, the WordPress upload, and the results
 // per item with their warnings.
 import { type Static, Type } from 'typebox'
-import { Id, Nullable, StringEnum } from '../http/schemas.js'
+import { IdOf, Nullable, StringEnum } from '../http/schemas.js'
 import { WARNING_KINDS } from './warnings.js'
 
 /** Largest ninjs body (one item or an array of them), over HTTP and per file on the command line. */
@@ -57,15 +57,20 @@ const Warnings = Type.Array(Type.String(), {
   examples: [['media-without-file: "urn:pic:1" was made without its bytes: imports never fetch remote files']],
 })
 
-export const NinjsImportResult = Type.Object({
-  uri: Type.String(),
-  articleId: Nullable(Id),
-  mediaId: Nullable(Type.String({ description: 'For a picture item: the media item it became.' })),
-  action: ImportActionSchema,
-  warnings: Warnings,
-})
+export const NinjsImportResult = Type.Object(
+  {
+    uri: Type.String({ description: "The item's `uri`, as sent." }),
+    articleId: Nullable(IdOf('For a text item: the article it became or updated; null for a picture or a skipped item.')),
+    mediaId: Nullable(Type.String({ description: 'For a picture item: the media item it became.' })),
+    action: ImportActionSchema,
+    warnings: Warnings,
+  },
+  { description: 'What became of one ninjs item.' },
+)
 
-export const NinjsImportResponse = Type.Object({ data: Type.Array(NinjsImportResult) })
+export const NinjsImportResponse = Type.Object({
+  data: Type.Array(NinjsImportResult, { description: 'One result per item sent, in the order sent.' }),
+})
 
 export const WordpressImportQuery = Type.Object(
   { pages: Type.Optional(Type.Boolean({ description: 'Import pages as articles too; without it they are skipped.' })) },
@@ -88,30 +93,37 @@ export const WordpressImportUpload = Type.Object(
 const Counts = (description: string) =>
   Type.Object(
     {
-      created: Type.Integer(),
-      updated: Type.Integer(),
-      unchanged: Type.Integer(),
-      skipped: Type.Integer(),
+      created: Type.Integer({ description: 'Made new by this import.' }),
+      updated: Type.Integer({ description: 'Imported before and changed in this export: a new revision.' }),
+      unchanged: Type.Integer({ description: 'Imported before and the same in this export.' }),
+      skipped: Type.Integer({ description: 'Not imported (trash, pages without `pages=true`, refused items): the warnings say why.' }),
     },
     { description },
   )
 
 export const WordpressImportResponse = Type.Object({
   counts: Counts('Items (posts, pages, attachments, and the rest, skipped) by what became of them.'),
-  comments: Type.Object({ created: Type.Integer(), unchanged: Type.Integer(), skipped: Type.Integer() }),
-  warnings: Type.Object(Object.fromEntries(WARNING_KINDS.map((kind) => [kind, Type.Optional(Type.Integer())])), {
+  comments: Type.Object(
+    {
+      created: Type.Integer({ description: 'Comments made by this import.' }),
+      unchanged: Type.Integer({ description: 'Comments imported before (they are never updated).' }),
+      skipped: Type.Integer({ description: 'Comments not imported (of a skipped post, or refused).' }),
+    },
+    { description: 'The comments of the imported posts, by what became of them.' },
+  ),
+  warnings: Type.Object(Object.fromEntries(WARNING_KINDS.map((kind) => [kind, Type.Optional(Type.Integer({ description: `Warnings of kind \`${kind}\`.` }))])), {
     description: 'How many warnings of each kind the items had.',
   }),
   data: Type.Array(
     Type.Object({
       type: Type.String({ description: 'The WordPress post type: `post`, `page`, `attachment`, …' }),
-      wordpressId: Type.String(),
-      title: Type.String(),
-      articleId: Nullable(Id),
-      mediaId: Nullable(Id),
+      wordpressId: Type.String({ description: "The item's post id in the export." }),
+      title: Type.String({ description: "The item's title in the export." }),
+      articleId: Nullable(IdOf('The article a post or page became; null for other items.')),
+      mediaId: Nullable(IdOf('The media item an attachment became; null for other items.')),
       action: ImportActionSchema,
       warnings: Warnings,
-    }),
+    }, { description: 'What became of one item of the export.' }),
     { description: 'Each item of the export, in its order: attachments first, then the rest.' },
   ),
 })
