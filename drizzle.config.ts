@@ -1,8 +1,8 @@
-// drizzle-kit: `npm run db:generate` writes a migration for each change to src/db/schema.ts.
+// drizzle-kit: `npm run db:generate` writes a migration for each change to the tables in src/db/.
 import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/db/schema.ts',
+  schema: ['./src/db/schema.ts', './src/db/schema-article-extras.ts', './src/db/schema-distribution.ts'],
   out: './migrations',
 })

@@ -1,13 +1,15 @@
 // `npm run seed`: loads a small newsroom into DATABASE_PATH — a few stories of the fictional
-// river town of Vallmora, with bylines, sections, tags, wire sources, linked teasers and lead
+// river town of Vallmora, with bylines, sections, tags, wire sources, linked teasers, lead
 // photos (drawn here, uploaded through the real upload path so that they get their sizes and
-// files like any other). Stories whose slug already exists are left alone, so running it twice
+// files like any other), a story with a published correction and one translated into Spanish. Stories whose slug already exists are left alone, so running it twice
 // changes nothing.
 import sharp from 'sharp'
 import { buildApp } from '../src/app.js'
 import { createArticlesRepository } from '../src/articles/repository.js'
 import type { ArticleCreate } from '../src/articles/schemas.js'
 import { loadConfig } from '../src/config.js'
+import { createCorrectionsRepository } from '../src/corrections/repository.js'
+import type { CorrectionCreate } from '../src/corrections/schemas.js'
 import { openDatabase } from '../src/db/client.js'
 import { createKeysRepository } from '../src/keys/repository.js'
 import { createOutbox } from '../src/webhooks/outbox.js'
@@ -26,6 +28,10 @@ interface SeedStory extends ArticleCreate {
   publish?: 'now' | 'later' | 'no'
   /** Slugs of earlier stories to tease with `related` blocks. */
   teasers?: string[]
+  /** The slug of an earlier story (in the default locale) that this one translates. */
+  translates?: string
+  /** Corrections published with the story once it is live. */
+  corrections?: CorrectionCreate[]
 }
 
 const stories: SeedStory[] = [
@@ -56,6 +62,12 @@ const stories: SeedStory[] = [
     tags: ['drought', 'water', 'farming'],
     authors: ['Tomás Ferreira', 'Lena Hoang'],
     sources: ['EFE'],
+    corrections: [
+      {
+        type: 'correction',
+        text: 'An earlier version of this story said the reservoir held 32 percent of its capacity. It holds <strong>23 percent</strong>.',
+      },
+    ],
     body: [
       { type: 'paragraph', text: 'The old church of Sant Pere, drowned when the dam was built, shows its bell tower above the water for the first time since 2005.' },
       { type: 'paragraph', text: 'The basin authority will cut irrigation to <strong>two days a week</strong> from June, the same limit as last year.' },
@@ -112,6 +124,21 @@ const stories: SeedStory[] = [
     teasers: ['reservoir-falls-to-lowest-level-in-two-decades', 'vallmora-footbridge-reopens-after-eight-months'],
   },
   {
+    slug: 'reabre-la-pasarela-de-vallmora',
+    locale: 'es',
+    translates: 'vallmora-footbridge-reopens-after-eight-months',
+    title: 'Reabre la pasarela de Vallmora tras ocho meses de obras',
+    subtitle: 'Los vecinos vuelven a cruzar el Sella por el viejo paso, ahora más ancho e iluminado',
+    summary: 'La pasarela de hierro sobre el río Sella recibió el lunes a sus primeros peatones desde que unas grietas la cerraron en marzo.',
+    section: 'local',
+    tags: ['transporte', 'infraestructuras', 'río Sella'],
+    authors: ['Marta Quiroga'],
+    body: [
+      { type: 'paragraph', text: 'Los primeros en cruzar fueron un panadero con dos bandejas de panecillos y un niño que la recorrió entera <em>dos veces</em>.' },
+      { type: 'paragraph', text: 'Los ingenieros cambiaron 140 remaches y el tablero de madera, y añadieron farolas que se atenúan pasada la medianoche para no molestar a los murciélagos.' },
+    ],
+  },
+  {
     slug: 'library-budget-talks-stall',
     title: 'Budget talks stall over library opening hours',
     summary: 'Draft: waiting for the finance committee’s figures.',
@@ -158,15 +185,16 @@ function uploadForm(file: Buffer, photo: SeedPhoto, filename: string) {
 const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env })
 const db = openDatabase(config.databasePath)
 const app = await buildApp(config, { db })
-const articles = createArticlesRepository(db, createOutbox(db))
+const articles = createArticlesRepository(db, createOutbox(db), { defaultLocale: config.defaultLocale })
+const corrections = createCorrectionsRepository(db, articles)
 const keys = createKeysRepository(db)
 // A key for the uploads, revoked as soon as the seed is done.
 const uploader = keys.create('seed script', 'editor')
 const ids = new Map<string, string>()
 let created = 0
 try {
-  for (const { publish = 'now', teasers = [], photo, ...story } of stories) {
-    const existing = articles.getBySlug(story.slug)
+  for (const { publish = 'now', teasers = [], photo, translates, corrections: notes = [], ...story } of stories) {
+    const existing = articles.getBySlug(story.slug, story.locale)
     if (existing) {
       ids.set(story.slug, existing.id)
       continue
@@ -189,11 +217,13 @@ try {
       const articleId = ids.get(slug)
       if (articleId) body.push({ type: 'related', articleId })
     }
-    const article = articles.create({ ...story, body, leadMediaId }, null)
+    const translationOf = translates === undefined ? null : (ids.get(translates) ?? null)
+    const article = articles.create({ ...story, body, leadMediaId, translationOf }, null)
     ids.set(story.slug, article.id)
     created += 1
     if (publish === 'now') articles.publish(article.id, undefined, { keyId: null })
     if (publish === 'later') articles.publish(article.id, new Date(Date.now() + 86_400_000).toISOString(), { keyId: null })
+    for (const note of notes) corrections.add(article.id, note, null)
   }
   process.stdout.write(`Seeded ${created} new stories (${stories.length - created} were already there) into ${config.databasePath}.\n`)
 } finally {

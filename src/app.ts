@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { SERVER_LIMITS, type ServerLimits, serverOptions } from './http/server-limits.js'
 import { createArticleEmbedder } from './articles/embed.js'
 import { createArticlesRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
@@ -15,6 +16,10 @@ import { createChangesRepository } from './changes/repository.js'
 import { startChangesRetention } from './changes/retention.js'
 import { changeRoutes } from './changes/routes.js'
 import { createCommentsRepository } from './comments/repository.js'
+import { createCorrectionsReader } from './corrections/reader.js'
+import { createCorrectionsRepository } from './corrections/repository.js'
+import { correctionRoutes } from './corrections/routes.js'
+import { Correction } from './corrections/schemas.js'
 import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { deferCheckpoints, startCheckpointer } from './db/checkpointer.js'
@@ -38,6 +43,8 @@ import { json, ProblemSchema, registerSharedSchemas, type SharedSchema } from '.
 import { registerSerialization } from './http/serialization.js'
 import { registerValidation } from './http/validation.js'
 import { createIdempotencyRepository } from './idempotency/repository.js'
+import { createImportRecords } from './import/repository.js'
+import { importRoutes } from './import/routes.js'
 import { createKeysRepository } from './keys/repository.js'
 import { keyRoutes } from './keys/routes.js'
 import { ApiKey, ApiKeyWithToken } from './keys/schemas.js'
@@ -57,9 +64,16 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import { projectPath } from './paths.js'
+import { createPreviewLinksRepository } from './previews/repository.js'
+import { previewRoutes } from './previews/routes.js'
+import { redactPreviewToken } from './previews/tokens.js'
+import { createTranslationGroups } from './translations/groups.js'
+import { translationRoutes } from './translations/routes.js'
 import { startPurger } from './cdn/purger.js'
 import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
+
+export { SERVER_LIMITS, type ServerLimits }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,33 +90,6 @@ export interface AppDeps {
   /** Overrides of SERVER_LIMITS (tests shorten them to see a slow client cut off in seconds). */
   serverLimits?: Partial<ServerLimits>
 }
-
-/**
- * How long a client may take, so that slow or idle clients (slowloris) cannot hold sockets:
- * headers must arrive within `headersTimeoutMs`, the whole request (a 25 MiB upload included)
- * within `requestTimeoutMs`, and a socket idle for `idleTimeoutMs` is closed. Keep-alive
- * outlasts the 60 s idle timeout of common load balancers, so they never reuse a closed socket.
- */
-export interface ServerLimits {
-  headersTimeoutMs: number
-  requestTimeoutMs: number
-  idleTimeoutMs: number
-  keepAliveTimeoutMs: number
-  maxRequestsPerSocket: number
-  maxHeaderBytes: number
-  /** How often Node checks the headers and request timeouts (its default is 30 s). */
-  timeoutCheckMs: number
-}
-
-export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 300_000,
-  idleTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 72_000,
-  maxRequestsPerSocket: 1000,
-  maxHeaderBytes: 16 * 1024,
-  timeoutCheckMs: 5_000,
-})
 
 /** How often the worker thread copies committed pages from the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 250
@@ -127,6 +114,7 @@ const SHARED_SCHEMAS: readonly SharedSchema[] = [
   ArticleSummary,
   Block,
   BlockRead,
+  Correction,
   Article,
   ArticleRevision,
   RelatedLink,
@@ -152,9 +140,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: {
       level: config.logLevel,
       // API keys, addresses and e-mails must never reach a log: requests are logged by method
-      // and path only (the query can hold a search, never a secret), with their request id.
+      // and path only (the query can hold a search, never a secret), with their request id. A
+      // preview token in a path is a secret: it is replaced.
       serializers: {
-        req: (request) => ({ method: request.method, url: request.url }),
+        req: (request) => ({ method: request.method, url: redactPreviewToken(request.url ?? '') }),
         res: (reply) => ({ statusCode: reply.statusCode }),
       },
       redact: { paths: ['req.headers', 'headers.authorization'], censor: '[redacted]' },
@@ -238,19 +227,31 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     async () => ({ status: 'ok' as const }),
   )
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // For `npm run bench` only (scripts/bench/newsroom.ts reads the hit rate), never in the document.
+  if (config.benchCacheStats) {
+    app.get('/internal/cache-stats', { schema: { hide: true }, config: { cache: 'no-store' } }, async () => ({
+      ...(responseCache?.stats ?? { hits: 0, misses: 0 }),
+      entries: responseCache?.size ?? 0,
+      bytes: responseCache?.bytes ?? 0,
+    }))
+  }
 
   // Each repository and service once; every plugin below gets the ones it uses.
   const recordEvent = createOutbox(db)
-  const articles = createArticlesRepository(db, recordEvent)
+  const translations = createTranslationGroups(db)
+  const articles = createArticlesRepository(db, recordEvent, { defaultLocale: config.defaultLocale, translations })
+  const corrections = createCorrectionsRepository(db, articles)
+  const previews = createPreviewLinksRepository(db)
   const media = createMediaRepository(db, recordEvent)
   const related = createRelatedLinksRepository(db)
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
+  const importRecords = createImportRecords(db)
   const changes = createChangesRepository(db)
   const distribution = createDistributionRepository(db)
   const canonicalUrl = createCanonicalUrl(config.siteUrlTemplate)
-  const embed = createArticleEmbedder({ articles, media, related, canonicalUrl })
+  const embed = createArticleEmbedder({ articles, media, related, corrections: createCorrectionsReader(db), canonicalUrl })
   const stories = createStories({ articles, media, canonicalUrl })
   const sitemaps = createSitemaps({ repository: distribution, media, canonicalUrl, pageSize: config.sitemapPageSize, siteName: config.siteName })
   const storage = createMediaStorage(config.mediaDir)
@@ -266,8 +267,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed, bodyHtml: stories.bodyHtml })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
+  await app.register(correctionRoutes, { prefix: '/v1/articles/:id/corrections', config, articles, corrections })
+  await app.register(translationRoutes, { prefix: '/v1/articles/:id/translations', config, articles, translations, embed })
+  await app.register(previewRoutes, { prefix: '/v1', config, articles, previews, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
+  await app.register(importRoutes, { prefix: '/v1/import', config, articles, media, comments, records: importRecords, storage })
   await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, stories, sitemaps, canonicalUrl })
   await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(changeRoutes, { prefix: '/v1/changes', changes, retentionDays: config.changesRetentionDays })
@@ -367,20 +372,5 @@ function open(path: string): Db {
     return openDatabase(path)
   } catch (error) {
     throw unusablePath('DATABASE_PATH', path, error) ?? error
-  }
-}
-
-function serverOptions(limits: ServerLimits) {
-  return {
-    connectionTimeout: limits.idleTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    maxRequestsPerSocket: limits.maxRequestsPerSocket,
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      maxHeaderSize: limits.maxHeaderBytes,
-      connectionsCheckingInterval: limits.timeoutCheckMs,
-    },
   }
 }

@@ -2,6 +2,7 @@
 // one line naming the variable, so an operator never finds out at the first request.
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
+import { canonicalLocale } from './text/locale.js'
 
 export type CommentModeration = 'pre' | 'post'
 
@@ -25,6 +26,8 @@ export interface Config {
   /** Hosts whose links (or their subdomains') make a comment spam (lower case). */
   readonly commentBlockedHosts: readonly string[]
   readonly maxUploadBytes: number
+  /** Largest WordPress export an import takes (src/import/). */
+  readonly importMaxBytes: number
   readonly webhookRetrySchedule: readonly number[]
   /** How long (ms) one webhook delivery attempt may take, answer included, before it counts as failed. */
   readonly webhookTimeoutMs: number
@@ -61,6 +64,10 @@ export interface Config {
   readonly sitemapPageSize: number
   /** Days the change feed keeps its entries, tombstones included (at least the contract's 90). */
   readonly changesRetentionDays: number
+  /** BENCH_CACHE_STATS: the benchmark's `GET /internal/cache-stats` (the response cache's hits and misses) exists. */
+  readonly benchCacheStats: boolean
+  /** The locale of articles that do not say, and of slug lookups without `?locale=` (a canonical BCP 47 tag). */
+  readonly defaultLocale: string
   /** Caching proxies or CDN purge endpoints sent a PURGE with the surrogate keys of each change (src/cdn/). */
   readonly cdnPurgeUrls: readonly string[]
   /** Server processes over the one database file (src/cluster.ts); 1 runs no cluster at all. */
@@ -261,6 +268,14 @@ function siteUrlTemplate(env: Env): string {
   return raw
 }
 
+function defaultLocale(env: Env): string {
+  const raw = read(env, 'DEFAULT_LOCALE') ?? 'en'
+  // The same canonical form article writes store (pt-br -> pt-BR), so that lookups compare equal.
+  const tag = canonicalLocale(raw)
+  if (tag !== null) return tag
+  throw new ConfigError('DEFAULT_LOCALE', `must be a BCP 47 language tag such as en or pt-BR, got "${raw}"`)
+}
+
 function cdnPurgeUrls(env: Env): string[] {
   const raw = read(env, 'CDN_PURGE_URLS')
   if (raw === undefined) return []
@@ -303,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
     commentBlockedWords: Object.freeze(list(env, 'COMMENT_BLOCKED_WORDS')),
     commentBlockedHosts: Object.freeze(blockedHosts(env)),
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 26_214_400, 1, Number.MAX_SAFE_INTEGER),
+    importMaxBytes: integer(env, 'IMPORT_MAX_BYTES', 536_870_912, 1, Number.MAX_SAFE_INTEGER),
     webhookRetrySchedule: Object.freeze(retrySchedule(env)),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     webhookPollMs: integer(env, 'WEBHOOK_POLL_MS', 1000, 10, 60_000),
@@ -315,6 +331,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
+    benchCacheStats: boolean(env, 'BENCH_CACHE_STATS', false),
+    defaultLocale: defaultLocale(env),
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
     siteName: read(env, 'SITE_NAME') ?? 'Newsroom',

@@ -4,7 +4,7 @@ import t from 'tap'
 import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
 
 const SUMMARY_FIELDS = [
-  'authors', 'commentCount', 'id', 'leadMedia', 'publishedAt', 'section', 'slug', 'status', 'subtitle', 'summary', 'tags',
+  'authors', 'commentCount', 'id', 'leadMedia', 'locale', 'publishedAt', 'section', 'slug', 'status', 'subtitle', 'summary', 'tags',
   'title', 'updatedAt',
 ].sort()
 

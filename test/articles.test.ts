@@ -4,9 +4,9 @@ import t from 'tap'
 import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
 
 const ARTICLE_FIELDS = [
-  'authors', 'body', 'canonicalUrl', 'commentCount', 'commentsEnabled', 'createdAt', 'id', 'leadMedia', 'leadMediaId', 'locale',
+  'authors', 'body', 'canonicalUrl', 'commentCount', 'commentsEnabled', 'createdAt', 'externalId', 'id', 'leadMedia', 'leadMediaId', 'locale',
   'publishedAt', 'related', 'scheduledAt', 'section', 'slug', 'sources', 'status', 'subtitle', 'summary', 'tags',
-  'title', 'updatedAt', 'version',
+  'title', 'updatedAt', 'version', 'corrections', 'retracted', 'translationOf',
 ].sort()
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -45,6 +45,9 @@ t.test('only a title is needed; a new article is a draft with every field of the
     tags: [],
     sources: [],
     locale: 'en',
+    translationOf: null,
+    corrections: [],
+    retracted: false,
     leadMediaId: null,
     leadMedia: null,
     commentsEnabled: true,

@@ -18,7 +18,13 @@ const ROLE_BY_TAG: Record<string, Role> = {
   comments: 'moderator',
   distribution: 'editor',
   changes: 'editor',
+  corrections: 'editor',
+  translations: 'editor',
+  previews: 'editor',
+  import: 'editor',
 }
+/** Operations that need another role than the rest of their tag. */
+const ROLE_BY_OPERATION: Record<string, Role> = { importWordpress: 'admin' }
 
 interface Operation {
   method: string
@@ -51,6 +57,8 @@ interface Fixtures {
   webhookId: string
   keyId: string
   eventId: string
+  correctionId: string
+  token: string
 }
 
 let seed = 0
@@ -65,12 +73,25 @@ async function makeFixtures(testApp: TestApp, path?: string): Promise<Fixtures> 
   const wants = (prefix: string) => path === undefined || path.startsWith(prefix)
   const needsEvent = path === undefined || path.includes('{eventId}')
   const needsLink = path === undefined || path.includes('{linkId}')
-  const needsArticle = wants('/v1/articles') || wants('/v1/comments') || needsEvent
+  const needsCorrection = path === undefined || path.includes('{correctionId}')
+  const needsToken = path === undefined || path.includes('{token}')
+  const needsArticle = wants('/v1/articles') || wants('/v1/comments') || needsEvent || needsToken
   const check = (res: LightMyRequestResponse) => {
     if (res.statusCode !== 201) throw new Error(`fixture: ${res.statusCode} ${res.body}`)
     return res.json()
   }
-  const f: Fixtures = { articleId: UNUSED, slug: UNUSED, mediaId: UNUSED, linkId: UNUSED, commentId: UNUSED, webhookId: UNUSED, keyId: UNUSED, eventId: UNUSED }
+  const f: Fixtures = {
+    articleId: UNUSED,
+    slug: UNUSED,
+    mediaId: UNUSED,
+    linkId: UNUSED,
+    commentId: UNUSED,
+    webhookId: UNUSED,
+    keyId: UNUSED,
+    eventId: UNUSED,
+    correctionId: UNUSED,
+    token: UNUSED,
+  }
   if (needsArticle) {
     const article = await createArticle(testApp, { title: `Matrix story ${seed}` }, { published: true })
     f.articleId = article.id
@@ -79,6 +100,12 @@ async function makeFixtures(testApp: TestApp, path?: string): Promise<Fixtures> 
   if (needsLink) {
     const target = await createArticle(testApp, { title: `Matrix target ${seed}` }, { published: true })
     f.linkId = check(await app.inject({ method: 'POST', url: `/v1/articles/${f.articleId}/related`, headers: auth(editor), payload: { articleId: target.id } })).id
+  }
+  if (needsCorrection) {
+    f.correctionId = check(await app.inject({ method: 'POST', url: `/v1/articles/${f.articleId}/corrections`, headers: auth(editor), payload: { type: 'correction', text: `Fixed ${seed}.` } })).id
+  }
+  if (needsToken) {
+    f.token = check(await app.inject({ method: 'POST', url: `/v1/articles/${f.articleId}/preview-links`, headers: auth(editor) })).token
   }
   if (wants('/v1/media')) {
     const upload = multipart([{ name: 'file', filename: 'm.png', data: await tinyPng(seed) }])
@@ -117,6 +144,8 @@ function urlFor(path: string, f: Fixtures): string {
     .replace('{linkId}', f.linkId)
     .replace('{revision}', '1')
     .replace('{eventId}', f.eventId)
+    .replace('{correctionId}', f.correctionId)
+    .replace('{token}', f.token)
 }
 
 t.test('every operation against every kind of caller', async (t) => {
@@ -142,7 +171,7 @@ t.test('every operation against every kind of caller', async (t) => {
     if (op.path === '/health') continue
     const name = `${op.method} ${op.path}`
     t.ok(op.tag in ROLE_BY_TAG, `${name}: its tag "${op.tag}" has a role in this matrix`)
-    const needed = ROLE_BY_TAG[op.tag]!
+    const needed = ROLE_BY_OPERATION[op.operationId] ?? ROLE_BY_TAG[op.tag]!
 
     // Refusals change nothing, so they share one set of fixtures.
     const anonymous = await call(op, shared, {})
@@ -182,6 +211,19 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   await app.inject({ method: 'POST', url: `/v1/articles/${unpublished.id}/unpublish`, headers: auth(editor) })
   const link = await app.inject({ method: 'POST', url: `/v1/articles/${published.id}/related`, headers: auth(editor), payload: { articleId: draft.id } })
   t.equal(link.statusCode, 201, 'a related link to the draft')
+  // Corrections: a published story's are public, a draft's are not.
+  const correct = (id: string, text: string) =>
+    app.inject({ method: 'POST', url: `/v1/articles/${id}/corrections`, headers: auth(editor), payload: { type: 'correction', text } })
+  const draftCorrection = (await correct(draft.id, 'Quokkagate correction of a draft')).json()
+  const publicCorrection = (await correct(published.id, 'A public correction')).json()
+  // Translations: a published translation of the draft, and a draft translation of a published story.
+  const translation = (await app.inject({ method: 'POST', url: '/v1/articles', headers: auth(editor), payload: { title: 'Traducción publicada', locale: 'es', translationOf: draft.id } })).json()
+  await app.inject({ method: 'POST', url: `/v1/articles/${translation.id}/publish`, headers: auth(editor) })
+  const draftTranslation = (await app.inject({ method: 'POST', url: '/v1/articles', headers: auth(editor), payload: { title: 'Quokkagate traduction', locale: 'fr', translationOf: published.id } })).json()
+  t.ok(translation.id && draftTranslation.id, 'translations in both directions')
+  // A preview link shows its draft to anyone who has it: the crawl holds only revoked and unknown ones.
+  const revokedToken = (await app.inject({ method: 'POST', url: `/v1/articles/${draft.id}/preview-links`, headers: auth(editor) })).json().token
+  await app.inject({ method: 'DELETE', url: `/v1/articles/${draft.id}/preview-links`, headers: auth(editor) })
   const pending = await app.inject({
     method: 'POST',
     url: `/v1/articles/${published.id}/comments`,
@@ -202,15 +244,17 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   t.match(seen.body, SECRET_EMAIL, 'and the e-mail')
 
   const secrets = [SECRET_TITLE, 'Quokkagate', 'quokkagate', SECRET_EMAIL, SECRET_IP, SECRET_COMMENT]
-  const hiddenIds = [draft.id, review.id, scheduled.id, unpublished.id, pending.json().id]
+  const hiddenIds = [draft.id, review.id, scheduled.id, unpublished.id, pending.json().id, draftCorrection.id, draftTranslation.id]
   const ids: Record<string, string[]> = {
-    '{id}': [published.id, draft.id, review.id, scheduled.id, unpublished.id, media.id, pending.json().id, approved.json().id],
+    '{id}': [published.id, draft.id, review.id, scheduled.id, unpublished.id, media.id, pending.json().id, approved.json().id, translation.id, draftTranslation.id],
     '{slug}': [draft.slug, published.slug, unpublished.slug],
     '{linkId}': [link.json().id],
     '{revision}': ['1', '2'],
     '{eventId}': ['none'],
+    '{correctionId}': [draftCorrection.id, publicCorrection.id],
+    '{token}': [revokedToken, 'A'.repeat(43)],
   }
-  const queries = ['', '?q=quokkagate', '?q=Quokkagate%20embargoed', '?tag=quokkagate', '?section=Quokkagate%20desk', '?status=draft', '?status=pending', '?limit=100']
+  const queries = ['', '?q=quokkagate', '?q=Quokkagate%20embargoed', '?tag=quokkagate', '?section=Quokkagate%20desk', '?status=draft', '?status=pending', '?limit=100', '?locale=es', '?locale=fr']
   const gets = operations(app.swagger()).filter((op) => op.method === 'GET')
   let crawled = 0
   for (const op of [...gets, { path: '/openapi.json' } as Operation]) {
@@ -236,4 +280,7 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   t.ok(list.json().data.some((a: { id: string }) => a.id === published.id), 'the crawl does see published content')
   const comments = await app.inject({ method: 'GET', url: `/v1/articles/${published.id}/comments` })
   t.match(comments.body, 'An approved remark', 'and approved comments')
+  const group = await app.inject({ method: 'GET', url: `/v1/articles/${published.id}/translations` })
+  t.same(group.json().data.map((s: { id: string }) => s.id), [published.id], "and a published story's group, without its draft translation")
+  t.match((await app.inject({ method: 'GET', url: `/v1/articles/${published.id}` })).body, 'A public correction', 'and public corrections')
 })

@@ -157,3 +157,25 @@ t.test('the front serves only what it can be sure of', async (t) => {
   t.equal(direct.serve(request({ headers: { host: 'news.example' }, socket }), response), false, 'another base URL is another key')
   t.equal(direct.serve(request({ headers: {}, socket }), response), false, 'no Host header: Fastify decides')
 })
+
+t.test('BENCH_CACHE_STATS: the hits and misses of cacheable reads, each counted once', async (t) => {
+  const { app, base } = await serve(t, { BENCH_CACHE_STATS: 'true' })
+  const stats = async () => {
+    const { hits, misses } = (await (await fetch(`${base}/internal/cache-stats`)).json()) as { hits: number; misses: number }
+    return { hits, misses }
+  }
+  const article = await createArticle(app, { title: 'Tram depot reopens after repairs' }, { published: true })
+  const url = `${base}/v1/articles/slug/${article.slug}`
+  const start = await stats()
+  await (await fetch(url)).arrayBuffer()
+  t.same(await stats(), { ...start, misses: start.misses + 1 }, 'a miss counts once, though the front and Fastify both looked')
+  await (await fetch(url)).arrayBuffer()
+  await (await fetch(url)).arrayBuffer()
+  t.same(await stats(), { ...start, hits: start.hits + 2, misses: start.misses + 1 }, 'hits served by the front count')
+  await (await fetch(`${base}/health`)).arrayBuffer()
+  await (await fetch(url, { headers: { authorization: `Bearer ${app.editor}` } })).arrayBuffer()
+  t.same(await stats(), { ...start, hits: start.hits + 2, misses: start.misses + 1 }, 'reads that may not be cached are not counted')
+
+  const plain = await serve(t)
+  t.equal((await fetch(`${plain.base}/internal/cache-stats`)).status, 404, 'without BENCH_CACHE_STATS there is no such route')
+})

@@ -19,6 +19,7 @@ t.test('defaults follow the contract', async (t) => {
   t.equal(config.webhookAllowPrivate, false, 'webhooks may not reach loopback or private addresses')
   t.equal(config.logLevel, 'info')
   t.equal(config.schedulerIntervalMs, 1000)
+  t.equal(config.defaultLocale, 'en')
   t.same(config.cdnPurgeUrls, [], 'no CDN is told of changes unless named')
   t.equal(config.workers, 1, 'one process, no cluster')
   t.ok(Object.isFrozen(config), 'the config cannot be changed after start')
@@ -47,6 +48,7 @@ t.test('good values are read', async (t) => {
     WEBHOOK_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: 'debug',
     SCHEDULER_INTERVAL_MS: '50',
+    DEFAULT_LOCALE: 'pt-br',
     CDN_PURGE_URLS: 'http://127.0.0.1:6081/, https://purge.example.net/xkey ,http://127.0.0.1:6081/',
   })
   t.equal(config.port, 0)
@@ -62,6 +64,7 @@ t.test('good values are read', async (t) => {
   t.equal(config.webhookAllowPrivate, true)
   t.equal(config.logLevel, 'debug')
   t.equal(config.schedulerIntervalMs, 50)
+  t.equal(config.defaultLocale, 'pt-BR', 'a locale is kept in canonical case, as articles store it')
   t.same(config.cdnPurgeUrls, ['http://127.0.0.1:6081/', 'https://purge.example.net/xkey'], 'trimmed, each once')
 })
 
@@ -88,6 +91,9 @@ const BAD: [string, string][] = [
   ['LOG_LEVEL', 'loud'],
   ['SCHEDULER_INTERVAL_MS', '10'],
   ['SCHEDULER_INTERVAL_MS', 'fast'],
+  ['DEFAULT_LOCALE', 'English'],
+  ['DEFAULT_LOCALE', 'e'],
+  ['DEFAULT_LOCALE', 'en_US'],
   ['CDN_PURGE_URLS', 'varnish:6081'],
   ['CDN_PURGE_URLS', 'http://127.0.0.1:6081/,ftp://cache.example.net/'],
   ['CDN_PURGE_URLS', 'https://user:secret@purge.example.net/'],

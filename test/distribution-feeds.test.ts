@@ -156,6 +156,10 @@ t.test('filters, limit, and bad input', async (t) => {
   t.same(await titles('/v1/feeds/rss?tag=SELLA%20RIVER'), [story.title], 'tags without regard to case')
   t.same(await titles('/v1/feeds/rss?author=lena%20hoang'), [older.title])
   t.same(await titles('/v1/feeds/rss?limit=1'), [story.title])
+  const spanish = await publishedStory(ta, { title: 'Vuelve el ferri tras la tormenta', locale: 'es' })
+  const es = parseXml((await get(ta, '/v1/feeds/rss?locale=es')).body).rss.channel
+  t.same(many(es.item).map((i: any) => i.title), [spanish.title], 'the locale filter')
+  t.equal(es.language, 'es', 'and the feed says its language')
   t.same(await titles('/v1/feeds/rss?section=nowhere'), [], 'an empty feed is still a feed')
   const filtered = parseXml((await get(ta, '/v1/feeds/rss?section=environment&tag=drought')).body).rss.channel
   t.equal(filtered.title, 'Vallmora Daily: environment, #drought', 'the title says what was chosen')

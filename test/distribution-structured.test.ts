@@ -103,6 +103,18 @@ t.test('JSON-LD: a NewsArticle that expands to schema.org terms, by id and by sl
   t.same(value(image[`${SCHEMA}creator`][0], 'name'), ['Marta Quiroga'])
   t.same(value(image, 'width'), [1600])
   t.notOk(`${SCHEMA}correction` in expanded, 'no corrections, no correction entries')
+
+  const added = await ta.app.inject({
+    method: 'POST',
+    url: `/v1/articles/${story.id}/corrections`,
+    headers: auth(ta.editor),
+    payload: { type: 'correction', text: 'An earlier version gave the wrong departure time.' },
+  })
+  t.equal(added.statusCode, 201)
+  const corrected = (await ta.app.inject(`/v1/articles/${story.id}/jsonld`)).json()
+  t.same(corrected.correction, [{ '@type': 'CorrectionComment', text: 'An earlier version gave the wrong departure time.', datePublished: added.json().at }])
+  const [expandedCorrection] = (await jsonld.expand(corrected, { documentLoader: documentLoader as never })) as any[]
+  t.same(value(expandedCorrection[`${SCHEMA}correction`][0], 'text'), ['An earlier version gave the wrong departure time.'], 'a correction entry, in schema.org terms')
 })
 
 t.test('JSON-LD: license only when the usage terms are a URL; never for unpublished articles, whoever asks', async (t) => {

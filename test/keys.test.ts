@@ -217,3 +217,18 @@ t.test('an existing bootstrap key is kept, not duplicated', async (t) => {
     await app.close()
   }
 })
+
+t.test('a new key\'s secret is never kept for an Idempotency-Key replay: a repeat makes another key', async (t) => {
+  const { app, admin } = await makeApp(t)
+  const send = () =>
+    app.inject({ method: 'POST', url: '/v1/keys', headers: { ...auth(admin), 'idempotency-key': 'key-for-the-desk' }, payload: { name: 'Desk tool', role: 'editor' } })
+  const first = await send()
+  const second = await send()
+  t.equal(first.statusCode, 201)
+  t.equal(second.statusCode, 201)
+  t.not(second.headers['idempotent-replayed'], 'true', 'not a replay')
+  t.not(second.json().id, first.json().id, 'another key')
+  const kept = JSON.stringify(app.db.$client.prepare('SELECT * FROM idempotency_keys').all())
+  t.notMatch(kept, first.json().token, 'no secret in the idempotency records')
+  t.notMatch(kept, second.json().token)
+})

@@ -57,7 +57,11 @@ t.test('hot read paths use indexes', async (t) => {
     ['author filter', `/v1/articles?author=${encodeURIComponent(authors[0]!)}`, true],
     ['section filter', `/v1/articles?section=${encodeURIComponent(section)}`, true],
     ['section filter, another case', `/v1/articles?section=${encodeURIComponent(section.toUpperCase())}`, true],
+    ['locale filter', '/v1/articles?locale=en', true],
+    ['locale filter, deep page', `/v1/articles?locale=en&cursor=${cursor}`, true],
     ['article by slug', `/v1/articles/slug/${seed.sampleSlug}`, false],
+    ['translation group', `/v1/articles/${id}/translations`, false],
+    ['corrections list', `/v1/articles/${id}/corrections`, true],
     ['article by id', `/v1/articles/${id}`, false],
     ['comments list', `/v1/articles/${seed.newestId}/comments`, true],
     ['related links', `/v1/articles/${id}/related`, false],
@@ -96,6 +100,12 @@ t.test('hot read paths use indexes', async (t) => {
       // Case-insensitive (COLLATE NOCASE), and still a seek in the index declared the same way.
       if (name.startsWith('section') && /from "articles"/i.test(sql)) {
         t.ok(plan.some((line) => line.includes('USING INDEX articles_section_nocase_idx (section=? AND status=?)')), `${name}: the NOCASE index serves it\n${shown}`)
+      }
+      if (name.startsWith('locale') && /from "articles"/i.test(sql)) {
+        t.ok(plan.some((line) => line.includes('USING INDEX articles_locale_sort_idx (locale=? AND status=?')), `${name}: the locale index serves it\n${shown}`)
+      }
+      if (name === 'translation group' && /coalesce/i.test(sql)) {
+        t.ok(plan.some((line) => line.includes('USING INDEX articles_translation_group_uq')), `${name}: one seek in the group index\n${shown}`)
       }
       if (sql.includes('articles_gate_idx')) {
         t.ok(plan.some((line) => line.includes('COVERING INDEX articles_gate_idx')), `${name}: the article check never reads the row\n${shown}`)

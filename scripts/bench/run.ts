@@ -2,19 +2,24 @@
 // yardsticks, and measures them with autocannon, interleaved (A, B, A, B...) so that a load
 // change on the machine hits both sides alike. Writes the table to BENCHMARKS.md.
 // Options: --articles N, --duration S, --rounds R, --connections C, --quick, --out FILE,
-// --json FILE, --db FILE, --no-seed (reuse --db as it is), --workers N (the service's WORKERS).
-import { type ChildProcess, spawn } from 'node:child_process'
+// --json FILE, --db FILE, --no-seed (reuse --db as it is), --workers N (the service's WORKERS),
+// --scenario NAME (standard, newsroom or search; repeat it for several; all three by default),
+// --search-connections C.
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
-import { SERVER_LIMITS } from '../../src/app.js'
 import { DEFAULT_RESPONSE_CACHE_MB } from '../../src/config.js'
 import { encodeCursor } from '../../src/http/cursor.js'
 import { projectPath } from '../../src/paths.js'
-import { SERVER_SCRIPT, startFlags } from '../start-command.js'
+import { median, type Sample, seedApart, type Server, SERVICE_ARGS, shoot, start, stop, type Target, waitFor } from './harness.js'
+import { newsroomMarkdown, type NewsroomReport, runNewsroom } from './newsroom.js'
+import { runSearch, searchMarkdown, type SearchReport } from './search.js'
 import type { SeedResult } from './seed-data.js'
+
+export const SCENARIOS = ['standard', 'newsroom', 'search'] as const
+export type Scenario = (typeof SCENARIOS)[number]
 
 interface Options {
   articles: number
@@ -28,6 +33,9 @@ interface Options {
   seed: boolean
   /** WORKERS of both service instances. */
   workers: number
+  scenarios: Set<Scenario>
+  /** Concurrent searches in the search scenario: few, so that latency is a query's cost, not a queue. */
+  searchConnections: number
 }
 
 function parseOptions(argv: string[]): Options {
@@ -42,6 +50,8 @@ function parseOptions(argv: string[]): Options {
     db: projectPath('data/bench.sqlite'),
     seed: true,
     workers: 1,
+    scenarios: new Set(),
+    searchConnections: 4,
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -64,67 +74,17 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--db') options.db = value()
     else if (arg === '--no-seed') options.seed = false
     else if (arg === '--workers') options.workers = count(1, 64)
+    else if (arg === '--search-connections') options.searchConnections = count(1, 1000)
+    else if (arg === '--scenario') {
+      const name = value() as Scenario
+      if (!SCENARIOS.includes(name)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`)
+      options.scenarios.add(name)
+    }
     else if (arg === '--quick') Object.assign(options, { articles: 200, duration: 1, rounds: 1, warmup: 0.5 })
     else throw new Error(`unknown option ${arg}`)
   }
+  if (options.scenarios.size === 0) for (const name of SCENARIOS) options.scenarios.add(name)
   return options
-}
-
-/** The service as `npm start` runs it: Node's arguments read from package.json's start script. */
-const SERVICE_ARGS = startArguments()
-
-function startArguments(): string[] {
-  return [...startFlags(), projectPath(SERVER_SCRIPT)]
-}
-
-/** Seeds in a process of its own (seed-main.ts): the measuring process must not carry the seeder's heap. */
-async function seedApart(db: string, articles: number): Promise<void> {
-  const child = spawn(process.execPath, [projectPath('dist/scripts/bench/seed-main.js'), db, String(articles)], { stdio: 'inherit' })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', resolve)
-  })
-  if (code !== 0) throw new Error(`seeding failed (exit code ${code})`)
-}
-
-interface Server {
-  child: ChildProcess
-  base: string
-}
-
-let nextPort = 39_000 + Math.floor(Math.random() * 5_000)
-
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: the server exited with code ${child.exitCode}`)
-    try {
-      const response = await fetch(url)
-      await response.arrayBuffer()
-      if (response.ok) return
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`)
-}
-
-function start(args: string[], env: Record<string, string>): Server {
-  const port = nextPort++
-  const child = spawn(process.execPath, args.map((a) => a.replace('{port}', String(port))), {
-    cwd: projectPath('.'),
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  return { child, base: `http://127.0.0.1:${port}` }
-}
-
-async function stop(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return
-  const exited = new Promise((resolve) => server.child.once('exit', resolve))
-  server.child.kill('SIGTERM')
-  await exited
 }
 
 /** Resident memory of a process and its children (a cluster's workers). */
@@ -138,54 +98,6 @@ function residentMb(pid: number): number {
     // Not every kernel lists children: the process alone, then.
   }
   return kb / 1024 + children.reduce((sum, child) => sum + residentMb(child), 0)
-}
-
-interface Target {
-  url: string
-  /** Paths to take in turn (many different stories) instead of the url's path. */
-  paths?: string[]
-  method?: 'GET' | 'POST'
-  headers?: Record<string, string>
-  body?: string
-  /** The status class every answer must have. */
-  expect: '2xx' | '3xx'
-}
-
-interface Sample {
-  rps: number
-  p50: number
-  p99: number
-  ok: number
-  bad: number
-}
-
-async function shoot(target: Target, seconds: number, connections: number): Promise<Sample> {
-  let next = 0
-  const paths = target.paths
-  const result = await autocannon({
-    url: target.url,
-    method: target.method ?? 'GET',
-    headers: target.headers,
-    body: target.body,
-    idReplacement: target.body !== undefined,
-    connections,
-    duration: seconds,
-    // The service ends a connection after SERVER_LIMITS.maxRequestsPerSocket answers (saying
-    // `Connection: close`, as nginx does after 1,000); autocannon would not notice and would get
-    // 503s on that socket from then on. A client that opens a new connection, as browsers and
-    // proxies do, is what the figures should describe.
-    reconnectRate: SERVER_LIMITS.maxRequestsPerSocket,
-    ...(paths === undefined ? {} : { requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length]! }) }] }),
-  })
-  const ok = target.expect === '2xx' ? result['2xx'] : result['3xx']
-  const total = result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx']
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, ok, bad: total - ok + result.errors + result.timeouts }
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 interface Measured {
@@ -236,11 +148,17 @@ export interface Report {
   workers: number
   articles: number
   seedSeconds: number | null
-  coldStartMs: number
-  rssMb: number
-  comments: { responses: number; rowsAdded: number; lost: number }
+  scenarios: Scenario[]
+  /** The standard scenario's figures (absent when it did not run: `rows` is then empty). */
+  coldStartMs?: number
+  rssMb?: number
+  comments?: { responses: number; rowsAdded: number; lost: number }
   rows: Row[]
+  newsroom?: NewsroomReport
+  search?: SearchReport
 }
+
+type Standard = Required<Pick<Report, 'coldStartMs' | 'rssMb' | 'comments' | 'rows'>>
 
 function cpuModel(): string {
   try {
@@ -250,39 +168,49 @@ function cpuModel(): string {
   }
 }
 
-function table(report: Report): string {
+function table(rows: Row[]): string {
   const f = (n: number, digits = 1) => n.toFixed(digits)
   const lines = [
     `| Benchmark | Target | req/s | p50 ms | p99 ms | ratio | failed |`,
     `|---|---|---:|---:|---:|---:|---:|`,
-    ...report.rows.map(
+    ...rows.map(
       (r) => `| ${r.name} | ${r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | ${r.ratio === null ? '' : `${f(r.ratio * 100, 0)}%`} | ${r.bad} |`,
     ),
   ]
   return lines.join('\n')
 }
 
+function standardMarkdown(report: Report): string {
+  return `- Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
+- \`service\`: the service as \`npm start\` runs it, response cache on (RESPONSE_CACHE_MB=${DEFAULT_RESPONSE_CACHE_MB}): a story read again is served
+  from memory until anything it shows changes. \`service, cache off\`: a second instance with RESPONSE_CACHE_MB=0, what
+  every read costs when it misses the cache (the first read after a change). The three are interleaved in each round.
+
+${table(report.rows)}
+
+- Cold start (spawn to \`/health\` 200): ${report.coldStartMs!.toFixed(0)} ms
+- Resident memory after the run: ${report.rssMb!.toFixed(0)} MB
+- Comment submission: ${report.comments!.responses} answered 201, ${report.comments!.rowsAdded} rows added, ${report.comments!.lost} lost
+`
+}
+
 function markdown(report: Report, options: Options): string {
   const m = report.machine
-  return `# Benchmarks
+  const sections = [
+    `# Benchmarks
 
-Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}.
+Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}; scenarios: ${report.scenarios.join(', ')}.
 
 - Machine: ${m.nproc} CPUs (${m.cpu}), Node ${m.node}, load average at the start ${m.loadavg.map((n) => n.toFixed(2)).join(' / ')}
 - Service: WORKERS=${report.workers}${report.workers > 1 ? ' (a primary and its workers; memory is their sum, cold start is until the first worker answers)' : ''}
 - Dataset: ${report.articles.toLocaleString('en')} published articles${report.seedSeconds === null ? '' : `, seeded in ${report.seedSeconds.toFixed(1)} s`}
 - autocannon, ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.duration} s per target after a ${options.warmup} s warm-up; medians of the rounds
-- Ratio: requests/s over the bare Fastify + better-sqlite3 server running the same query (304: over the hello-world route)
-- \`service\`: the service as \`npm start\` runs it, response cache on (RESPONSE_CACHE_MB=${DEFAULT_RESPONSE_CACHE_MB}): a story read again is served
-  from memory until anything it shows changes. \`service, cache off\`: a second instance with RESPONSE_CACHE_MB=0, what
-  every read costs when it misses the cache (the first read after a change). The three are interleaved in each round.
-
-${table(report)}
-
-- Cold start (spawn to \`/health\` 200): ${report.coldStartMs.toFixed(0)} ms
-- Resident memory after the run: ${report.rssMb.toFixed(0)} MB
-- Comment submission: ${report.comments.responses} answered 201, ${report.comments.rowsAdded} rows added, ${report.comments.lost} lost
-`
+`,
+  ]
+  if (report.rows.length > 0) sections.push(standardMarkdown(report))
+  if (report.newsroom !== undefined) sections.push(newsroomMarkdown(report.newsroom))
+  if (report.search !== undefined) sections.push(searchMarkdown(report.search))
+  return sections.join('\n')
 }
 
 export async function runBench(options: Options): Promise<Report> {
@@ -299,9 +227,7 @@ export async function runBench(options: Options): Promise<Report> {
   const seed = JSON.parse(readFileSync(`${options.db}.json`, 'utf8')) as SeedResult
 
   const mediaDir = mkdtempSync(join(tmpdir(), 'bench-media-'))
-  const bareScript = projectPath('dist/scripts/bench/bare-server.js')
-  const spawnedAt = performance.now()
-  const serviceEnv = {
+  const serviceEnv: Record<string, string> = {
     DATABASE_PATH: options.db,
     MEDIA_DIR: mediaDir,
     LOG_LEVEL: 'warn',
@@ -310,6 +236,61 @@ export async function runBench(options: Options): Promise<Report> {
     NODE_ENV: 'production',
     WORKERS: String(options.workers),
   }
+  const report: Report = {
+    machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString(), loadavg: startLoad },
+    workers: options.workers,
+    articles: seed.articles,
+    seedSeconds,
+    scenarios: SCENARIOS.filter((name) => options.scenarios.has(name)),
+    rows: [],
+  }
+  try {
+    if (options.scenarios.has('standard')) Object.assign(report, await runStandard(options, seed, serviceEnv, log))
+    if (options.scenarios.has('newsroom')) report.newsroom = await newsroomScenario(options, serviceEnv, log)
+    if (options.scenarios.has('search')) report.search = await searchScenario(options, seed.articles, serviceEnv, log)
+  } finally {
+    rmSync(mediaDir, { recursive: true, force: true })
+  }
+  writeFileSync(options.out, markdown(report, options))
+  if (options.json !== null) writeFileSync(options.json, JSON.stringify(report, null, 2))
+  log(`Wrote ${options.out}`)
+  return report
+}
+
+/** A service of its own for a scenario, stopped whatever happens. */
+async function withService<T>(env: Record<string, string>, run: (service: Server) => Promise<T>): Promise<T> {
+  const service = start(SERVICE_ARGS, env)
+  try {
+    await waitFor(`${service.base}/health`, service.child)
+    return await run(service)
+  } finally {
+    await stop(service)
+  }
+}
+
+async function newsroomScenario(options: Options, serviceEnv: Record<string, string>, log: (text: string) => void): Promise<NewsroomReport> {
+  log('Newsroom mix, without and with writes...')
+  // An admin key for the saves, made at start (CMS_ADMIN_TOKEN), and the cache's counters.
+  const token = `bench-${randomBytes(16).toString('hex')}`
+  const env = { ...serviceEnv, CMS_ADMIN_TOKEN: token, BENCH_CACHE_STATS: 'true' }
+  const result = await withService(env, (service) => runNewsroom({ ...options, base: service.base, token }))
+  log(newsroomMarkdown(result))
+  return result
+}
+
+async function searchScenario(options: Options, articles: number, serviceEnv: Record<string, string>, log: (text: string) => void): Promise<SearchReport> {
+  log('Search, cache off...')
+  const env = { ...serviceEnv, RESPONSE_CACHE_MB: '0' }
+  const seconds = options.duration * options.rounds
+  const result = await withService(env, (service) => runSearch(service.base, articles, seconds, options.searchConnections))
+  log(searchMarkdown(result))
+  return result
+}
+
+/** The rows of the table: the service beside its yardsticks, URL by URL, and comment submission. */
+async function runStandard(options: Options, seed: SeedResult, serviceEnv: Record<string, string>, log: (text: string) => void): Promise<Standard> {
+  const bareScript = projectPath('dist/scripts/bench/bare-server.js')
+  const spawnedAt = performance.now()
   const service = start(SERVICE_ARGS, serviceEnv)
   let uncached: Server | null = null
   let hello: Server | null = null
@@ -399,27 +380,13 @@ export async function runBench(options: Options): Promise<Report> {
     rows.push({ name: 'Comment submission (POST)', target: '≥ 3,000/s, none lost', ...c, ratio: null })
 
     const rssMb = residentMb(service.child.pid!)
-    const report: Report = {
-      machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString(), loadavg: startLoad },
-      workers: options.workers,
-      articles: seed.articles,
-      seedSeconds,
-      coldStartMs,
-      rssMb,
-      comments: { responses, rowsAdded, lost: Math.max(0, responses - rowsAdded) },
-      rows,
-    }
     log('')
-    log(table(report))
+    log(table(rows))
     log('')
     log(`Cold start ${coldStartMs.toFixed(0)} ms, RSS after the run ${rssMb.toFixed(0)} MB; comments: ${responses} answered 201, ${rowsAdded} rows added`)
-    writeFileSync(options.out, markdown(report, options))
-    if (options.json !== null) writeFileSync(options.json, JSON.stringify(report, null, 2))
-    log(`Wrote ${options.out}`)
-    return report
+    return { coldStartMs, rssMb, comments: { responses, rowsAdded, lost: Math.max(0, responses - rowsAdded) }, rows }
   } finally {
     await Promise.all([service, hello, bare, uncached].flatMap((server) => (server === null ? [] : [stop(server)])))
-    rmSync(mediaDir, { recursive: true, force: true })
   }
 }
 

@@ -32,7 +32,7 @@ export interface SeedResult {
 }
 
 // A small vocabulary of our own; sentences are drawn from it with a cheap deterministic PRNG.
-const WORDS = (
+export const WORDS = (
   'council harbour budget river election mayor bridge school hospital market festival weather storm ' +
   'railway station library museum farmer village city county minister report survey court judge ' +
   'police fire rescue volunteer teacher student nurse doctor clinic vaccine water energy solar wind ' +
@@ -50,17 +50,17 @@ const WORDS = (
 // Place names made of syllables: 2,000 rarer words, one per story, so that a search (for one of
 // them) matches a small share of the archive as a reader's search does, not half of it.
 const SYLLABLES = ['ka', 'lo', 'mer', 'ta', 'vin', 'do', 'sel', 'ra', 'bu', 'nek', 'ori', 'zan', 'pe', 'lum', 'gar', 'ste', 'wy', 'tho']
-const PLACES = Array.from({ length: 2_000 }, (_, i) => {
+export const PLACES = Array.from({ length: 2_000 }, (_, i) => {
   const a = SYLLABLES[i % 18]!
   const b = SYLLABLES[Math.floor(i / 18) % 18]!
   const c = SYLLABLES[Math.floor(i / 324) % 18]!
   return `${a}${b}${c}ville`
 })
-const SECTIONS = ['news', 'politics', 'business', 'sport', 'culture', 'science', 'travel', 'opinion']
-const TAGS = Array.from({ length: 200 }, (_, i) => `${WORDS[i % 80]} ${WORDS[(i * 7 + 3) % 80]}`.trim())
-const AUTHORS = Array.from({ length: 60 }, (_, i) => `Reporter ${WORDS[i]} ${WORDS[(i * 11 + 5) % WORDS.length]}`)
+export const SECTIONS = ['news', 'politics', 'business', 'sport', 'culture', 'science', 'travel', 'opinion']
+export const TAGS = Array.from({ length: 200 }, (_, i) => `${WORDS[i % 80]} ${WORDS[(i * 7 + 3) % 80]}`.trim())
+export const AUTHORS = Array.from({ length: 60 }, (_, i) => `Reporter ${WORDS[i]} ${WORDS[(i * 11 + 5) % WORDS.length]}`)
 
-function prng(seed: number) {
+export function prng(seed: number) {
   let s = seed >>> 0 || 1
   return () => {
     s ^= s << 13

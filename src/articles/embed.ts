@@ -1,6 +1,7 @@
 // What a front end gets in one request: the stored article with its lead media, the media of
-// its media blocks, the targets of its related blocks and its related links embedded. Each
+// its media blocks, the targets of its related blocks, its related links and corrections embedded. Each
 // kind of embedded thing costs one query for the whole article or page, never one per item.
+import type { CorrectionsReader } from '../corrections/reader.js'
 import { type MediaRepository, toMedia } from '../media/repository.js'
 import type { Media } from '../media/schemas.js'
 import type { RelatedLinksRepository } from '../related-links/repository.js'
@@ -23,6 +24,7 @@ export interface EmbedderDeps {
   related: RelatedLinksRepository
   /** The article's page on the website (src/distribution/canonical-url.ts). */
   canonicalUrl: (article: StoredArticle, base: string) => string
+  corrections: CorrectionsReader
 }
 
 export function createArticleEmbedder(deps: EmbedderDeps) {
@@ -61,6 +63,8 @@ export function createArticleEmbedder(deps: EmbedderDeps) {
     const targetIds: string[] = []
     for (const link of links) if (link.articleId !== null) targetIds.push(link.articleId)
     for (const block of stored.body) if (block.type === 'related' && block.articleId !== undefined) targetIds.push(block.articleId)
+    // Whether a reader may see the original: the same lookup as the targets.
+    if (stored.translationOf !== null && !ctx.includeUnpublished) targetIds.push(stored.translationOf)
     const found = targetIds.length === 0 ? [] : visibleTargets(targetIds, ctx)
 
     // The article's own media and its targets' lead photos, in one query.
@@ -96,12 +100,17 @@ export function createArticleEmbedder(deps: EmbedderDeps) {
       related.push(toRelatedLink({ ...link, position: related.length }, target))
     }
 
+    const corrections = deps.corrections.forArticle(stored.id)
     return {
       ...stored,
       canonicalUrl: deps.canonicalUrl(stored, ctx.base),
+      // A reader never learns the id of an original that is not published.
+      translationOf: stored.translationOf !== null && !ctx.includeUnpublished && !summariesById.has(stored.translationOf) ? null : stored.translationOf,
       body,
       leadMedia: stored.leadMediaId === null ? null : (media.get(stored.leadMediaId) ?? null),
       related,
+      corrections,
+      retracted: corrections.some((c) => c.type === 'retraction'),
     }
   }
 

@@ -6,6 +6,7 @@ import { decodeCursor, toPage } from '../http/cursor.js'
 import type { Visibility } from '../http/visibility.js'
 import { articlesFts } from '../db/search-index.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
+import { canonicalLocale } from '../text/locale.js'
 import { filterKey } from './normalize.js'
 import type { ArticleQuery, ArticleStatus, ArticleSummary, StoredArticle } from './schemas.js'
 import { toFtsQuery } from './search.js'
@@ -25,6 +26,7 @@ const summaryColumns = {
   authors: articles.authors,
   section: articles.section,
   tags: articles.tags,
+  locale: articles.locale,
   leadMediaId: articles.leadMediaId,
   commentCount: articles.commentCount,
   publishedAt: articles.publishedAt,
@@ -57,6 +59,7 @@ interface Shape {
   tag: boolean
   author: boolean
   section: boolean
+  locale: boolean
   cursor: boolean
 }
 
@@ -64,7 +67,7 @@ interface Shape {
 function perShape<T>(prepare: (shape: Shape) => T): (shape: Shape) => T {
   const prepared = new Map<string, T>()
   return (shape) => {
-    const key = `${shape.drive}:${+shape.status}${+shape.tag}${+shape.author}${+shape.section}${+shape.cursor}`
+    const key = `${shape.drive}:${+shape.status}${+shape.tag}${+shape.author}${+shape.section}${+shape.locale}${+shape.cursor}`
     let statement = prepared.get(key)
     if (statement === undefined) prepared.set(key, (statement = prepare(shape)))
     return statement
@@ -92,6 +95,7 @@ export function createListQuery(db: Db) {
     // Case-insensitive like tag and author, through articles_section_nocase_idx; raw because
     // Drizzle has no COLLATE operator.
     if (shape.section) where.push(sql`${articles.section} = ${ph('section')} COLLATE NOCASE`)
+    if (shape.locale) where.push(eq(articles.locale, ph('locale')))
     return where
   }
 
@@ -166,6 +170,8 @@ export function createListQuery(db: Db) {
       tag: query.tag === undefined ? undefined : filterKey(query.tag),
       author: query.author === undefined ? undefined : filterKey(query.author),
       section: query.section,
+      // Stored in canonical case; a tag that has none matches nothing, as it would anyway.
+      locale: query.locale === undefined ? undefined : (canonicalLocale(query.locale) ?? query.locale),
     }
   }
 
@@ -176,6 +182,7 @@ export function createListQuery(db: Db) {
       tag: query.tag !== undefined,
       author: query.author !== undefined,
       section: query.section !== undefined,
+      locale: query.locale !== undefined,
       cursor: query.cursor !== undefined,
     })
     const after =
@@ -207,6 +214,7 @@ export function createListQuery(db: Db) {
         tag: query.tag !== undefined && drive !== 'tags',
         author: query.author !== undefined && drive !== 'authors',
         section: query.section !== undefined,
+        locale: query.locale !== undefined,
         cursor: query.cursor !== undefined,
       })
       const values = filterValues(query, status)

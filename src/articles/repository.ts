@@ -4,7 +4,9 @@ import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { articles } from '../db/schema.js'
 import { isUniqueViolation } from '../db/statements.js'
-import { badRequest, conflict, notFound, preconditionFailed } from '../http/problems.js'
+import { badRequest, conflict, invalidField, notFound, preconditionFailed } from '../http/problems.js'
+import { canonicalLocale } from '../text/locale.js'
+import { createTranslationGroups, type TranslationGroups } from '../translations/groups.js'
 import type { EventType, RecordEvent } from '../webhooks/outbox.js'
 import { cleanText } from '../text/sanitize.js'
 import { createDerivedRows, sortKey } from './derived-rows.js'
@@ -22,6 +24,13 @@ export { type ListQuery, SEARCH_WINDOW, type StoredSummary } from './list-query.
 export type ArticleGate = Pick<StoredArticle, 'id' | 'status' | 'publishedAt' | 'commentsEnabled'>
 
 export type ArticlesRepository = ReturnType<typeof createArticlesRepository>
+
+export interface ArticlesOptions {
+  /** DEFAULT_LOCALE: the locale of new articles that do not say, and of slug lookups that do not. */
+  defaultLocale?: string
+  /** The translation groups' rules; made here when not given (scripts, tests). */
+  translations?: TranslationGroups
+}
 
 /** Guards a write: it happens only while the article is still at this version (If-Match). */
 export interface WriteOptions {
@@ -52,17 +61,34 @@ function transitionEvent(before: StoredArticle, after: StoredArticle): EventType
   return null
 }
 
-const slugConflict = (slug: string) => conflict(`The slug "${slug}" is taken by another article; send a different "slug".`)
+const slugConflict = (slug: string, locale: string) =>
+  conflict(`The slug "${slug}" is taken by another article in locale "${locale}"; send a different "slug".`)
+
+const externalIdConflict = (externalId: string | null) => conflict(`The externalId "${externalId}" names another article already.`)
+
+/** A locale as stored: canonical case, so that one language is one value. */
+function localeOf(raw: string, path: string): string {
+  const tag = canonicalLocale(raw)
+  if (tag === null) throw invalidField(path, 'is not a BCP 47 language tag')
+  return tag
+}
 
 /** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
-export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
+export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
+  const defaultLocale = options.defaultLocale ?? 'en'
+  const groups = options.translations ?? createTranslationGroups(db)
   const derived = createDerivedRows(db)
   const revisions = createRevisions(db)
   const references = createReferenceCheck(db)
   const { list, summariesByIds } = createListQuery(db)
 
   const byId = db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare()
-  const bySlug = db.select(storedColumns).from(articles).where(eq(articles.slug, sql.placeholder('slug'))).prepare()
+  const bySlug = db
+    .select(storedColumns)
+    .from(articles)
+    .where(and(eq(articles.locale, sql.placeholder('locale')), eq(articles.slug, sql.placeholder('slug'))))
+    .prepare()
+  const byExternalId = db.select(storedColumns).from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()
   // The covering index answers without reading the row, whose status and settings are stored
   // after the body, on its overflow pages; left alone, the planner picks the unique index on id.
   // INDEXED BY has no Drizzle form, so the table is named in sql, and then the fields must be too.
@@ -114,7 +140,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     try {
       changes = updateArticle.run({ ...rowOf(next), previousVersion: before.version }).changes
     } catch (error) {
-      if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(next.slug)
+      if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(next.slug, next.locale)
+      if (isUniqueViolation(error, 'articles.external_id')) throw externalIdConflict(next.externalId)
       throw error
     }
     if (changes === 0) throw preconditionFailed('The article changed while this request was being handled; fetch it again.')
@@ -146,7 +173,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       section: cleanSection(input.section),
       tags: cleanList(input.tags ?? []),
       sources: cleanList(input.sources ?? []),
-      locale: input.locale ?? 'en',
+      locale: input.locale === undefined ? defaultLocale : localeOf(input.locale, 'body.locale'),
+      translationOf: input.translationOf ?? null,
       leadMediaId: input.leadMediaId ?? null,
       commentsEnabled: input.commentsEnabled ?? true,
       commentCount: 0,
@@ -155,13 +183,16 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       createdAt: time,
       updatedAt: time,
       version: 1,
+      externalId: input.externalId ?? null,
     }
     references.check(article, 'body.')
+    article.translationOf = groups.check(article, null)
     let seq: number
     try {
       seq = Number(insertArticle.run(rowOf(article)).lastInsertRowid)
     } catch (error) {
-      if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(slug)
+      if (isUniqueViolation(error, 'articles.slug')) throw slugConflict(slug, article.locale)
+      if (isUniqueViolation(error, 'articles.external_id')) throw externalIdConflict(article.externalId)
       throw error
     }
     derived.write(article, seq, null)
@@ -181,9 +212,11 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     if (patch.section !== undefined) after.section = cleanSection(patch.section)
     if (patch.tags !== undefined) after.tags = cleanList(patch.tags)
     if (patch.sources !== undefined) after.sources = cleanList(patch.sources)
-    if (patch.locale !== undefined) after.locale = patch.locale
+    if (patch.locale !== undefined) after.locale = localeOf(patch.locale, 'body.locale')
+    if (patch.translationOf !== undefined) after.translationOf = patch.translationOf
     if (patch.leadMediaId !== undefined) after.leadMediaId = patch.leadMediaId
     if (patch.commentsEnabled !== undefined) after.commentsEnabled = patch.commentsEnabled
+    if (patch.externalId !== undefined) after.externalId = patch.externalId
     if (patch.status !== undefined && patch.status !== before.status) {
       after.status = patch.status
       after.scheduledAt = null
@@ -193,10 +226,12 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     // Only references this request introduces must exist: one to an article deleted since (kept
     // in the stored body, hidden from readers) does not stop an edit of the headline.
     references.check(after, 'body.', relatedTargets(before.body))
+    after.translationOf = groups.check(after, before)
     return save(before, after, options.keyId)
   })
 
-  const publish = transactional(db, (id: string, at: string | undefined, options: WriteOptions): StoredArticle => {
+  /** `backdate` (imports): an `at` in the past is kept as `publishedAt`, the story's original date, instead of now. */
+  const publish = transactional(db, (id: string, at: string | undefined, options: WriteOptions & { backdate?: boolean }): StoredArticle => {
     const before = current(id, options.ifVersion)
     const time = now()
     if (at !== undefined && Date.parse(at) > Date.parse(time)) {
@@ -205,7 +240,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       return save(before, { ...before, status: 'scheduled', scheduledAt, publishedAt: null, updatedAt: time }, options.keyId)
     }
     if (before.status === 'published') return before
-    return save(before, { ...before, status: 'published', publishedAt: time, scheduledAt: null, updatedAt: time }, options.keyId)
+    const publishedAt = options.backdate && at !== undefined ? new Date(at).toISOString() : time
+    return save(before, { ...before, status: 'published', publishedAt, scheduledAt: null, updatedAt: time }, options.keyId)
   })
 
   const unpublish = transactional(db, (id: string, options: WriteOptions): StoredArticle => {
@@ -214,8 +250,21 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     return save(before, { ...before, status: 'draft', publishedAt: null, scheduledAt: null, updatedAt: now() }, options.keyId)
   })
 
-  const remove = transactional(db, (id: string, ifVersion?: number): void => {
+  /** Before an original is deleted, its oldest translation becomes the group's original, each member a new version. */
+  function regroup(original: StoredArticle, keyId: string | null): void {
+    const [heir, ...rest] = groups.translationsOf(original.id)
+    if (heir === undefined) return
+    const time = now()
+    // The heir first: until it leaves the old group, the others could not join its new one.
+    for (const id of [heir, ...rest]) {
+      const member = read(byId.get({ id }))!
+      save(member, { ...member, translationOf: id === heir ? null : heir, updatedAt: time }, keyId)
+    }
+  }
+
+  const remove = transactional(db, (id: string, ifVersion?: number, keyId: string | null = null): void => {
     const before = current(id, ifVersion)
+    regroup(before, keyId)
     // A virtual table has no foreign keys: the search row goes by hand. Comments, related links
     // both ways, revisions and the other derived rows go by foreign keys.
     derived.removeSearchRow(seqOf.get({ id: before.id })!.seq)
@@ -255,12 +304,24 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
     if (references.errors(after, 'revision.', relatedTargets(after.body)).length > 0) {
       throw conflict(`Revision ${revision} uses media that no longer exist; edit the article instead.`)
     }
+    // The group stays as it is; a locale coming back must still be one the group lacks.
+    after.translationOf = groups.check(after, before)
     return save(before, after, options.keyId)
+  })
+
+  /**
+   * Records a change made beside the article (a correction, in the caller's transaction): a new
+   * version and revision, a new updatedAt, and `article.updated` when it is published.
+   */
+  const touch = transactional(db, (id: string, keyId: string | null): StoredArticle => {
+    const before = current(id, undefined)
+    return save(before, { ...before, updatedAt: now() }, keyId)
   })
 
   return {
     create,
     update,
+    touch,
     publish,
     unpublish,
     remove,
@@ -277,8 +338,14 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent) {
       return read(byId.get({ id }))
     },
 
-    getBySlug(slug: string): StoredArticle | null {
-      return read(bySlug.get({ slug }))
+    /** By slug within a locale (DEFAULT_LOCALE when not given); a locale in any case finds its canonical form. */
+    getBySlug(slug: string, locale: string = defaultLocale): StoredArticle | null {
+      return read(bySlug.get({ slug, locale: canonicalLocale(locale) ?? locale }))
+    },
+
+    /** The article imported from this source item (its `externalId`), if any. */
+    getByExternalId(externalId: string): StoredArticle | null {
+      return read(byExternalId.get({ externalId }))
     },
 
     /** Publishes every scheduled article whose time has come; returns those it published. */

@@ -1,5 +1,7 @@
 // Article revisions: a snapshot written with every change, listed, and read back to restore.
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { createCorrectionsReader } from '../corrections/reader.js'
+import type { Correction } from '../corrections/schemas.js'
 import type { Db } from '../db/client.js'
 import { articleRevisions } from '../db/schema.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
@@ -9,7 +11,7 @@ import type { ArticleRevision, StoredArticle } from './schemas.js'
 // written by record() below, so reads take it as a Snapshot.
 type Snapshot = ArticleRevision['snapshot']
 
-function snapshotOf(a: StoredArticle): Snapshot {
+function snapshotOf(a: StoredArticle, corrections: Correction[]): Snapshot {
   return {
     slug: a.slug,
     title: a.title,
@@ -22,16 +24,20 @@ function snapshotOf(a: StoredArticle): Snapshot {
     tags: a.tags,
     sources: a.sources,
     locale: a.locale,
+    translationOf: a.translationOf,
     leadMediaId: a.leadMediaId,
     commentsEnabled: a.commentsEnabled,
     publishedAt: a.publishedAt,
     scheduledAt: a.scheduledAt,
+    // A correction's change is a change of its article: the revision shows it.
+    corrections: corrections.map(({ id, type, text, at }) => ({ id, type, text, at })),
   }
 }
 
 export type Revisions = ReturnType<typeof createRevisions>
 
 export function createRevisions(db: Db) {
+  const corrections = createCorrectionsReader(db)
   const { articleId, revision, snapshot, keyId, createdAt } = articleRevisions
   const insert = db
     .insert(articleRevisions)
@@ -59,7 +65,7 @@ export function createRevisions(db: Db) {
   return {
     /** Records the article as it is now, as the revision of its current version. */
     record(article: StoredArticle, key: string | null): void {
-      insert.run({ articleId: article.id, revision: article.version, snapshot: snapshotOf(article), keyId: key, createdAt: article.updatedAt })
+      insert.run({ articleId: article.id, revision: article.version, snapshot: snapshotOf(article, corrections.forArticle(article.id)), keyId: key, createdAt: article.updatedAt })
     },
 
     /** The snapshot of one revision, or null when the article has no such revision. */

@@ -23,6 +23,7 @@ import {
   RevisionList,
   RevisionParams,
   SlugParams,
+  SlugQuery,
   type StoredArticle,
 } from './schemas.js'
 
@@ -126,16 +127,20 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         summary: 'Read an article by its slug, with media and related links embedded',
         description:
           'The same answer as GET /v1/articles/{id}, found by slug: one request per page for a front end. Readers get ' +
-          'published articles only (anything else is a 404 to them); editors get every status.',
+          'published articles only (anything else is a 404 to them); editors get every status. Slugs are unique within a ' +
+          'locale: `?locale=es` reads the Spanish one; without it, DEFAULT_LOCALE.',
         operationId: 'getArticleBySlug',
         tags,
         security: optionalBearer,
         params: SlugParams,
-        querystring: ArticleReadQuery,
+        querystring: SlugQuery,
         response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request, reply) => read(request, reply, visible(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')),
+    async (request, reply) => {
+      const { slug } = request.params
+      return read(request, reply, visible(request, articles.getBySlug(slug, request.query.locale), slug, 'slug'))
+    },
   )
 
   r.get(
@@ -193,7 +198,8 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
           'whatever its status was. Allowed while other articles mention it in `related` body blocks (a story can be ' +
           'killed at once, e.g. a legal takedown): those blocks are kept as they are but never shown to readers; editors ' +
           'see them with `article: null`. They do not stop edits of the articles that hold them: only a reference a ' +
-          'request adds must exist.',
+          'request adds must exist. Deleting the original of a translation group makes its oldest translation the ' +
+          'original (a new version of each member).',
         operationId: 'deleteArticle',
         tags,
         security: bearer,
@@ -202,7 +208,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       },
     },
     async (request, reply) => {
-      articles.remove(request.params.id, request.ifVersion)
+      articles.remove(request.params.id, request.ifVersion, keyIdOf(request.caller))
       return reply.code(204).send()
     },
   )

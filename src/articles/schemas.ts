@@ -2,7 +2,9 @@
 // front ends and generated clients.
 import { type Static, type TSchema, Type } from 'typebox'
 import { HTTP_URL_PATTERN, Id, IdOf, NextCursor, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
+import { Correction, CorrectionSnapshot } from '../corrections/schemas.js'
 import { Media } from '../media/schemas.js'
+import { LOCALE_PATTERN } from '../text/locale.js'
 import type { RelatedLink } from '../related-links/schemas.js'
 import { SLUG_MAX, SLUG_PATTERN } from './slug.js'
 import { ARTICLE_STATUSES, type ArticleStatus, ArticleStatusSchema, ArticleSummary, articleHeadFields } from './summary.js'
@@ -137,10 +139,18 @@ export const BlockRead = oneOfBlocks(
 )
 export type BlockRead = Static<typeof BlockRead>
 
+const TRANSLATION_OF =
+  'The original this article translates (GET /v1/articles/{id}/translations lists the group), or null. A write naming a ' +
+  'translation stores its original instead. Readers get null while the original is not published.'
+
 const articleFields = {
   ...articleHeadFields,
   sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE"; plain text.' }),
-  locale: Type.String({ description: 'The language of the article, a BCP 47 tag such as `en` or `pt-BR`; `en` when not given.', examples: ['en'] }),
+  locale: Type.String({
+    description: 'The language of the article, a BCP 47 tag in canonical case such as `en` or `pt-BR`; DEFAULT_LOCALE when not given.',
+    examples: ['en'],
+  }),
+  translationOf: Nullable(IdOf(TRANSLATION_OF)),
   leadMediaId: Nullable(IdOf('The lead picture (or video) shown atop the story and in teasers, embedded as `leadMedia`; null when none.')),
   commentsEnabled: Type.Boolean({ description: 'Whether readers may comment. When false, a new comment is a 403; existing ones stay readable.' }),
   commentCount: Type.Integer({ description: 'How many approved comments the article has.' }),
@@ -154,6 +164,7 @@ const articleFields = {
     minimum: 1,
     description: 'Starts at 1 and grows by one with each change; `If-Match` compares it (through the ETag), and revisions are numbered by it.',
   }),
+  externalId: Nullable(Type.String({ description: 'The identifier of the item this article was imported from (a ninjs `uri`, a WordPress post), or null.' })),
 }
 
 export const Article = shareSchema(
@@ -166,6 +177,8 @@ export const Article = shareSchema(
     related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), {
       description: 'The related links the editors curated, in order; readers see only those to published articles.',
     }),
+    corrections: Type.Array(ref(Correction), { description: 'Corrections, clarifications, updates and retractions, newest `at` first.' }),
+    retracted: Type.Boolean({ description: 'True while the article has a `retraction` among its corrections; it stays published.', examples: [false] }),
     bodyHtml: Type.Optional(
       Type.String({ description: 'With `?include=html`: the body as HTML, rendered as the feeds render it (only the allowed inline markup, everything else escaped).' }),
     ),
@@ -177,16 +190,17 @@ export const Article = shareSchema(
 )
 export type Article = Static<typeof Article>
 
-/** An article as stored: what `Article` shows, before its media, targets, related links and URL are added. */
-export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'canonicalUrl' | 'bodyHtml'> & { body: Block[] }
+/** An article as stored: what `Article` shows, before its media, targets, related links, corrections and URL are added. */
+export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'corrections' | 'retracted' | 'canonicalUrl' | 'bodyHtml'> & { body: Block[] }
 
-export const ArticleReadQuery = Type.Object(
-  { include: Type.Optional(StringEnum(['html'], { description: '`html` adds `bodyHtml`, the body rendered to HTML.' })) },
-  { additionalProperties: false },
-)
+const IncludeHtml = Type.Optional(StringEnum(['html'], { description: '`html` adds `bodyHtml`, the body rendered to HTML.' }))
+
+export const ArticleReadQuery = Type.Object({ include: IncludeHtml }, { additionalProperties: false })
 export type ArticleReadQuery = Static<typeof ArticleReadQuery>
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
+
+const Locale = (description: string) => Type.String({ pattern: LOCALE_PATTERN, maxLength: 35, description, examples: ['es'] })
 
 const editable = {
   slug: Type.String({ pattern: SLUG_PATTERN, maxLength: SLUG_MAX, description: 'Lower-case ASCII words joined by "-"; made from the title when absent.' }),
@@ -198,9 +212,18 @@ const editable = {
   section: Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The section it runs in; null (or blank) for none.' })),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Topic tags; blanks and repeats that differ only in case are dropped.' }),
   sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50, description: 'Wire services and other sources the story drew on.' }),
-  locale: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35, description: 'A BCP 47 language tag.', examples: ['en'] }),
+  locale: Locale('A BCP 47 language tag, stored in canonical case (pt-br becomes pt-BR); DEFAULT_LOCALE when a new article does not say.'),
+  translationOf: Nullable(
+    IdOf(
+      'The article this one translates, in another locale; a translation of a translation names the original instead. ' +
+        'A group holds one article per locale; an id that does not exist is a 400. null takes the article out of its group.',
+    ),
+  ),
   leadMediaId: Nullable(IdOf('The lead media item; null for none. An id that does not exist is a 400.')),
   commentsEnabled: Type.Boolean({ description: 'Whether readers may comment; true for a new article unless given.' }),
+  externalId: Nullable(
+    Type.String({ minLength: 1, maxLength: 2048, description: 'Names the source item (a ninjs `uri`); unique: one taken answers 409. Imports set it.' }),
+  ),
 }
 
 const Opt = <T extends Record<string, TSchema>>(props: T) =>
@@ -236,6 +259,7 @@ export const ArticleQuery = Type.Object(
     section: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles in this section (case-insensitive).' })),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles with this tag (case-insensitive).' })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only articles with this byline (case-insensitive).' })),
+    locale: Type.Optional(Locale('Only articles in this locale (any case: pt-br finds pt-BR).')),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over title, subtitle, summary, tags and body text; accents and case do not matter, the last word matches as a prefix. Best match first: articles with every word in the title, then in the subtitle, tags, summary, body; newest first among equal matches.' })),
   },
   { additionalProperties: false },
@@ -251,6 +275,14 @@ export const ArticleList = Type.Object({
 
 export const SlugParams = Type.Object(
   { slug: Type.String({ minLength: 1, maxLength: 200, description: "The article's slug.", examples: ['harbour-reopens-after-storm'] }) },
+  { additionalProperties: false },
+)
+
+export const SlugQuery = Type.Object(
+  {
+    locale: Type.Optional(Locale('The locale the slug is in (slugs are unique within a locale); DEFAULT_LOCALE when not given.')),
+    include: IncludeHtml,
+  },
   { additionalProperties: false },
 )
 
@@ -282,10 +314,18 @@ export const ArticleRevision = shareSchema(
         tags: articleHeadFields.tags,
         sources: articleFields.sources,
         locale: articleFields.locale,
+        translationOf: Type.Optional(Nullable(Id)),
         leadMediaId: articleFields.leadMediaId,
         commentsEnabled: articleFields.commentsEnabled,
         publishedAt: articleFields.publishedAt,
         scheduledAt: articleFields.scheduledAt,
+        corrections: Type.Optional(
+          Type.Array(CorrectionSnapshot, {
+            description:
+              'The corrections at the time, newest first (absent from revisions recorded before corrections existed). A restore ' +
+              'leaves corrections and `translationOf` as they are.',
+          }),
+        ),
       },
       { description: 'The article as it was after this change, as stored (nothing embedded).' },
     ),

@@ -35,6 +35,7 @@ export const ArticleSummary = shareSchema(
   'ArticleSummary',
   Type.Object({
     ...articleHeadFields,
+    locale: Type.String({ description: 'The language, a BCP 47 tag in canonical case.', examples: ['en'] }),
     leadMedia: Type.Union([ref(Media), Type.Null()], { description: 'The lead picture (or video) for the teaser, embedded; null when none.' }),
     commentCount: Type.Integer({ description: 'How many approved comments the article has.' }),
     publishedAt: Nullable(TimestampOf('When the article went live; null while it is not published (kept when archived).')),

@@ -14,6 +14,8 @@ import type { Article, ArticleSummary, StoredArticle } from './schemas.js'
  */
 export function articleKeys(stored: StoredArticle, shown: Article): string[] {
   const keys = [articleKey(stored.id)]
+  // Readers see `translationOf` only while the original is published: its change must evict this.
+  if (stored.translationOf !== null) keys.push(articleKey(stored.translationOf))
   if (stored.leadMediaId !== null) keys.push(mediaKey(stored.leadMediaId))
   for (const block of stored.body) {
     if (block.type === 'media') keys.push(mediaKey(block.mediaId))

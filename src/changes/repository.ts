@@ -2,7 +2,7 @@
 // rows are written by triggers (migrations/0006_distribution.sql), never here.
 import { and, asc, gt, gte, isNotNull, lt, lte, max, min, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
-import { changes } from '../db/schema.js'
+import { changes } from '../db/schema-distribution.js'
 import type { Visibility } from '../http/visibility.js'
 
 export type ChangesRepository = ReturnType<typeof createChangesRepository>

@@ -28,6 +28,8 @@ export type CommentsRepository = ReturnType<typeof createCommentsRepository>
 export type NewComment = Omit<StoredComment, 'id' | 'moderatedBy' | 'moderatedAt' | 'createdAt' | 'updatedAt' | 'version'> & {
   /** Normalized text, for spotting repeats from one client. */
   fingerprint: string
+  /** When it was written, for a comment brought from another system (imports); now otherwise. */
+  createdAt?: string
 }
 
 /** A submission as the route has it: text checked, spam checked, not yet placed or decided. */
@@ -161,7 +163,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
 
   /** Writes a new comment, its audit row and its event; its count move waits for the commit. */
   function insertRow(input: Submission | NewComment, placement: Placement, spam: StoredComment['spam'], status: CommentStatus): StoredComment {
-    const time = now()
+    const time = input.createdAt ?? now()
     const comment: StoredComment = {
       id: newId(),
       articleId: placement.articleId,

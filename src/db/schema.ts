@@ -2,7 +2,7 @@
 // Times are ISO 8601 UTC text written by the service in one fixed format, so that they sort
 // as strings and reach JSON without conversion.
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const apiKeys = sqliteTable('api_keys', {
   id: text('id').primaryKey(),
@@ -44,7 +44,8 @@ export const articles = sqliteTable(
     // `id` is the opaque public identifier.
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     id: text('id').notNull().unique(),
-    slug: text('slug').notNull().unique(),
+    // Unique within a locale (articles_locale_slug_uq): a story and its translation may share a slug.
+    slug: text('slug').notNull(),
     title: text('title').notNull(),
     subtitle: text('subtitle').notNull().default(''),
     summary: text('summary').notNull().default(''),
@@ -55,6 +56,9 @@ export const articles = sqliteTable(
     tags: text('tags', { mode: 'json' }).notNull().$type<string[]>(),
     sources: text('sources', { mode: 'json' }).notNull().$type<string[]>(),
     locale: text('locale').notNull().default('en'),
+    // The original of the article's translation group (never a translation itself: writes
+    // normalise to it), or null for an original or an article with no translations.
+    translationOf: text('translation_of').references((): AnySQLiteColumn => articles.id, { onDelete: 'set null' }),
     leadMediaId: text('lead_media_id').references(() => media.id, { onDelete: 'restrict' }),
     commentsEnabled: integer('comments_enabled', { mode: 'boolean' }).notNull().default(true),
     commentCount: integer('comment_count').notNull().default(0),
@@ -65,8 +69,19 @@ export const articles = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
     version: integer('version').notNull().default(1),
+    // The item this article was imported from (a ninjs uri, a WordPress post): importing it
+    // again finds this article. Null for articles written here.
+    externalId: text('external_id'),
   },
   (t) => [
+    uniqueIndex('articles_external_id_uq').on(t.externalId),
+    uniqueIndex('articles_locale_slug_uq').on(t.locale, t.slug),
+    // One article per locale in a translation group, keyed by the group's original; the same
+    // index finds a group's members in one seek.
+    uniqueIndex('articles_translation_group_uq').on(sql`coalesce(${t.translationOf}, ${t.id})`, t.locale),
+    // Foreign-key checks on deleting an article look its translations up here.
+    index('articles_translation_of_idx').on(t.translationOf),
+    index('articles_locale_sort_idx').on(t.locale, t.status, t.sortAt, t.seq),
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.seq),
     index('articles_sort_idx').on(t.sortAt, t.seq),
     // NOCASE, as the list's section filter compares (ASCII case folding): `section=world` finds "World".
@@ -76,9 +91,8 @@ export const articles = sqliteTable(
     // Covers what a comment submission checks of its article: status and settings are stored
     // after the body, so reading them from the row would walk the body's overflow pages.
     index('articles_gate_idx').on(t.id, t.status, t.publishedAt, t.commentsEnabled),
-    // The published articles in the order they were made, with what a sitemap entry prints:
-    // a 50,000-URL sitemap page is one range of this index, never a read of the rows (whose
-    // status and dates are stored after the body, on its overflow pages).
+    // Published articles in the order they were made, with what a sitemap URL needs: a sitemap
+    // page is a range of it, never a read of the rows (status and dates sit after the body).
     index('articles_sitemap_idx')
       .on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt)
       .where(sql`status = 'published'`),
@@ -321,6 +335,18 @@ export const webhookAttempts = sqliteTable(
   ],
 )
 
+// What imports brought in (src/import/), by the source's key for an item (a ninjs uri, a
+// WordPress post, attachment, file or comment): what it became, the source's version and a
+// digest of what was written, so that importing the same item again changes nothing.
+export const importRecords = sqliteTable('import_records', {
+  key: text('key').primaryKey(),
+  kind: text('kind', { enum: ['article', 'media', 'comment'] }).notNull(),
+  resourceId: text('resource_id').notNull(),
+  version: text('version'),
+  digest: text('digest').notNull(),
+  importedAt: text('imported_at').notNull(),
+})
+
 // Responses kept for Idempotency-Key replays (src/http/idempotency.ts), 24 hours each.
 export const idempotencyKeys = sqliteTable(
   'idempotency_keys',
@@ -334,32 +360,6 @@ export const idempotencyKeys = sqliteTable(
     createdAt: text('created_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
-)
-
-// The sitemap index's summary (src/distribution/sitemaps.ts), kept by triggers (migration
-// distribution): per 1,000 article numbers, how many are published and their last change.
-export const sitemapBlocks = sqliteTable('sitemap_blocks', {
-  block: integer('block').primaryKey(),
-  published: integer('published').notNull(),
-  changedAt: text('changed_at').notNull(),
-})
-
-// The change feed (src/changes/): a row per change to an article or a media item, written by
-// triggers (migration distribution) in the change's own transaction, whoever makes it; SQLite
-// has one writer at a time, so `seq` is commit order.
-export const changes = sqliteTable(
-  'changes',
-  {
-    // AUTOINCREMENT: a number is never handed out twice, even once retention has emptied the table.
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    type: text('type', { enum: ['article', 'media'] }).notNull(),
-    id: text('id').notNull(),
-    /** What staff see (`delete`: the row is gone), and what readers see (null: nothing). */
-    action: text('action', { enum: ['upsert', 'delete'] }).notNull(),
-    publicAction: text('public_action', { enum: ['upsert', 'delete'] }),
-    at: text('at').notNull(),
-  },
-  (t) => [index('changes_public_idx').on(t.seq).where(sql`public_action IS NOT NULL`)],
 )
 
 // The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change

@@ -6,7 +6,8 @@ import type { StoredArticle } from '../articles/schemas.js'
 import type { Db } from '../db/client.js'
 import type { UrlField } from './canonical-url.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
-import { articles, sitemapBlocks } from '../db/schema.js'
+import { articles } from '../db/schema.js'
+import { sitemapBlocks } from '../db/schema-distribution.js'
 
 export type DistributionRepository = ReturnType<typeof createDistributionRepository>
 

@@ -7,6 +7,7 @@ import { Type } from 'typebox'
 import type { ArticlesRepository, ListQuery } from '../articles/repository.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
+import { canonicalLocale } from '../text/locale.js'
 import { baseUrl } from '../http/base-url.js'
 import { noneMatch } from '../http/conditional.js'
 import { notFound } from '../http/problems.js'
@@ -39,9 +40,9 @@ export const MEDIA_TYPES = {
   xml: 'application/xml; charset=utf-8',
 } as const
 
-/** The article list's query for a feed's filters: the one place where feed filters meet the list's. */
+/** The article list's query for a feed's filters: the one place where feed filters meet the list's (authorId joins here). */
 function listQueryOf(query: FeedQuery): ListQuery {
-  return { limit: query.limit ?? 50, section: query.section, tag: query.tag, author: query.author }
+  return { limit: query.limit ?? 50, section: query.section, tag: query.tag, author: query.author, locale: query.locale }
 }
 
 const text = (description: string, mediaType: string, example: string) => ({
@@ -50,7 +51,8 @@ const text = (description: string, mediaType: string, example: string) => ({
 })
 
 const FEED_FILTERS =
-  'The newest published articles, newest first (`limit`, default 50), with the filters of the article list. Each entry: ' +
+  'The newest published articles, newest first (`limit`, default 50), with the filters of the article list (`section`, ' +
+  '`tag`, `author`, `locale`). Each entry: ' +
   'the title, `canonicalUrl` as its link, `urn:cms:article:{id}` as its id (the same in all three formats), published and ' +
   'updated times, bylines, section and tags, the subtitle (else the summary), the whole body as HTML, and the lead ' +
   'picture as an enclosure and as Media RSS (`media:content` with the caption as `media:description` and the credit as ' +
@@ -65,8 +67,8 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     const base = baseUrl(request, config)
     const page = articles.list(listQueryOf(request.query), READERS)
     const list = stories.fromPublished(distribution.publishedByIds(page.data.map((summary) => summary.id)), base)
-    const { section, tag, author } = request.query
-    const chosen = [section, tag === undefined ? undefined : `#${tag}`, author].filter((part) => part !== undefined)
+    const { section, tag, author, locale } = request.query
+    const chosen = [section, tag === undefined ? undefined : `#${tag}`, author, locale].filter((part) => part !== undefined)
     const title = chosen.length === 0 ? config.siteName : `${config.siteName}: ${chosen.join(', ')}`
     const meta: FeedMeta = {
       siteName: config.siteName,
@@ -74,7 +76,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
       description: `The latest stories from ${title}`,
       home: siteHome(canonicalUrl, base),
       self: `${base}${request.url}`,
-      language: null,
+      language: locale === undefined ? null : (canonicalLocale(locale) ?? locale),
       updated: newestChange(list),
     }
     return { meta, list }

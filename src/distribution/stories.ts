@@ -38,9 +38,9 @@ export function bylinesOf(article: Pick<StoredArticle, 'authors'>): Byline[] {
   return article.authors.map((name) => ({ name, url: null }))
 }
 
-/** The corrections of an article: the one place where they will be read from it. */
-export function correctionsOf(_article: StoredArticle): CorrectionNote[] {
-  return []
+/** The corrections an embedded article carries, newest first (a feed's stories print none). */
+export function correctionsOf(article: Pick<Article, 'corrections'>): CorrectionNote[] {
+  return article.corrections.map(({ type, text, at }) => ({ type, text, at }))
 }
 
 /** The subtitle, else the summary: what feeds show as an entry's description. */
@@ -62,10 +62,10 @@ export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
 
   /** A story from an article embedded for its reader (GET /v1/articles/{id} gives the same). */
   function fromArticle(article: Article, base: string): Story {
-    const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, ...rest } = article
+    const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, corrections: _corrections, retracted: _retracted, ...rest } = article
     // The blocks as read are the blocks as stored with their media and targets added.
     const stored: StoredArticle = { ...rest, body: body as StoredArticle['body'] }
-    return { article: stored, canonicalUrl: url, html: bodyHtml(article, base), lead: leadMedia, bylines: bylinesOf(article), corrections: correctionsOf(stored) }
+    return { article: stored, canonicalUrl: url, html: bodyHtml(article, base), lead: leadMedia, bylines: bylinesOf(article), corrections: correctionsOf(article) }
   }
 
   /** Stories of published articles, for a feed: their media and teaser targets in one query each. */
@@ -101,7 +101,8 @@ export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
         html: renderBlocks(blocks, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) }),
         lead: article.leadMediaId === null ? null : (found.get(article.leadMediaId) ?? null),
         bylines: bylinesOf(article),
-        corrections: correctionsOf(article),
+        // Feeds print no corrections: only structured data does, from the embedded article.
+        corrections: [],
       }
     })
   }

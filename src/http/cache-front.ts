@@ -49,7 +49,7 @@ export class CacheFront {
     if (this.#cache === undefined || !this.#open || request.method !== 'GET' || request.headers.authorization !== undefined) return false
     const base = directBase(request, this.#baseUrls)
     if (base === null) return false
-    const found = this.#cache.lookup(`${base} ${request.url}`)
+    const found = this.#cache.lookup(`${base} ${request.url}`, false)
     if (isTicket(found)) return false
 
     const id = randomUUID()

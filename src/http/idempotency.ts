@@ -72,6 +72,14 @@ interface Pending {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false for a POST whose answer holds a secret the service keeps only hashed (a preview
+     * link's token): its answer is never stored, so the key is not honoured and a repeat makes
+     * another one.
+     */
+    idempotency?: false
+  }
   interface FastifyRequest {
     idempotency: Pending | null
     /** Set for a request with a key whose body its handler reads: see idempotentAfterBody. */
@@ -173,7 +181,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
 
     app.addHook('preHandler', async (request, reply) => {
       const key = request.headers['idempotency-key']
-      if (request.method !== 'POST' || key === undefined) return
+      if (request.method !== 'POST' || key === undefined || request.routeOptions.config?.idempotency === false) return
       if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
         throw badRequest('Idempotency-Key must be 1 to 255 printable ASCII characters.', [
           { path: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' },

@@ -116,7 +116,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The key is valid but its role may not do this.',
   404: 'Absent, or not visible to this caller.',
   409: 'Conflicts with the current state (a taken slug, a resource in use).',
-  410: 'Gone: no longer kept (a change-feed cursor older than the retention).',
+  410: 'Gone: no longer there (an expired preview link, a change-feed cursor older than what is kept).',
   412: 'The `If-Match` ETag is stale.',
   413: 'The request body is too large.',
   415: 'The content type is not supported.',

@@ -16,11 +16,14 @@ export async function keyRoutes(app: FastifyInstance, { keys }: { keys: KeysRepo
   r.post(
     '/',
     {
+      // The answer holds the secret, which is kept only hashed: it is never stored for a replay.
+      config: { idempotency: false },
       schema: {
         summary: 'Make an API key; its secret is shown only in this answer',
         description:
           'Admins. The answer holds `token`, the secret; the service keeps only its SHA-256 hash, so a lost secret ' +
-          'cannot be shown again: make a new key and revoke the old one. `Location` names the new key.',
+          'cannot be shown again: make a new key and revoke the old one. `Location` names the new key. ' +
+          '`Idempotency-Key` is not honoured (its answer would have to be kept, secret and all): a repeat makes another key.',
         operationId: 'createKey',
         tags,
         security: bearer,

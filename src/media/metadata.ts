@@ -203,8 +203,8 @@ export function tidy(text: string): string {
   return cleanText(text).trim()
 }
 
-/** Embedded values are not refused when too long, just cut (at a code point, never mid-character). */
-function fit(field: TextField, text: string): string {
+/** Embedded (and imported) values are not refused when too long, just cut (at a code point, never mid-character). */
+export function fit(field: TextField, text: string): string {
   const max = TEXT_FIELDS[field].maxLength
   if (text.length <= max) return text
   let out = ''

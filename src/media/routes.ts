@@ -8,7 +8,6 @@ import { Type } from 'typebox'
 import { bearer, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { idempotentAfterBody } from '../http/idempotency.js'
-import { newId, now } from '../db/ids.js'
 import { notFound } from '../http/problems.js'
 import { mediaKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import type { Config } from '../config.js'
@@ -20,7 +19,7 @@ import { FileQuery, Media, MediaList, MediaPatch, MediaQuery, MediaUpload } from
 import { sendFile } from './serve-file.js'
 import { ALLOWED_DESCRIPTION } from './sniff.js'
 import type { MediaStorage } from './storage.js'
-import { describeUpload, multipartLimits, readUploadForm } from './upload.js'
+import { multipartLimits, readUploadForm, storeUpload } from './upload.js'
 
 // The bytes a file URL can answer with, for the OpenAPI document.
 const BINARY = { type: 'string', format: 'binary' }
@@ -102,26 +101,19 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
     },
     async (request, reply) => {
       const form = await readUploadForm(request, storage, config.maxUploadBytes)
-      try {
-        // The form is read only now, so only now can a key be told apart from its first use.
-        if (await idempotentAfterBody(request, reply, form.digest)) return reply
-        const time = now()
-        const item: StoredMedia = { id: newId(), ...(await describeUpload(form)), createdAt: time, updatedAt: time, version: 1 }
-        const b = base(request)
-        const created = await storage.withLock(item.sha256, async () => {
-          const isNew = await storage.place(form.file)
-          try {
-            return media.create(item, { base: b })
-          } catch (error) {
-            if (isNew && !media.isShaUsed(item.sha256)) await storage.removeBytes(item.sha256)
-            throw error
-          }
-        })
-        return reply.code(201).header('location', `${b}/v1/media/${created.id}`).send(toMedia(b, created))
-      } finally {
-        // Gone already once placed; this is for every way of failing before that.
+      // The form is read only now, so only now can a key be told apart from its first use. A
+      // replay or a 422 stores nothing: the bytes read go.
+      const replayed = await idempotentAfterBody(request, reply, form.digest).catch(async (error: unknown) => {
         await rm(form.file.tempPath, { force: true })
+        throw error
+      })
+      if (replayed) {
+        await rm(form.file.tempPath, { force: true })
+        return reply
       }
+      const b = base(request)
+      const created = await storeUpload(form, storage, media, (item) => media.create(item, { base: b }))
+      return reply.code(201).header('location', `${b}/v1/media/${created.id}`).send(toMedia(b, created))
     },
   )
 
@@ -247,6 +239,8 @@ export async function mediaRoutes(app: FastifyInstance, { config, media, storage
       const item = found(request.params.id)
       // The bytes never change; a CDN still drops them when the item is deleted.
       setSurrogateKeys(reply, () => [mediaKey(item.id)])
+      // Uploads are never empty: an item of no bytes was imported without its file (src/import/).
+      if (item.size === 0) throw notFound('media file')
       const plan = planRendition(item, request.query, renditions.widths)
       if (plan === null) {
         return sendFile(request, reply, { path: storage.originalPath(item.sha256), etag: `"${item.sha256}"`, mimeType: item.mimeType, filename: item.filename })

@@ -4,11 +4,12 @@
 import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { FastifyRequest } from 'fastify'
+import { newId, now } from '../db/ids.js'
 import { badRequest, invalidField, payloadTooLarge, Problem, unsupportedMediaType } from '../http/problems.js'
 import { cleanFilename } from './filename.js'
 import { type EmbeddedText, mergeText } from './metadata.js'
 import { probeFile } from './probe.js'
-import type { StoredMedia } from './repository.js'
+import type { MediaRepository, StoredMedia } from './repository.js'
 import { TEXT_FIELDS, type TextField } from './schemas.js'
 import { ALLOWED_DESCRIPTION, sniffFile } from './sniff.js'
 import type { MediaStorage, ReceivedFile } from './storage.js'
@@ -24,6 +25,9 @@ export interface UploadForm {
    */
   digest: string
 }
+
+/** What storing an upload needs: the bytes and the text, read from a form or (imports) a local file. */
+export type StoredUpload = Omit<UploadForm, 'digest'>
 
 const isTextField = (name: string): name is TextField => Object.hasOwn(TEXT_FIELDS, name)
 
@@ -43,7 +47,7 @@ function humanBytes(bytes: number): string {
  * errors (a full disk is ours to fix). Anything else came from parsing the body: a boundary
  * missing, a part cut short, a client that hung up mid-file.
  */
-function asClientError(error: unknown): unknown {
+export function asClientError(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof Problem) return error
   if (typeof (error as { statusCode?: unknown }).statusCode === 'number') return error
   if (typeof (error as { syscall?: unknown }).syscall === 'string') return error
@@ -104,7 +108,7 @@ export async function readUploadForm(request: FastifyRequest, storage: MediaStor
 }
 
 /** Everything a new item is made of, read from the received file and the form. */
-export async function describeUpload(form: UploadForm): Promise<Omit<StoredMedia, 'id' | 'createdAt' | 'updatedAt' | 'version'>> {
+export async function describeUpload(form: StoredUpload): Promise<Omit<StoredMedia, 'id' | 'createdAt' | 'updatedAt' | 'version'>> {
   const { accepted, detected } = await sniffFile(form.file.tempPath)
   if (!accepted) {
     const what = detected === undefined ? 'The file is of no recognised type' : `Files of type ${detected} are not accepted`
@@ -120,5 +124,29 @@ export async function describeUpload(form: UploadForm): Promise<Omit<StoredMedia
     height: probe.height,
     sha256: form.file.sha256,
     ...mergeText(form.fields, probe.embedded),
+  }
+}
+
+/**
+ * Makes a received file a media item: its bytes placed at their content address, then its row
+ * written by `write` (in whatever transaction the caller needs). Should the write fail, bytes no
+ * other row uses are removed again; whatever happens, the temp file is gone after.
+ */
+export async function storeUpload<T>(form: StoredUpload, storage: MediaStorage, media: MediaRepository, write: (item: StoredMedia) => T): Promise<T> {
+  try {
+    const time = now()
+    const item: StoredMedia = { id: newId(), ...(await describeUpload(form)), createdAt: time, updatedAt: time, version: 1 }
+    return await storage.withLock(item.sha256, async () => {
+      const isNew = await storage.place(form.file)
+      try {
+        return write(item)
+      } catch (error) {
+        if (isNew && !media.isShaUsed(item.sha256)) await storage.removeBytes(item.sha256)
+        throw error
+      }
+    })
+  } finally {
+    // Gone already once placed; this is for every way of failing before that.
+    await rm(form.file.tempPath, { force: true })
   }
 }

@@ -1,4 +1,4 @@
-// The benchmark's quick version run end to end, as CI runs it: it only has to work (every row
+// The benchmark's quick version run end to end (its scenarios apart), as CI runs it: it only has to work (every row
 // measured, no failed request, no comment lost). No timing is asserted: CI machines vary.
 // Slow tier: a minute or more of load on both cores (three servers and autocannon), and no
 // behaviour of the service that the fast tier does not already check.
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Report } from '../../scripts/bench/run.js'
+import { orderProblem } from '../../scripts/bench/search.js'
 import { build, runScript } from '../server-process.js'
 
 // The bench runs the compiled service and scripts: `npm run test:slow` builds them once before
@@ -18,7 +19,7 @@ t.test('npm run bench --quick measures every target and loses no comment', async
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const out = join(dir, 'BENCHMARKS.md')
   const json = join(dir, 'report.json')
-  const { stdout } = await runScript('bench/run', ['--quick', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')])
+  const { stdout } = await runScript('bench/run', ['--quick', '--scenario', 'standard', '--out', out, '--json', json, '--db', join(dir, 'bench.sqlite')])
   t.match(stdout, /Seeded in/)
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report
@@ -52,14 +53,75 @@ t.test('npm run bench --quick measures every target and loses no comment', async
     t.equal(row.bad, 0, `${row.name}: no request failed or got an unexpected status`)
     if (row.name.includes(': service') || row.name.startsWith('304')) t.type(row.ratio, 'number', `${row.name}: has a ratio`)
   }
-  t.ok(report.comments.responses > 0, 'comments were submitted')
-  t.equal(report.comments.lost, 0, 'every 201 left a row')
-  t.ok(report.comments.rowsAdded >= report.comments.responses)
-  t.ok(report.coldStartMs > 0)
-  t.ok(report.rssMb > 0)
+  const comments = report.comments!
+  t.ok(comments.responses > 0, 'comments were submitted')
+  t.equal(comments.lost, 0, 'every 201 left a row')
+  t.ok(comments.rowsAdded >= comments.responses)
+  t.ok(report.coldStartMs! > 0)
+  t.ok(report.rssMb! > 0)
 
   const markdown = readFileSync(out, 'utf8')
   for (const name of names) t.ok(markdown.includes(`| ${name} |`), `BENCHMARKS.md has ${name}`)
   t.match(markdown, /Node v\d+/)
   t.match(markdown, /Cold start/)
+})
+
+t.test('the newsroom and search scenarios report throughput, latencies, the hit rate and the order', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const out = join(dir, 'BENCHMARKS.md')
+  const json = join(dir, 'report.json')
+  const args = ['--quick', '--articles', '400', '--scenario', 'newsroom', '--scenario', 'search', '--out', out, '--json', json]
+  await runScript('bench/run', [...args, '--db', join(dir, 'bench.sqlite')])
+
+  const report = JSON.parse(readFileSync(json, 'utf8')) as Report
+  t.same(report.scenarios, ['newsroom', 'search'])
+  t.same(report.rows, [], 'the standard rows did not run')
+
+  const newsroom = report.newsroom!
+  t.equal(newsroom.stories, 400, 'every story of a small archive is read')
+  t.ok(newsroom.distinctPaths > 500, 'many different URLs')
+  t.ok(Math.abs(newsroom.shares.articles - 0.7) < 0.02 && Math.abs(newsroom.shares.lists - 0.2) < 0.02, 'the mix has its shares')
+  for (const [name, mix] of [['reads only', newsroom.noWrites], ['reads + writes', newsroom.withWrites]] as const) {
+    t.ok(mix.rps > 0 && mix.p50 > 0 && mix.p99 >= mix.p50, `${name}: throughput and latencies`)
+    t.equal(mix.bad, 0, `${name}: every read answered 2xx`)
+    // Counted by the service: a few hundred stories read again and again, some of them hit.
+    t.ok(mix.hits + mix.misses > 0, `${name}: the service counted its cacheable reads`)
+    t.ok(mix.hitRate !== null && mix.hitRate > 0.2 && mix.hitRate <= 1, `${name}: hit rate ${mix.hitRate}`)
+    t.equal(mix.hitRate, mix.hits / (mix.hits + mix.misses))
+  }
+  const writes = newsroom.withWrites.writes
+  t.ok(writes.saves >= 2 && writes.comments >= 5, `writes landed: ${writes.saves} saves, ${writes.comments} comments`)
+  t.equal(writes.failed, 0, 'no write failed')
+  t.equal(writes.held, 0, 'post-moderation approved every comment')
+  t.type(newsroom.throughputRatio, 'number')
+
+  const search = report.search!
+  t.ok(search.queries >= 100, `${search.queries} different queries`)
+  t.same(search.kinds.map((k) => k.kind), ['common word', 'rare word', 'two words', 'three words', 'prefix'])
+  for (const kind of search.kinds) t.ok(kind.requests > 0 && kind.p50 > 0 && kind.p99 >= kind.p50, `${kind.kind}: timed`)
+  t.ok(search.rps > 0 && search.overall.p99 >= search.overall.p50)
+  t.equal(search.failed, 0, 'every search answered 200')
+  t.equal(search.order.checked, search.queries)
+  t.equal(search.order.violations, 0, `best match first: ${search.order.examples.join('; ')}`)
+
+  const markdown = readFileSync(out, 'utf8')
+  t.match(markdown, /## Newsroom mix/)
+  t.match(markdown, /\| reads \+ writes \| \d+ \|/)
+  t.match(markdown, /## Search, cache off/)
+  t.match(markdown, /\| all \| \d+ \|/)
+})
+
+t.test('the search order check tells best match first from anything else', async (t) => {
+  const hit = (title: string, subtitle = '', tags: string[] = []) => ({ title, subtitle, summary: null, tags })
+  const query = { kind: 'two words' as const, q: 'harbour ferr' }
+  const inTitle = hit('Harbour ferry returns')
+  const inSubtitle = hit('Council news', 'The harbour ferry is late')
+  const inTags = hit('Weekend plans', '', ['harbour ferries'])
+  t.equal(orderProblem(query, [inTitle, inSubtitle, inTags, hit('Harbour news')]), null, 'title, subtitle, tags, then the body')
+  t.match(orderProblem(query, [inSubtitle, inTitle]), /result 2 scores 16 after 8/)
+  t.match(orderProblem(query, [hit('Ferry harbour works'), inTags, hit('Other'), inSubtitle]), /result 4/)
+  const rare = { kind: 'rare word' as const, q: 'kalomerville' }
+  t.equal(orderProblem(rare, [hit('Flood in Kalomerville')]), null)
+  t.match(orderProblem(rare, [hit('Flood in the valley')]), /lacks it/)
 })

@@ -29,7 +29,7 @@ END;
 --> statement-breakpoint
 CREATE TRIGGER `articles_update_sitemap_blocks` AFTER UPDATE OF `id`, `slug`, `title`, `subtitle`, `summary`, `body`, `status`,
   `authors`, `section`, `tags`, `sources`, `locale`, `lead_media_id`, `comments_enabled`, `published_at`, `scheduled_at`,
-  `created_at`, `updated_at`, `version` ON `articles`
+  `created_at`, `updated_at`, `version`, `external_id`, `translation_of` ON `articles`
 WHEN OLD.`status` = 'published' OR NEW.`status` = 'published'
 BEGIN
   INSERT INTO `sitemap_blocks` (`block`, `published`, `changed_at`)
@@ -57,7 +57,7 @@ END;
 --> statement-breakpoint
 CREATE TRIGGER `articles_update_changes` AFTER UPDATE OF `id`, `slug`, `title`, `subtitle`, `summary`, `body`, `status`, `authors`,
   `section`, `tags`, `sources`, `locale`, `lead_media_id`, `comments_enabled`, `published_at`, `scheduled_at`, `created_at`,
-  `updated_at`, `version` ON `articles`
+  `updated_at`, `version`, `external_id`, `translation_of` ON `articles`
 BEGIN
   INSERT INTO `changes` (`type`, `id`, `action`, `public_action`, `at`)
   VALUES ('article', NEW.`id`, 'upsert',
