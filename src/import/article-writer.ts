@@ -78,7 +78,7 @@ export function writeArticle(source: ArticleSource, ctx: ImportContext): ItemOut
       return outcome('skipped', null)
     }
     const { locale, ...rest } = fields
-    const input: ArticleCreate = { ...rest, ...(locale === null ? {} : { locale }), slug: freeSlug(source, fields.title, ctx, warnings) }
+    const input: ArticleCreate = { ...rest, ...(locale === null ? {} : { locale }), slug: freeSlug(source, fields.title, locale, ctx, warnings) }
     const created = ctx.articles.create({ ...input, externalId: source.externalId }, ctx.keyId)
     const placed = place(created.id, source.placement, ctx)
     put(placed)
@@ -100,15 +100,17 @@ function place(id: string, placement: Placement, ctx: ImportContext): StoredArti
   }
 }
 
-/** The source's slug, or one made from the title, made unique with a suffix when taken. */
-function freeSlug(source: ArticleSource, title: string, ctx: ImportContext, warnings: Warning[]): string {
+/** The source's slug, or one made from the title, made unique within its locale with a suffix when taken. */
+function freeSlug(source: ArticleSource, title: string, locale: string | null, ctx: ImportContext, warnings: Warning[]): string {
+  // Slugs are unique per locale; no locale is the repository's default one.
+  const taken = (slug: string) => ctx.articles.getBySlug(slug, locale ?? undefined) !== null
   const wanted = slugify(source.slug ?? '') || slugify(title) || `story-${digestOf(source.externalId).slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, '0')}`
-  if (ctx.articles.getBySlug(wanted) === null) return wanted
+  if (!taken(wanted)) return wanted
   const suffixes = [2, 3, 4, 5, 6, 7, 8, 9].map(String)
   suffixes.push(digestOf(source.externalId).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8))
   for (const suffix of suffixes) {
     const slug = `${wanted.slice(0, SLUG_MAX - suffix.length - 1).replace(/-+$/, '')}-${suffix}`
-    if (ctx.articles.getBySlug(slug) === null) {
+    if (!taken(slug)) {
       warnings.push(warning('slug-changed', `the slug ${quoted(wanted)} is taken: the article is ${quoted(slug)}`))
       return slug
     }
