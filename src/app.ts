@@ -54,6 +54,7 @@ import { webhookRoutes } from './webhooks/routes.js'
 import { Webhook, WebhookAttempt, WebhookDelivery, WebhookWithSecret } from './webhooks/schemas.js'
 import { type DeliveryWorker, startDeliveryWorker } from './webhooks/worker.js'
 import { projectPath } from './paths.js'
+import { SERVER_LIMITS, type ServerLimits, serverOptions } from './server-limits.js'
 import { createPreviewLinksRepository } from './previews/repository.js'
 import { previewRoutes } from './previews/routes.js'
 import { redactPreviewToken } from './previews/tokens.js'
@@ -62,6 +63,8 @@ import { translationRoutes } from './translations/routes.js'
 import { startPurger } from './cdn/purger.js'
 import { createPurgeOutbox } from './cdn/repository.js'
 import { createOutbox } from './webhooks/outbox.js'
+
+export { SERVER_LIMITS, type ServerLimits } from './server-limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,33 +81,6 @@ export interface AppDeps {
   /** Overrides of SERVER_LIMITS (tests shorten them to see a slow client cut off in seconds). */
   serverLimits?: Partial<ServerLimits>
 }
-
-/**
- * How long a client may take, so that slow or idle clients (slowloris) cannot hold sockets:
- * headers must arrive within `headersTimeoutMs`, the whole request (a 25 MiB upload included)
- * within `requestTimeoutMs`, and a socket idle for `idleTimeoutMs` is closed. Keep-alive
- * outlasts the 60 s idle timeout of common load balancers, so they never reuse a closed socket.
- */
-export interface ServerLimits {
-  headersTimeoutMs: number
-  requestTimeoutMs: number
-  idleTimeoutMs: number
-  keepAliveTimeoutMs: number
-  maxRequestsPerSocket: number
-  maxHeaderBytes: number
-  /** How often Node checks the headers and request timeouts (its default is 30 s). */
-  timeoutCheckMs: number
-}
-
-export const SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 300_000,
-  idleTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 72_000,
-  maxRequestsPerSocket: 1000,
-  maxHeaderBytes: 16 * 1024,
-  timeoutCheckMs: 5_000,
-})
 
 /** How often the worker thread copies committed pages from the WAL into the database file. */
 const CHECKPOINT_INTERVAL_MS = 250
@@ -378,20 +354,5 @@ function open(path: string): Db {
     return openDatabase(path)
   } catch (error) {
     throw unusablePath('DATABASE_PATH', path, error) ?? error
-  }
-}
-
-function serverOptions(limits: ServerLimits) {
-  return {
-    connectionTimeout: limits.idleTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    maxRequestsPerSocket: limits.maxRequestsPerSocket,
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      maxHeaderSize: limits.maxHeaderBytes,
-      connectionsCheckingInterval: limits.timeoutCheckMs,
-    },
   }
 }
