@@ -1,8 +1,9 @@
 // `npm run seed`: loads a small newsroom into DATABASE_PATH — a few stories of the fictional
-// river town of Vallmora, with bylines, sections, tags, wire sources, linked teasers, lead
-// photos (drawn here, uploaded through the real upload path so that they get their sizes and
-// files like any other), a story with a published correction and one translated into Spanish. Stories whose slug already exists are left alone, so running it twice
-// changes nothing.
+// river town of Vallmora, with bylines, two author profiles with portraits, a tree of sections,
+// tags, wire sources, linked teasers, lead photos (drawn here, uploaded through the real upload
+// path so that they get their sizes and files like any other), a story with a published
+// correction and one translated into Spanish. Stories, profiles and sections whose slug already
+// exists are left alone, so running it twice changes nothing.
 import sharp from 'sharp'
 import { buildApp } from '../src/app.js'
 import { createArticlesRepository } from '../src/articles/repository.js'
@@ -24,6 +25,8 @@ interface SeedPhoto {
 
 interface SeedStory extends ArticleCreate {
   slug: string
+  /** Slugs of the author profiles below, for `authorIds`. */
+  profiles?: string[]
   photo?: SeedPhoto
   publish?: 'now' | 'later' | 'no'
   /** Slugs of earlier stories to tease with `related` blocks. */
@@ -33,6 +36,47 @@ interface SeedStory extends ArticleCreate {
   /** Corrections published with the story once it is live. */
   corrections?: CorrectionCreate[]
 }
+
+/** The sections, parents first: news has three sections below it. */
+const sections = [
+  { slug: 'news', name: 'News', description: 'What happened in Vallmora and along the Sella today.' },
+  { slug: 'local', name: 'Local', description: 'Streets, bridges, shops and neighbours.', parent: 'news' },
+  { slug: 'politics', name: 'Politics', description: 'The town council and the county.', parent: 'news' },
+  { slug: 'environment', name: 'Environment', description: 'The river, the reservoir and the weather.', parent: 'news' },
+  { slug: 'culture', name: 'Culture', description: 'Music, festivals and the arts.' },
+]
+
+interface SeedAuthor {
+  slug: string
+  name: string
+  jobTitle: string
+  bio: string
+  links: string[]
+  email: string
+  /** The portrait's background and jacket colours. */
+  colors: [string, string]
+}
+
+const profiles: SeedAuthor[] = [
+  {
+    slug: 'marta-quiroga',
+    name: 'Marta Quiroga',
+    jobTitle: 'River and transport reporter',
+    bio: 'Marta has walked every bridge over the Sella and reported on most of them. Before Vallmora Daily she photographed ferries for the coast guard.',
+    links: ['https://social.example/@martaquiroga'],
+    email: 'marta.quiroga@vallmora-daily.example',
+    colors: ['#cfe0ea', '#2f4f6f'],
+  },
+  {
+    slug: 'tomas-ferreira',
+    name: 'Tomás Ferreira',
+    jobTitle: 'Environment correspondent',
+    bio: 'Tomás covers water, farming and the weather from the reservoir to the delta. He keeps a rain gauge on his balcony and its records on his site.',
+    links: ['https://tomasferreira.example', 'https://social.example/@tferreira'],
+    email: 'tomas.ferreira@vallmora-daily.example',
+    colors: ['#ead9c4', '#6b4f2f'],
+  },
+]
 
 const stories: SeedStory[] = [
   {
@@ -44,6 +88,7 @@ const stories: SeedStory[] = [
     section: 'local',
     tags: ['transport', 'infrastructure', 'Sella river'],
     authors: ['Marta Quiroga'],
+    profiles: ['marta-quiroga'],
     body: [
       { type: 'paragraph', text: 'The first people across were a baker with two trays of rolls and a boy who ran the whole length <em>twice</em>.' },
       { type: 'paragraph', text: 'Engineers replaced 140 rivets and the timber deck, and added lamps that dim after midnight to spare the bats under the arches.' },
@@ -61,6 +106,7 @@ const stories: SeedStory[] = [
     section: 'environment',
     tags: ['drought', 'water', 'farming'],
     authors: ['Tomás Ferreira', 'Lena Hoang'],
+    profiles: ['tomas-ferreira'],
     sources: ['EFE'],
     corrections: [
       {
@@ -114,6 +160,7 @@ const stories: SeedStory[] = [
     section: 'environment',
     tags: ['flood', 'weather', 'Sella river'],
     authors: ['Marta Quiroga'],
+    profiles: ['marta-quiroga'],
     sources: ['AP', 'EFE'],
     body: [
       { type: 'paragraph', text: 'Civil protection volunteers knocked on doors in Carrer del Molí from 1 a.m.; 60 residents slept at the sports hall.' },
@@ -133,6 +180,7 @@ const stories: SeedStory[] = [
     section: 'local',
     tags: ['transporte', 'infraestructuras', 'río Sella'],
     authors: ['Marta Quiroga'],
+    profiles: ['marta-quiroga'],
     body: [
       { type: 'paragraph', text: 'Los primeros en cruzar fueron un panadero con dos bandejas de panecillos y un niño que la recorrió entera <em>dos veces</em>.' },
       { type: 'paragraph', text: 'Los ingenieros cambiaron 140 remaches y el tablero de madera, y añadieron farolas que se atenúan pasada la medianoche para no molestar a los murciélagos.' },
@@ -155,6 +203,7 @@ const stories: SeedStory[] = [
     section: 'culture',
     tags: ['festivals'],
     authors: ['Tomás Ferreira'],
+    profiles: ['tomas-ferreira'],
     body: [{ type: 'paragraph', text: 'Three days of markets, a night parade and a cider contest in the main square.' }],
     publish: 'later',
   },
@@ -165,6 +214,14 @@ function drawPhoto([top, bottom]: [string, string]): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675">
     <defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${top}"/><stop offset="1" stop-color="${bottom}"/></linearGradient></defs>
     <rect width="1200" height="675" fill="url(#g)"/><rect y="420" width="1200" height="6" fill="#2b2b2b" opacity="0.4"/></svg>`
+  return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer()
+}
+
+/** A 600×600 portrait: a head and shoulders on a plain background, enough to stand in for a photo. */
+function drawPortrait([background, jacket]: [string, string]): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="600">
+    <rect width="600" height="600" fill="${background}"/><ellipse cx="300" cy="600" rx="220" ry="170" fill="${jacket}"/>
+    <circle cx="300" cy="250" r="110" fill="#c99a7a"/></svg>`
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer()
 }
 
@@ -191,26 +248,43 @@ const keys = createKeysRepository(db)
 // A key for the uploads, revoked as soon as the seed is done.
 const uploader = keys.create('seed script', 'editor')
 const ids = new Map<string, string>()
+const authorIds = new Map<string, string>()
 let created = 0
+const asEditor = { authorization: `Bearer ${uploader.token}` }
+
+/** Uploads a drawn picture and answers its media id. */
+async function uploadPicture(file: Buffer, photo: SeedPhoto, filename: string): Promise<string> {
+  const form = uploadForm(file, photo, filename)
+  const uploaded = await app.inject({ method: 'POST', url: '/v1/media', headers: { ...form.headers, ...asEditor }, payload: form.payload })
+  if (uploaded.statusCode !== 201) throw new Error(`uploading ${filename}: ${uploaded.statusCode} ${uploaded.body}`)
+  return (uploaded.json() as { id: string }).id
+}
+
 try {
-  for (const { publish = 'now', teasers = [], photo, translates, corrections: notes = [], ...story } of stories) {
+  for (const section of sections) {
+    if ((await app.inject({ url: `/v1/sections/${section.slug}`, headers: asEditor })).statusCode === 200) continue
+    const made = await app.inject({ method: 'POST', url: '/v1/sections', headers: asEditor, payload: section })
+    if (made.statusCode !== 201) throw new Error(`making the section ${section.slug}: ${made.statusCode} ${made.body}`)
+  }
+  for (const { colors, ...profile } of profiles) {
+    const existing = await app.inject({ url: `/v1/authors/slug/${profile.slug}` })
+    if (existing.statusCode === 200) {
+      authorIds.set(profile.slug, (existing.json() as { id: string }).id)
+      continue
+    }
+    const portrait = { colors, caption: `${profile.name}, ${profile.jobTitle.toLowerCase()}.`, credit: 'Vallmora Daily', creator: 'Vallmora Daily', altText: `Portrait of ${profile.name}.` }
+    const photoMediaId = await uploadPicture(await drawPortrait(colors), portrait, `${profile.slug}.jpg`)
+    const made = await app.inject({ method: 'POST', url: '/v1/authors', headers: asEditor, payload: { ...profile, photoMediaId } })
+    if (made.statusCode !== 201) throw new Error(`making the profile ${profile.slug}: ${made.statusCode} ${made.body}`)
+    authorIds.set(profile.slug, (made.json() as { id: string }).id)
+  }
+  for (const { publish = 'now', teasers = [], photo, translates, corrections: notes = [], profiles: bylines = [], ...story } of stories) {
     const existing = articles.getBySlug(story.slug, story.locale)
     if (existing) {
       ids.set(story.slug, existing.id)
       continue
     }
-    let leadMediaId: string | null = null
-    if (photo) {
-      const form = uploadForm(await drawPhoto(photo.colors), photo, `${story.slug}.jpg`)
-      const uploaded = await app.inject({
-        method: 'POST',
-        url: '/v1/media',
-        headers: { ...form.headers, authorization: `Bearer ${uploader.token}` },
-        payload: form.payload,
-      })
-      if (uploaded.statusCode !== 201) throw new Error(`uploading the photo of ${story.slug}: ${uploaded.statusCode} ${uploaded.body}`)
-      leadMediaId = (uploaded.json() as { id: string }).id
-    }
+    const leadMediaId = photo ? await uploadPicture(await drawPhoto(photo.colors), photo, `${story.slug}.jpg`) : null
     const body = [...(story.body ?? [])]
     if (leadMediaId !== null) body.splice(1, 0, { type: 'media', mediaId: leadMediaId })
     for (const slug of teasers) {
@@ -218,14 +292,17 @@ try {
       if (articleId) body.push({ type: 'related', articleId })
     }
     const translationOf = translates === undefined ? null : (ids.get(translates) ?? null)
-    const article = articles.create({ ...story, body, leadMediaId, translationOf }, null)
+    const article = articles.create({ ...story, body, leadMediaId, translationOf, authorIds: bylines.map((slug) => authorIds.get(slug)!) }, null)
     ids.set(story.slug, article.id)
     created += 1
     if (publish === 'now') articles.publish(article.id, undefined, { keyId: null })
     if (publish === 'later') articles.publish(article.id, new Date(Date.now() + 86_400_000).toISOString(), { keyId: null })
     for (const note of notes) corrections.add(article.id, note, null)
   }
-  process.stdout.write(`Seeded ${created} new stories (${stories.length - created} were already there) into ${config.databasePath}.\n`)
+  process.stdout.write(
+    `Seeded ${created} new stories (${stories.length - created} were already there) into ${config.databasePath}; ` +
+      `its ${profiles.length} author profiles and ${sections.length} sections are in place.\n`,
+  )
 } finally {
   keys.revoke(uploader.id)
   // Closing the app closes the database too.

@@ -12,6 +12,9 @@ import { createArticlesRepository } from './articles/repository.js'
 import { articleRoutes } from './articles/routes.js'
 import { Article, ArticleRevision, ArticleSummary, Block, BlockRead } from './articles/schemas.js'
 import { startScheduler } from './articles/scheduler.js'
+import { createAuthorsRepository } from './authors/repository.js'
+import { authorRoutes } from './authors/routes.js'
+import { Author } from './authors/schemas.js'
 import { createChangesRepository } from './changes/repository.js'
 import { startChangesRetention } from './changes/retention.js'
 import { changeRoutes } from './changes/routes.js'
@@ -58,6 +61,11 @@ import { relatedLinkRoutes } from './related-links/routes.js'
 import { RelatedLink, RelatedLinkInput } from './related-links/schemas.js'
 import { commentRoutes } from './comments/routes.js'
 import { Comment, ModeratedComment } from './comments/schemas.js'
+import { createSectionsRepository } from './sections/repository.js'
+import { sectionRoutes } from './sections/routes.js'
+import { Section } from './sections/schemas.js'
+import { createTagsRepository } from './tags/repository.js'
+import { tagRoutes } from './tags/routes.js'
 import { createDeliveryQueue } from './webhooks/delivery-queue.js'
 import { createWebhooksRepository } from './webhooks/repository.js'
 import { webhookRoutes } from './webhooks/routes.js'
@@ -111,6 +119,7 @@ const PURGE_TIMEOUT_MS = 5_000
 const SHARED_SCHEMAS: readonly SharedSchema[] = [
   ProblemSchema,
   Media,
+  Author,
   ArticleSummary,
   Block,
   BlockRead,
@@ -119,6 +128,7 @@ const SHARED_SCHEMAS: readonly SharedSchema[] = [
   ArticleRevision,
   RelatedLink,
   RelatedLinkInput,
+  Section,
   Comment,
   ModeratedComment,
   ApiKey,
@@ -244,6 +254,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const previews = createPreviewLinksRepository(db)
   const media = createMediaRepository(db, recordEvent)
   const related = createRelatedLinksRepository(db)
+  const authors = createAuthorsRepository(db)
+  const sections = createSectionsRepository(db)
+  const tags = createTagsRepository(db)
   const comments = createCommentsRepository(db, recordEvent)
   const webhooks = createWebhooksRepository(db)
   const deliveries = createDeliveryQueue(db)
@@ -251,7 +264,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const changes = createChangesRepository(db)
   const distribution = createDistributionRepository(db)
   const canonicalUrl = createCanonicalUrl(config.siteUrlTemplate)
-  const embed = createArticleEmbedder({ articles, media, related, corrections: createCorrectionsReader(db), canonicalUrl })
+  const embed = createArticleEmbedder({ articles, media, related, authors, corrections: createCorrectionsReader(db), canonicalUrl })
   const stories = createStories({ articles, media, canonicalUrl })
   const sitemaps = createSitemaps({ repository: distribution, media, canonicalUrl, pageSize: config.sitemapPageSize, siteName: config.siteName })
   const storage = createMediaStorage(config.mediaDir)
@@ -266,6 +279,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed, bodyHtml: stories.bodyHtml })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
+  await app.register(authorRoutes, { prefix: '/v1/authors', config, authors, media })
+  await app.register(sectionRoutes, { prefix: '/v1/sections', config, sections })
+  await app.register(tagRoutes, { prefix: '/v1/tags', articles, tags })
   await app.register(relatedLinkRoutes, { prefix: '/v1/articles/:id/related', config, articles, related, embed })
   await app.register(correctionRoutes, { prefix: '/v1/articles/:id/corrections', config, articles, corrections })
   await app.register(translationRoutes, { prefix: '/v1/articles/:id/translations', config, articles, translations, embed })

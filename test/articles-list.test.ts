@@ -61,7 +61,7 @@ t.test('summaries carry the fields of the contract, newest publishedAt first', a
     summary: '',
     status: 'published',
     authors: ['Ada Byline'],
-    section: 'World',
+    section: 'world',
     tags: ['Asia'],
     leadMedia: null,
     commentCount: 0,

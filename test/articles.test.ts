@@ -4,7 +4,7 @@ import t from 'tap'
 import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
 
 const ARTICLE_FIELDS = [
-  'authors', 'body', 'canonicalUrl', 'commentCount', 'commentsEnabled', 'createdAt', 'externalId', 'id', 'leadMedia', 'leadMediaId', 'locale',
+  'authorIds', 'authorProfiles', 'authors', 'body', 'canonicalUrl', 'commentCount', 'commentsEnabled', 'createdAt', 'externalId', 'id', 'leadMedia', 'leadMediaId', 'locale',
   'publishedAt', 'related', 'scheduledAt', 'section', 'slug', 'sources', 'status', 'subtitle', 'summary', 'tags',
   'title', 'updatedAt', 'version', 'corrections', 'retracted', 'translationOf',
 ].sort()
@@ -41,6 +41,8 @@ t.test('only a title is needed; a new article is a draft with every field of the
     body: [],
     status: 'draft',
     authors: [],
+    authorIds: [],
+    authorProfiles: [],
     section: null,
     tags: [],
     sources: [],
@@ -83,7 +85,7 @@ t.test('every writable field is stored as given', async (t) => {
     summary: 'The river rose two metres overnight.',
     body: [{ type: 'paragraph', text: 'Water covered the market square by dawn.' }],
     authors: ['Ana María Pérez', 'Tom Reyes'],
-    section: 'Local',
+    section: 'local',
     tags: ['Floods', 'Weather'],
     sources: ['EFE', 'Reuters'],
     locale: 'es-CO',

@@ -22,6 +22,9 @@ const ROLE_BY_TAG: Record<string, Role> = {
   translations: 'editor',
   previews: 'editor',
   import: 'editor',
+  authors: 'editor',
+  sections: 'editor',
+  tags: 'editor',
 }
 /** Operations that need another role than the rest of their tag. */
 const ROLE_BY_OPERATION: Record<string, Role> = { importWordpress: 'admin' }
@@ -59,6 +62,9 @@ interface Fixtures {
   eventId: string
   correctionId: string
   token: string
+  authorId: string
+  authorSlug: string
+  sectionSlug: string
 }
 
 let seed = 0
@@ -91,6 +97,9 @@ async function makeFixtures(testApp: TestApp, path?: string): Promise<Fixtures> 
     eventId: UNUSED,
     correctionId: UNUSED,
     token: UNUSED,
+    authorId: UNUSED,
+    authorSlug: UNUSED,
+    sectionSlug: UNUSED,
   }
   if (needsArticle) {
     const article = await createArticle(testApp, { title: `Matrix story ${seed}` }, { published: true })
@@ -120,6 +129,14 @@ async function makeFixtures(testApp: TestApp, path?: string): Promise<Fixtures> 
   if (wants('/v1/keys')) {
     f.keyId = check(await app.inject({ method: 'POST', url: '/v1/keys', headers: auth(admin), payload: { name: `spare ${seed}`, role: 'editor' } })).id
   }
+  if (wants('/v1/authors')) {
+    const author = check(await app.inject({ method: 'POST', url: '/v1/authors', headers: auth(editor), payload: { name: `Matrix Writer ${seed}`, email: `writer${seed}@newsroom.example` } }))
+    f.authorId = author.id
+    f.authorSlug = author.slug
+  }
+  if (wants('/v1/sections')) {
+    f.sectionSlug = check(await app.inject({ method: 'POST', url: '/v1/sections', headers: auth(editor), payload: { name: `Matrix desk ${seed}` } })).slug
+  }
   if (needsEvent) {
     await app.inject({ method: 'PATCH', url: `/v1/articles/${f.articleId}`, headers: auth(editor), payload: { summary: 'Changed so an event is due.' } })
     const deliveries = await app.inject({ method: 'GET', url: `/v1/webhooks/${f.webhookId}/deliveries`, headers: auth(admin) })
@@ -129,7 +146,10 @@ async function makeFixtures(testApp: TestApp, path?: string): Promise<Fixtures> 
 }
 
 function urlFor(path: string, f: Fixtures): string {
-  const idFor = path.startsWith('/v1/keys')
+  const slugFor = path.startsWith('/v1/authors') ? f.authorSlug : path.startsWith('/v1/sections') ? f.sectionSlug : f.slug
+  const idFor = path.startsWith('/v1/authors')
+    ? f.authorId
+    : path.startsWith('/v1/keys')
     ? f.keyId
     : path.startsWith('/v1/media')
       ? f.mediaId
@@ -140,7 +160,7 @@ function urlFor(path: string, f: Fixtures): string {
           : f.articleId
   return path
     .replace('{id}', idFor)
-    .replace('{slug}', f.slug)
+    .replace('{slug}', slugFor)
     .replace('{linkId}', f.linkId)
     .replace('{revision}', '1')
     .replace('{eventId}', f.eventId)
@@ -199,14 +219,26 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   const SECRET_EMAIL = 'whistle.blower@zz-secret.example'
   const SECRET_IP = '203.0.113.177'
   const SECRET_COMMENT = 'Platypusnote pending remark'
-  const draft = await createArticle(testApp, { title: SECRET_TITLE, summary: 'Quokkagate summary', tags: ['quokkagate'], section: 'Quokkagate desk' })
+  const writer = await app.inject({ method: 'POST', url: '/v1/authors', headers: auth(editor), payload: { name: 'Ines Ortega', email: SECRET_EMAIL } })
+  t.equal(writer.statusCode, 201, 'an author profile with a private e-mail')
+  const draft = await createArticle(testApp, {
+    title: SECRET_TITLE,
+    summary: 'Quokkagate summary',
+    tags: ['quokkagate'],
+    section: 'Quokkagate desk',
+    authorIds: [writer.json().id],
+  })
   const review = await createArticle(testApp, { title: 'Quokkagate in review' })
   await app.inject({ method: 'PATCH', url: `/v1/articles/${review.id}`, headers: auth(editor), payload: { status: 'review' } })
   const scheduled = await createArticle(testApp, { title: 'Quokkagate scheduled' })
   await app.inject({ method: 'POST', url: `/v1/articles/${scheduled.id}/publish`, headers: auth(editor), payload: { at: new Date(Date.now() + 86_400_000).toISOString() } })
   const upload = multipart([{ name: 'file', filename: 'quokkagate-photo.png', data: await tinyPng(99) }])
   const media = (await app.inject({ method: 'POST', url: '/v1/media', headers: { ...auth(editor), ...upload.headers }, payload: upload.payload })).json()
-  const published = await createArticle(testApp, { title: 'Harbour reopens', body: [{ type: 'related', articleId: draft.id }] }, { published: true })
+  const published = await createArticle(
+    testApp,
+    { title: 'Harbour reopens', body: [{ type: 'related', articleId: draft.id }], authorIds: [writer.json().id], section: 'harbour' },
+    { published: true },
+  )
   const unpublished = await createArticle(testApp, { title: 'Quokkagate once live' }, { published: true })
   await app.inject({ method: 'POST', url: `/v1/articles/${unpublished.id}/unpublish`, headers: auth(editor) })
   const link = await app.inject({ method: 'POST', url: `/v1/articles/${published.id}/related`, headers: auth(editor), payload: { articleId: draft.id } })
@@ -242,19 +274,37 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   const seen = await app.inject({ method: 'GET', url: `/v1/comments/${pending.json().id}`, headers: auth(moderator) })
   t.match(seen.body, SECRET_IP, 'the IP was recorded (so its absence below means something)')
   t.match(seen.body, SECRET_EMAIL, 'and the e-mail')
+  const profile = await app.inject({ method: 'GET', url: `/v1/authors/${writer.json().id}`, headers: auth(editor) })
+  t.equal(profile.json().email, SECRET_EMAIL, "editors see the author's e-mail (so its absence below means something)")
+  const sections = await app.inject({ method: 'GET', url: '/v1/sections', headers: auth(editor) })
+  t.ok(sections.json().data.some((s: { slug: string }) => s.slug === 'quokkagate-desk'), "the draft's new section exists for editors")
 
   const secrets = [SECRET_TITLE, 'Quokkagate', 'quokkagate', SECRET_EMAIL, SECRET_IP, SECRET_COMMENT]
   const hiddenIds = [draft.id, review.id, scheduled.id, unpublished.id, pending.json().id, draftCorrection.id, draftTranslation.id]
   const ids: Record<string, string[]> = {
-    '{id}': [published.id, draft.id, review.id, scheduled.id, unpublished.id, media.id, pending.json().id, approved.json().id, translation.id, draftTranslation.id],
-    '{slug}': [draft.slug, published.slug, unpublished.slug],
+    '{id}': [published.id, draft.id, review.id, scheduled.id, unpublished.id, media.id, pending.json().id, approved.json().id, translation.id, draftTranslation.id, writer.json().id],
+    '{slug}': [draft.slug, published.slug, unpublished.slug, writer.json().slug, 'quokkagate-desk', 'harbour'],
     '{linkId}': [link.json().id],
     '{revision}': ['1', '2'],
     '{eventId}': ['none'],
     '{correctionId}': [draftCorrection.id, publicCorrection.id],
     '{token}': [revokedToken, 'A'.repeat(43)],
   }
-  const queries = ['', '?q=quokkagate', '?q=Quokkagate%20embargoed', '?tag=quokkagate', '?section=Quokkagate%20desk', '?status=draft', '?status=pending', '?limit=100', '?locale=es', '?locale=fr']
+  const queries = [
+    '',
+    '?q=quokkagate',
+    '?q=Quokkagate%20embargoed',
+    '?q=quok',
+    '?tag=quokkagate',
+    '?section=Quokkagate%20desk',
+    '?section=quokkagate-desk',
+    `?authorId=${writer.json().id}`,
+    '?status=draft',
+    '?status=pending',
+    '?limit=100',
+    '?locale=es',
+    '?locale=fr',
+  ]
   const gets = operations(app.swagger()).filter((op) => op.method === 'GET')
   let crawled = 0
   for (const op of [...gets, { path: '/openapi.json' } as Operation]) {
@@ -283,4 +333,8 @@ t.test('no draft, pending comment, e-mail or IP reaches an anonymous caller thro
   const group = await app.inject({ method: 'GET', url: `/v1/articles/${published.id}/translations` })
   t.same(group.json().data.map((s: { id: string }) => s.id), [published.id], "and a published story's group, without its draft translation")
   t.match((await app.inject({ method: 'GET', url: `/v1/articles/${published.id}` })).body, 'A public correction', 'and public corrections')
+  const byline = await app.inject({ method: 'GET', url: `/v1/articles/${published.id}` })
+  t.match(byline.json().authorProfiles, [{ name: 'Ines Ortega' }], 'and the public profile of its author')
+  const author = await app.inject({ method: 'GET', url: `/v1/authors/${writer.json().id}` })
+  t.notOk('email' in author.json(), 'whose e-mail field readers do not get at all')
 })

@@ -47,7 +47,14 @@ t.test('hot read paths use indexes', async (t) => {
   const cursor = (first.json() as { nextCursor: string }).nextCursor
   const article = await app.inject({ url: `/v1/articles/slug/${seed.sampleSlug}` })
   t.equal(article.statusCode, 200)
-  const { id, authors, section } = article.json() as { id: string; authors: string[]; section: string }
+  const { id, authors, authorIds, authorProfiles, section } = article.json() as {
+    id: string
+    authors: string[]
+    authorIds: string[]
+    authorProfiles: { slug: string }[]
+    section: string
+  }
+  t.ok(authorIds.length > 0 && authorProfiles.length === authorIds.length, 'the seeded article names author profiles')
 
   const paths: [name: string, url: string, list: boolean][] = [
     ['list, first page', '/v1/articles', true],
@@ -59,6 +66,17 @@ t.test('hot read paths use indexes', async (t) => {
     ['section filter, another case', `/v1/articles?section=${encodeURIComponent(section.toUpperCase())}`, true],
     ['locale filter', '/v1/articles?locale=en', true],
     ['locale filter, deep page', `/v1/articles?locale=en&cursor=${cursor}`, true],
+    // The articles of news and of the sections below it, in one index range.
+    ['section tree filter', `/v1/articles?section=${seed.parentSection}`, true],
+    ['section tree filter, deep page', `/v1/articles?section=${seed.parentSection}&cursor=${cursor}`, true],
+    ['author profile filter', `/v1/articles?authorId=${authorIds[0]}`, true],
+    ['section and author profile', `/v1/articles?section=${seed.parentSection}&authorId=${authorIds[0]}`, true],
+    ['author page', `/v1/authors/slug/${authorProfiles[0]!.slug}`, false],
+    ['authors', '/v1/authors?limit=50', true],
+    ['sections', '/v1/sections', true],
+    ['sections below one', `/v1/sections?parent=${seed.parentSection}`, true],
+    ['tags', '/v1/tags?limit=50', true],
+    ['tags by prefix', `/v1/tags?q=${encodeURIComponent(seed.popularTag.slice(0, 3))}`, true],
     ['article by slug', `/v1/articles/slug/${seed.sampleSlug}`, false],
     ['translation group', `/v1/articles/${id}/translations`, false],
     ['corrections list', `/v1/articles/${id}/corrections`, true],

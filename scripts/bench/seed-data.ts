@@ -1,5 +1,6 @@
 // A benchmark dataset written straight into SQLite: the same rows the repositories would write
-// for published articles (with their tag, author, media-use and search rows), lead media,
+// for published articles (with their tag, author, profile, section, media-use and search rows),
+// author profiles, a section tree, lead media,
 // related links and approved comments, in large transactions with the indexes built at the end,
 // instead of through HTTP.
 import { createHash } from 'node:crypto'
@@ -27,6 +28,8 @@ export interface SeedResult {
   newestId: string
   popularTag: string
   searchWord: string
+  /** A section with sections below it: its list holds their articles too. */
+  parentSection: string
   /** The article halfway down the list: a deep page starts after it. */
   deep: { sortAt: string; seq: number }
 }
@@ -57,6 +60,8 @@ export const PLACES = Array.from({ length: 2_000 }, (_, i) => {
   return `${a}${b}${c}ville`
 })
 export const SECTIONS = ['news', 'politics', 'business', 'sport', 'culture', 'science', 'travel', 'opinion']
+/** The tree: politics and business are sections of news. */
+const SECTION_PATHS = new Map(SECTIONS.map((slug) => [slug, ['politics', 'business'].includes(slug) ? `news/${slug}` : slug]))
 export const TAGS = Array.from({ length: 200 }, (_, i) => `${WORDS[i % 80]} ${WORDS[(i * 7 + 3) % 80]}`.trim())
 export const AUTHORS = Array.from({ length: 60 }, (_, i) => `Reporter ${WORDS[i]} ${WORDS[(i * 11 + 5) % WORDS.length]}`)
 
@@ -120,8 +125,8 @@ function bulkInsert(sqlite: Database.Database, head: string, tuple: string, chun
 
 // Every table the seed writes: their secondary indexes are built after the rows are in.
 const SEEDED_TABLES = [
-  'media', 'articles', 'article_tags', 'article_authors', 'article_media', 'related_links', 'related_link_lists',
-  'comments', 'comment_moderations',
+  'media', 'articles', 'article_tags', 'article_authors', 'article_author_profiles', 'article_sections', 'article_media',
+  'related_links', 'related_link_lists', 'comments', 'comment_moderations',
 ]
 
 const FTS_BUFFER_BYTES = 1024 * 1024 * 1024
@@ -187,13 +192,15 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
   )
   const articles = bulkInsert(
     sqlite,
-    `INSERT OR FAIL INTO articles (seq, id, slug, title, subtitle, summary, body, status, authors, section, tags, sources,
-      locale, lead_media_id, comments_enabled, comment_count, published_at, scheduled_at, sort_at, created_at, updated_at, version)`,
-    "(?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, '[]', 'en', ?, 1, ?, ?, NULL, ?, ?, ?, 2)",
+    `INSERT OR FAIL INTO articles (seq, id, slug, title, subtitle, summary, body, status, authors, author_ids, section, tags,
+      sources, locale, lead_media_id, comments_enabled, comment_count, published_at, scheduled_at, sort_at, created_at, updated_at, version)`,
+    "(?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, '[]', 'en', ?, 1, ?, ?, NULL, ?, ?, ?, 2)",
     16,
   )
   const articleTags = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_tags (article_seq, tag, status, sort_at)', "(?, ?, 'published', ?)")
   const articleAuthors = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_authors (article_seq, author, status, sort_at)', "(?, ?, 'published', ?)")
+  const articleProfiles = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_author_profiles (article_seq, author_id, status, sort_at)', "(?, ?, 'published', ?)")
+  const articleSections = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_sections (article_seq, section, status, sort_at)', "(?, ?, 'published', ?)")
   const mediaUses = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_media (article_id, media_id)', '(?, ?)')
   // One row a statement: FTS5 takes a multi-row INSERT at half the speed (measured).
   const searchRows = bulkInsert(sqlite, 'INSERT INTO articles_fts (rowid, title, subtitle, summary, body, tags)', '(?, ?, ?, ?, ?, ?)', 1)
@@ -214,10 +221,18 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
     'INSERT OR FAIL INTO comment_moderations (id, comment_id, article_id, from_status, to_status, key_id, created_at)',
     "(?, ?, ?, NULL, 'approved', NULL, ?)",
   )
-  const writers = [media, articles, articleTags, articleAuthors, mediaUses, searchRows, relatedLinks, linkLists, commentRows, moderations]
+  const writers = [media, articles, articleTags, articleAuthors, articleProfiles, articleSections, mediaUses, searchRows, relatedLinks, linkLists, commentRows, moderations]
   const flushAll = () => {
     for (const writer of writers) writer.flush()
   }
+
+  // Every byline has a profile, and the sections form a small tree; few rows, written as the API would.
+  const profileIds = new Map(AUTHORS.map((author) => [author, newId()]))
+  const seededAt = new Date().toISOString()
+  const insertProfile = sqlite.prepare('INSERT INTO authors (id, slug, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+  for (const [author, id] of profileIds) insertProfile.run(id, author.toLowerCase().replace(/[^a-z0-9]+/g, '-'), author, seededAt, seededAt)
+  const insertSection = sqlite.prepare('INSERT INTO sections (slug, name, parent_slug, path, listed, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+  for (const [slug, path] of SECTION_PATHS) insertSection.run(slug, slug, path.includes('/') ? path.split('/')[0] : null, path, seededAt, seededAt)
 
   // One lead photo for every ten articles, shared as newsrooms reuse stock pictures.
   const mediaCount = Math.max(1, Math.ceil(total / 10))
@@ -278,15 +293,19 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
         if (!tags.includes(tag)) tags.push(tag)
       }
       const uniqueAuthors = [...new Set(authors)]
+      const authorIds = uniqueAuthors.map((author) => profileIds.get(author)!)
+      const section = pick(SECTIONS)
       const leadMediaId = mediaIds[seq % mediaIds.length]!
       const commentCount = seq % 4 === 0 ? 1 + (seq % 5) : 0
 
       articles.add(
-        seq, id, slug, titleText, subtitle, summary, JSON.stringify(blocks), JSON.stringify(uniqueAuthors), pick(SECTIONS),
-        JSON.stringify(tags), leadMediaId, commentCount, time, time, time, time,
+        seq, id, slug, titleText, subtitle, summary, JSON.stringify(blocks), JSON.stringify(uniqueAuthors), JSON.stringify(authorIds),
+        section, JSON.stringify(tags), leadMediaId, commentCount, time, time, time, time,
       )
       for (const tag of tags) articleTags.add(seq, tagKeys.get(tag)!, time)
       for (const author of uniqueAuthors) articleAuthors.add(seq, authorKeys.get(author)!, time)
+      for (const authorId of authorIds) articleProfiles.add(seq, authorId, time)
+      for (const ancestor of SECTION_PATHS.get(section)!.split('/')) articleSections.add(seq, ancestor, time)
       mediaUses.add(id, leadMediaId)
       searchRows.add(seq, titleText, subtitle, summary, paragraphs.join('\n'), tags.join(' '))
 
@@ -337,6 +356,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
     newestId: ids[ids.length - 1]!,
     popularTag: TAGS[0]!,
     searchWord: PLACES[1234]!,
+    parentSection: 'news',
     deep: { sortAt: timeOf(half), seq: half },
   }
 }

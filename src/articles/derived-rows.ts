@@ -1,7 +1,10 @@
-// The rows derived from each article: tags, authors, media use and its search-index row.
+// The rows derived from each article: tags, authors, author profiles, sections, media use and
+// its search-index row.
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
+import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
+import type { SectionTree } from '../sections/tree.js'
 import { stripTags } from '../text/sanitize.js'
 import { articlesFts } from '../db/search-index.js'
 import { bodyText, filterKey } from './normalize.js'
@@ -24,9 +27,10 @@ const sameSearchText = (a: StoredArticle, b: StoredArticle) =>
 
 export type DerivedRows = ReturnType<typeof createDerivedRows>
 
-// Tag and author rows copy the article's status and sort key, so that a filtered list is one
-// index range; media-use rows make deleting media in use fail inside SQLite.
-export function createDerivedRows(db: Db) {
+// Tag, author, profile and section rows copy the article's status and sort key, so that a
+// filtered list is one index range; media-use rows make deleting media in use fail inside SQLite,
+// and profile and section rows deleting a profile or a section in use.
+export function createDerivedRows(db: Db, sections: SectionTree) {
   const seq = sql.placeholder('seq')
   // Text columns: the placeholders need no encoder, and set() takes them typed only inside sql.
   const listed = { status: sql`${sql.placeholder('status')}`, sortAt: sql`${sql.placeholder('sortAt')}` }
@@ -40,6 +44,22 @@ export function createDerivedRows(db: Db) {
     .onConflictDoNothing()
     .prepare()
   const relistAuthors = db.update(articleAuthors).set(listed).where(eq(articleAuthors.articleSeq, seq)).prepare()
+  const deleteProfiles = db.delete(articleAuthorProfiles).where(eq(articleAuthorProfiles.articleSeq, seq)).prepare()
+  const insertProfile = db
+    .insert(articleAuthorProfiles)
+    .values({ articleSeq: seq, authorId: sql.placeholder('key'), ...listed })
+    .onConflictDoNothing()
+    .prepare()
+  const relistProfiles = db.update(articleAuthorProfiles).set(listed).where(eq(articleAuthorProfiles.articleSeq, seq)).prepare()
+  // One row for the article's section and one for each section above it: ?section=world finds
+  // the stories of world/europe in the same index range as its own.
+  const deleteSections = db.delete(articleSections).where(eq(articleSections.articleSeq, seq)).prepare()
+  const insertSection = db
+    .insert(articleSections)
+    .values({ articleSeq: seq, section: sql.placeholder('key'), ...listed })
+    .onConflictDoNothing()
+    .prepare()
+  const relistSections = db.update(articleSections).set(listed).where(eq(articleSections.articleSeq, seq)).prepare()
   const deleteMediaUse = db.delete(articleMedia).where(eq(articleMedia.articleId, sql.placeholder('articleId'))).prepare()
   // A media item used twice (lead and a block, or two blocks) is one row.
   const insertMediaUse = db
@@ -84,6 +104,25 @@ export function createDerivedRows(db: Db) {
       } else if (relisted) {
         relistAuthors.run(listing)
       }
+
+      if (before === null || !sameList(before.authorIds, a.authorIds)) {
+        if (before !== null) deleteProfiles.run({ seq: articleSeq })
+        for (const authorId of a.authorIds) insertProfile.run({ ...listing, key: authorId })
+      } else if (relisted) {
+        relistProfiles.run(listing)
+      }
+
+      const moved = before === null || before.section !== a.section
+      // Readers now see the sections of a published story: a draft's new section stayed hidden.
+      const shown = a.status === 'published' && (moved || before.status !== 'published')
+      const lineage = a.section !== null && (moved || shown) ? sections.lineage(a.section) : []
+      if (moved) {
+        if (before !== null) deleteSections.run({ seq: articleSeq })
+        for (const section of lineage) insertSection.run({ ...listing, key: section })
+      } else if (relisted) {
+        relistSections.run(listing)
+      }
+      if (shown) sections.markListed(lineage)
 
       const media = mediaIds(a)
       if (before === null || !sameList(mediaIds(before), media)) {

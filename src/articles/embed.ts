@@ -1,6 +1,9 @@
 // What a front end gets in one request: the stored article with its lead media, the media of
-// its media blocks, the targets of its related blocks, its related links and corrections embedded. Each
-// kind of embedded thing costs one query for the whole article or page, never one per item.
+// its media blocks, the targets of its related blocks, its authors' profiles, its related links and
+// corrections embedded. Each kind of embedded thing costs one query for the whole article or page,
+// never one per item.
+import type { AuthorsRepository } from '../authors/repository.js'
+import { type Author, toAuthor } from '../authors/schemas.js'
 import type { CorrectionsReader } from '../corrections/reader.js'
 import { type MediaRepository, toMedia } from '../media/repository.js'
 import type { Media } from '../media/schemas.js'
@@ -22,6 +25,7 @@ export interface EmbedderDeps {
   articles: ArticlesRepository
   media: MediaRepository
   related: RelatedLinksRepository
+  authors: AuthorsRepository
   /** The article's page on the website (src/distribution/canonical-url.ts). */
   canonicalUrl: (article: StoredArticle, base: string) => string
   corrections: CorrectionsReader
@@ -67,11 +71,20 @@ export function createArticleEmbedder(deps: EmbedderDeps) {
     if (stored.translationOf !== null && !ctx.includeUnpublished) targetIds.push(stored.translationOf)
     const found = targetIds.length === 0 ? [] : visibleTargets(targetIds, ctx)
 
-    // The article's own media and its targets' lead photos, in one query.
+    const profiles = deps.authors.findByIds(stored.authorIds)
+
+    // The article's own media, its targets' lead photos and its authors' photos, in one query.
     const mediaIds: (string | null)[] = [stored.leadMediaId]
     for (const block of stored.body) if (block.type === 'media') mediaIds.push(block.mediaId)
     for (const target of found) mediaIds.push(target.leadMediaId)
+    for (const profile of profiles.values()) mediaIds.push(profile.photoMediaId)
     const media = mediaMap(mediaIds, ctx.base)
+    // Public fields only: an editor's copy of the article may be pasted anywhere.
+    const authorProfiles: Author[] = []
+    for (const id of stored.authorIds) {
+      const profile = profiles.get(id)
+      if (profile !== undefined) authorProfiles.push(toAuthor(profile, profile.photoMediaId === null ? null : (media.get(profile.photoMediaId) ?? null), false))
+    }
     const summariesById = new Map(withLeadMedia(found, media).map((s) => [s.id, s]))
 
     const body: BlockRead[] = []
@@ -108,6 +121,7 @@ export function createArticleEmbedder(deps: EmbedderDeps) {
       translationOf: stored.translationOf !== null && !ctx.includeUnpublished && !summariesById.has(stored.translationOf) ? null : stored.translationOf,
       body,
       leadMedia: stored.leadMediaId === null ? null : (media.get(stored.leadMediaId) ?? null),
+      authorProfiles,
       related,
       corrections,
       retracted: corrections.some((c) => c.type === 'retraction'),

@@ -2,12 +2,14 @@
 import { and, desc, eq, exists, inArray, lte, max, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articles, articleTags } from '../db/schema.js'
+import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { Visibility } from '../http/visibility.js'
 import { articlesFts } from '../db/search-index.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { canonicalLocale } from '../text/locale.js'
-import { filterKey } from './normalize.js'
+import { sectionSlug } from '../sections/slug.js'
+import { cleanSection, filterKey } from './normalize.js'
 import type { ArticleQuery, ArticleStatus, ArticleSummary, StoredArticle } from './schemas.js'
 import { toFtsQuery } from './search.js'
 
@@ -50,15 +52,29 @@ const RANKED_FIELDS = [
 // window the order is exact; a search with fewer hits is not affected at all.
 export const SEARCH_WINDOW = 5_000
 
+/**
+ * The filters answered from rows that copy each article's status and sort key (derived-rows.ts):
+ * each has an index on (value, status, sort_at, article_seq), so a list filtered by one is an
+ * ordered index range. The first that a query has drives the list; the others are checked per
+ * article. `section` rows hold each article's section and every section above it.
+ */
+const ROW_FILTERS = {
+  tag: { table: articleTags, column: articleTags.tag },
+  authorId: { table: articleAuthorProfiles, column: articleAuthorProfiles.authorId },
+  author: { table: articleAuthors, column: articleAuthors.author },
+  section: { table: articleSections, column: articleSections.section },
+} as const
+type RowFilter = keyof typeof ROW_FILTERS
+const ROW_FILTER_NAMES = Object.keys(ROW_FILTERS) as RowFilter[]
+
 /** Which filters a list has, not their values: each shape is one statement, prepared once. */
 interface Shape {
-  /** The driving table decides which index serves the order: a tag or author row range, or the articles'. */
-  drive: 'articles' | 'tags' | 'authors'
+  /** The driving table decides which index serves the order: a filter's row range, or the articles'. */
+  drive: RowFilter | 'articles'
   status: boolean
-  /** Tag or author filters the driving table does not serve, checked per article. */
-  tag: boolean
-  author: boolean
-  section: boolean
+  /** Row filters the driving table does not serve, checked per article. */
+  checked: readonly RowFilter[]
+  /** The locale filter, a column of the article. */
   locale: boolean
   cursor: boolean
 }
@@ -67,7 +83,7 @@ interface Shape {
 function perShape<T>(prepare: (shape: Shape) => T): (shape: Shape) => T {
   const prepared = new Map<string, T>()
   return (shape) => {
-    const key = `${shape.drive}:${+shape.status}${+shape.tag}${+shape.author}${+shape.section}${+shape.locale}${+shape.cursor}`
+    const key = `${shape.drive}:${+shape.status}${shape.checked.join(',')}:${+shape.locale}${+shape.cursor}`
     let statement = prepared.get(key)
     if (statement === undefined) prepared.set(key, (statement = prepare(shape)))
     return statement
@@ -80,27 +96,19 @@ export function createListQuery(db: Db) {
   /** The shape's conditions but the cursor's, in the order of the index that serves them. */
   function filtersOf(shape: Shape): SQL[] {
     const where: SQL[] = []
-    const driving = shape.drive === 'tags' ? articleTags : shape.drive === 'authors' ? articleAuthors : articles
-    if (shape.drive === 'tags') where.push(eq(articleTags.tag, ph('tag')))
-    if (shape.drive === 'authors') where.push(eq(articleAuthors.author, ph('author')))
+    const driving = shape.drive === 'articles' ? articles : ROW_FILTERS[shape.drive].table
+    if (shape.drive !== 'articles') where.push(eq(ROW_FILTERS[shape.drive].column, ph(shape.drive)))
     if (shape.status) where.push(eq(driving.status, ph('status')))
-    if (shape.tag) {
-      where.push(exists(db.select({ one: sql`1` }).from(articleTags).where(and(eq(articleTags.articleSeq, articles.seq), eq(articleTags.tag, ph('tag'))))))
+    for (const name of shape.checked) {
+      const { table, column } = ROW_FILTERS[name]
+      where.push(exists(db.select({ one: sql`1` }).from(table).where(and(eq(table.articleSeq, articles.seq), eq(column, ph(name))))))
     }
-    if (shape.author) {
-      where.push(
-        exists(db.select({ one: sql`1` }).from(articleAuthors).where(and(eq(articleAuthors.articleSeq, articles.seq), eq(articleAuthors.author, ph('author'))))),
-      )
-    }
-    // Case-insensitive like tag and author, through articles_section_nocase_idx; raw because
-    // Drizzle has no COLLATE operator.
-    if (shape.section) where.push(sql`${articles.section} = ${ph('section')} COLLATE NOCASE`)
     if (shape.locale) where.push(eq(articles.locale, ph('locale')))
     return where
   }
 
   const listStatement = perShape((shape) => {
-    const rows = shape.drive === 'tags' ? articleTags : shape.drive === 'authors' ? articleAuthors : null
+    const rows = shape.drive === 'articles' ? null : ROW_FILTERS[shape.drive].table
     const sortAt = rows?.sortAt ?? articles.sortAt
     const seq = rows?.articleSeq ?? articles.seq
     const where = filtersOf(shape)
@@ -162,26 +170,29 @@ export function createListQuery(db: Db) {
     )
   })
 
-  /** The values of the filters a query has (a shape's statement reads only its own). */
+  /** The values of the filters a query has (a shape's statement reads only its own), as the rows hold them. */
   function filterValues(query: ListQuery, status: ArticleStatus | undefined): Record<string, unknown> {
     return {
       limit: query.limit + 1,
       status,
       tag: query.tag === undefined ? undefined : filterKey(query.tag),
+      authorId: query.authorId,
       author: query.author === undefined ? undefined : filterKey(query.author),
-      section: query.section,
+      // Section slugs are lower case, and a name is read as the slug made from it ("World" is `world`).
+      section: query.section === undefined ? undefined : sectionSlug(cleanSection(query.section) ?? ''),
       // Stored in canonical case; a tag that has none matches nothing, as it would anyway.
       locale: query.locale === undefined ? undefined : (canonicalLocale(query.locale) ?? query.locale),
     }
   }
 
+  /** The row filters a query has, in ROW_FILTERS order. */
+  const rowFiltersOf = (query: ListQuery): RowFilter[] => ROW_FILTER_NAMES.filter((name) => query[name] !== undefined)
+
   function search(query: ListQuery, status: ArticleStatus | undefined, fts: string): { data: StoredSummary[]; nextCursor: string | null } {
     const statement = searchStatement({
       drive: 'articles',
       status: status !== undefined,
-      tag: query.tag !== undefined,
-      author: query.author !== undefined,
-      section: query.section !== undefined,
+      checked: rowFiltersOf(query),
       locale: query.locale !== undefined,
       cursor: query.cursor !== undefined,
     })
@@ -207,16 +218,8 @@ export function createListQuery(db: Db) {
         const fts = toFtsQuery(query.q)
         return fts === null ? { data: [], nextCursor: null } : search(query, status, fts)
       }
-      const drive = query.tag !== undefined ? 'tags' : query.author !== undefined ? 'authors' : 'articles'
-      const statement = listStatement({
-        drive,
-        status: status !== undefined,
-        tag: query.tag !== undefined && drive !== 'tags',
-        author: query.author !== undefined && drive !== 'authors',
-        section: query.section !== undefined,
-        locale: query.locale !== undefined,
-        cursor: query.cursor !== undefined,
-      })
+      const [drive = 'articles', ...checked] = rowFiltersOf(query)
+      const statement = listStatement({ drive, status: status !== undefined, checked, locale: query.locale !== undefined, cursor: query.cursor !== undefined })
       const values = filterValues(query, status)
       if (query.cursor !== undefined) {
         const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]

@@ -36,6 +36,16 @@ export function cleanList(values: string[]): string[] {
   return out
 }
 
+/**
+ * The bylines when a write sets the profiles but not the bylines: the profiles' names, then the
+ * free-text bylines the article had (a wire credit such as "EFE"), less the names of the
+ * profiles it named before, which were bylines made from them.
+ */
+export function bylines(names: readonly string[], previous: readonly string[], previousNames: readonly string[]): string[] {
+  const generated = new Set(previousNames.map((name) => name.toLowerCase()))
+  return cleanList([...names, ...previous.filter((byline) => !generated.has(byline.toLowerCase()))])
+}
+
 // Markup is parsed on the request's thread, so its amount is bounded: a real story has a few
 // links and emphases a paragraph, not thousands of tags.
 export const MAX_TAGS_PER_FIELD = 500

@@ -7,11 +7,13 @@ import { isUniqueViolation } from '../db/statements.js'
 import { badRequest, conflict, invalidField, notFound, preconditionFailed } from '../http/problems.js'
 import { canonicalLocale } from '../text/locale.js'
 import { createTranslationGroups, type TranslationGroups } from '../translations/groups.js'
+import { createAuthorLookup } from '../authors/lookup.js'
+import { createSectionTree } from '../sections/tree.js'
 import type { EventType, RecordEvent } from '../webhooks/outbox.js'
 import { cleanText } from '../text/sanitize.js'
 import { createDerivedRows, sortKey } from './derived-rows.js'
 import { createListQuery } from './list-query.js'
-import { cleanList, cleanSection, cleanTitle, sanitizeBlocks } from './normalize.js'
+import { bylines, cleanList, cleanSection, cleanTitle, sanitizeBlocks } from './normalize.js'
 import { createReferenceCheck, relatedTargets } from './references.js'
 import { createRevisions } from './revisions.js'
 import type { ArticleCreate, ArticlePatch, StoredArticle } from './schemas.js'
@@ -77,7 +79,9 @@ function localeOf(raw: string, path: string): string {
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
   const defaultLocale = options.defaultLocale ?? 'en'
   const groups = options.translations ?? createTranslationGroups(db)
-  const derived = createDerivedRows(db)
+  const sections = createSectionTree(db)
+  const profiles = createAuthorLookup(db)
+  const derived = createDerivedRows(db, sections)
   const revisions = createRevisions(db)
   const references = createReferenceCheck(db)
   const { list, summariesByIds } = createListQuery(db)
@@ -133,6 +137,12 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     return article
   }
 
+  /** The section an article names, as its slug; a section not yet known is made now. */
+  function sectionOf(raw: string | null | undefined): string | null {
+    const text = cleanSection(raw)
+    return text === null ? null : sections.ensure(text)
+  }
+
   /** Writes a changed article (version + 1) with everything derived from it, or fails as a whole. */
   function save(before: StoredArticle, after: StoredArticle, keyId: string | null): StoredArticle {
     const next = { ...after, version: before.version + 1 }
@@ -161,6 +171,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
         { path: 'body.slug', message: 'is required when the title has no Latin letters or digits' },
       ])
     }
+    const named = profiles.named(input.authorIds ?? [], 'body.authorIds')
     const article: StoredArticle = {
       id: newId(),
       slug,
@@ -169,8 +180,9 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
       summary: cleanText(input.summary ?? '').trim(),
       body: sanitizeBlocks(input.body ?? []),
       status: input.status ?? 'draft',
-      authors: cleanList(input.authors ?? []),
-      section: cleanSection(input.section),
+      authors: cleanList(input.authors ?? named.names),
+      authorIds: named.ids,
+      section: sectionOf(input.section),
       tags: cleanList(input.tags ?? []),
       sources: cleanList(input.sources ?? []),
       locale: input.locale === undefined ? defaultLocale : localeOf(input.locale, 'body.locale'),
@@ -209,7 +221,15 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     if (patch.summary !== undefined) after.summary = cleanText(patch.summary).trim()
     if (patch.body !== undefined) after.body = sanitizeBlocks(patch.body)
     if (patch.authors !== undefined) after.authors = cleanList(patch.authors)
-    if (patch.section !== undefined) after.section = cleanSection(patch.section)
+    if (patch.authorIds !== undefined) {
+      const named = profiles.named(patch.authorIds, 'body.authorIds')
+      if (patch.authors === undefined && named.ids.join() !== before.authorIds.join()) {
+        const previousNames = [...profiles.findByIds(before.authorIds).values()].map((a) => a.name)
+        after.authors = bylines(named.names, before.authors, previousNames)
+      }
+      after.authorIds = named.ids
+    }
+    if (patch.section !== undefined) after.section = sectionOf(patch.section)
     if (patch.tags !== undefined) after.tags = cleanList(patch.tags)
     if (patch.sources !== undefined) after.sources = cleanList(patch.sources)
     if (patch.locale !== undefined) after.locale = localeOf(patch.locale, 'body.locale')
@@ -291,7 +311,10 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
       summary: snapshot.summary,
       body: snapshot.body,
       authors: snapshot.authors,
-      section: snapshot.section,
+      // Revisions from before profiles existed name none. The section may be a name from before
+      // sections were rows: it comes back as the section made from it.
+      authorIds: snapshot.authorIds ?? [],
+      section: sectionOf(snapshot.section),
       tags: snapshot.tags,
       sources: snapshot.sources,
       locale: snapshot.locale,
@@ -303,6 +326,9 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     // dangling, as it would have stayed. Its media must exist: the media-use rows refer to them.
     if (references.errors(after, 'revision.', relatedTargets(after.body)).length > 0) {
       throw conflict(`Revision ${revision} uses media that no longer exist; edit the article instead.`)
+    }
+    if (profiles.findByIds(after.authorIds).size !== after.authorIds.length) {
+      throw conflict(`Revision ${revision} names author profiles that no longer exist; edit the article instead.`)
     }
     // The group stays as it is; a locale coming back must still be one the group lacks.
     after.translationOf = groups.check(after, before)

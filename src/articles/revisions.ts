@@ -20,6 +20,7 @@ function snapshotOf(a: StoredArticle, corrections: Correction[]): Snapshot {
     body: a.body,
     status: a.status,
     authors: a.authors,
+    authorIds: a.authorIds,
     section: a.section,
     tags: a.tags,
     sources: a.sources,

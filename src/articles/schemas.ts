@@ -3,6 +3,7 @@
 import { type Static, type TSchema, Type } from 'typebox'
 import { HTTP_URL_PATTERN, Id, IdOf, NextCursor, Nullable, OPTIONAL_BODY, PageQuery, ref, shareSchema, StringEnum, TimestampOf } from '../http/schemas.js'
 import { Correction, CorrectionSnapshot } from '../corrections/schemas.js'
+import { Author } from '../authors/schemas.js'
 import { Media } from '../media/schemas.js'
 import { LOCALE_PATTERN } from '../text/locale.js'
 import type { RelatedLink } from '../related-links/schemas.js'
@@ -142,9 +143,15 @@ export type BlockRead = Static<typeof BlockRead>
 const TRANSLATION_OF =
   'The original this article translates (GET /v1/articles/{id}/translations lists the group), or null. A write naming a ' +
   'translation stores its original instead. Readers get null while the original is not published.'
+const AUTHOR_IDS =
+  'The author profiles (GET /v1/authors) the story is by, in byline order. `authors` is made from their names when a write ' +
+  'sets `authorIds` without `authors`; free-text bylines (a wire credit such as "EFE") are kept after them.'
+const AuthorIds = (description: string, maxItems?: number) =>
+  Type.Array(IdOf('An author profile.'), { description, ...(maxItems !== undefined && { maxItems }) })
 
 const articleFields = {
   ...articleHeadFields,
+  authorIds: AuthorIds(AUTHOR_IDS),
   sources: Type.Array(Type.String(), { description: 'Wire services and other sources the story drew on, e.g. "EFE"; plain text.' }),
   locale: Type.String({
     description: 'The language of the article, a BCP 47 tag in canonical case such as `en` or `pt-BR`; DEFAULT_LOCALE when not given.',
@@ -174,6 +181,9 @@ export const Article = shareSchema(
     canonicalUrl: Type.String({ format: 'uri', description: "The article's page on the website, from SITE_URL_TEMPLATE." }),
     body: Type.Array(ref(BlockRead), { description: 'The story: its blocks in reading order, with their media and teased articles embedded.' }),
     leadMedia: Type.Union([ref(Media), Type.Null()], { description: 'The media item `leadMediaId` names, embedded; null when none.' }),
+    authorProfiles: Type.Array(ref(Author), {
+      description: 'The profiles of `authorIds`, in order, with their photos: public fields only, never an e-mail, whoever reads them.',
+    }),
     related: Type.Array(Type.Unsafe<RelatedLink>({ $ref: 'RelatedLink#' }), {
       description: 'The related links the editors curated, in order; readers see only those to published articles.',
     }),
@@ -185,13 +195,13 @@ export const Article = shareSchema(
   }, {
     description:
       'A whole article, with everything a page needs embedded: the lead media, the media and teased articles of its body, its ' +
-      'related links. Readers get `published` articles only; editors get every status.',
+      "authors' profiles, its related links. Readers get `published` articles only; editors get every status.",
   }),
 )
 export type Article = Static<typeof Article>
 
-/** An article as stored: what `Article` shows, before its media, targets, related links, corrections and URL are added. */
-export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'related' | 'corrections' | 'retracted' | 'canonicalUrl' | 'bodyHtml'> & { body: Block[] }
+/** An article as stored: what `Article` shows, before its media, targets, profiles, related links, corrections and URL are added. */
+export type StoredArticle = Omit<Article, 'body' | 'leadMedia' | 'authorProfiles' | 'related' | 'corrections' | 'retracted' | 'canonicalUrl' | 'bodyHtml'> & { body: Block[] }
 
 const IncludeHtml = Type.Optional(StringEnum(['html'], { description: '`html` adds `bodyHtml`, the body rendered to HTML.' }))
 
@@ -209,7 +219,17 @@ const editable = {
   summary: Type.String({ maxLength: 5_000, description: 'A short summary for teasers and feeds; plain text.' }),
   body: Type.Array(ref(Block), { maxItems: 2_000, description: 'The story as blocks, in reading order; replaces the whole body.' }),
   authors: Type.Array(Name('A byline.'), { maxItems: 50, description: 'The printed bylines, in order.' }),
-  section: Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The section it runs in; null (or blank) for none.' })),
+  authorIds: AuthorIds(`${AUTHOR_IDS} Each must name an existing profile.`, 20),
+  section: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description:
+        'A section slug; null (or blank) for none. A section not yet known is made (at the top of the tree, not listed until a ' +
+        'story in it is published); a name such as "Local News" is taken as the slug made from it, `local-news`, and names the new section.',
+      examples: ['europe'],
+    }),
+  ),
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Topic tags; blanks and repeats that differ only in case are dropped.' }),
   sources: Type.Array(Name('A source, e.g. "EFE".'), { maxItems: 50, description: 'Wire services and other sources the story drew on.' }),
   locale: Locale('A BCP 47 language tag, stored in canonical case (pt-br becomes pt-BR); DEFAULT_LOCALE when a new article does not say.'),
@@ -256,7 +276,15 @@ export const ArticleQuery = Type.Object(
   {
     ...PageQuery,
     status: Type.Optional(Type.Union([ArticleStatusSchema], { description: 'Editors only; other callers see published articles.' })),
-    section: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles in this section (case-insensitive).' })),
+    section: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Only articles in this section or any section below it. Case does not matter; a name is read as its slug.',
+        examples: ['world'],
+      }),
+    ),
+    authorId: Type.Optional(IdOf('Only articles whose `authorIds` hold this author profile.')),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles with this tag (case-insensitive).' })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only articles with this byline (case-insensitive).' })),
     locale: Type.Optional(Locale('Only articles in this locale (any case: pt-br finds pt-BR).')),
@@ -310,6 +338,7 @@ export const ArticleRevision = shareSchema(
         body: Type.Array(ref(Block), { description: 'The blocks as stored, without anything embedded.' }),
         status: ArticleStatusSchema,
         authors: articleHeadFields.authors,
+        authorIds: Type.Optional(AuthorIds('The author profiles it named; absent from revisions recorded before author profiles existed.')),
         section: articleHeadFields.section,
         tags: articleHeadFields.tags,
         sources: articleFields.sources,

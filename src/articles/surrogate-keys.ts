@@ -2,12 +2,14 @@
 // the keys of everything it shows, so that the change that logs one (migration surrogate-keys)
 // evicts it, and of what it could newly show, so that it is evicted when that appears.
 import type { RelatedLink } from '../related-links/schemas.js'
-import { ARTICLE_LISTS, articleKey, listFilterKey, mediaKey } from '../http/surrogate-keys.js'
-import { filterKey } from './normalize.js'
+import { ARTICLE_LISTS, articleKey, authorKey, listFilterKey, mediaKey } from '../http/surrogate-keys.js'
+import { sectionSlug } from '../sections/slug.js'
+import { cleanSection, filterKey } from './normalize.js'
 import type { Article, ArticleSummary, StoredArticle } from './schemas.js'
 
 /**
- * An article as readers get it: its own key, its media, and every article it points to. Related
+ * An article as readers get it: its own key, its media, its authors' profiles with their photos,
+ * and every article it points to. Related
  * blocks whose target is not published are left out of the answer but not of its keys: when the
  * target is published (which logs its key) the teaser must appear. Related links to such targets
  * need no key: the trigger logs the linking article's key when a target becomes visible or hidden.
@@ -21,6 +23,8 @@ export function articleKeys(stored: StoredArticle, shown: Article): string[] {
     if (block.type === 'media') keys.push(mediaKey(block.mediaId))
     else if (block.type === 'related' && block.articleId !== undefined) keys.push(articleKey(block.articleId))
   }
+  for (const id of stored.authorIds) keys.push(authorKey(id))
+  for (const profile of shown.authorProfiles) if (profile.photo !== null) keys.push(mediaKey(profile.photo.id))
   for (const block of shown.body) if (block.type === 'related' && block.article) summaryKeys(block.article, keys)
   return relatedKeys(shown.related, keys)
 }
@@ -49,8 +53,9 @@ function summaryKeys(summary: ArticleSummary, keys: string[]): void {
 }
 
 /**
- * A list filtered only by section, tag or author carries their keys, which the triggers log when
- * a published article with that value joins, leaves or moves. Any other list (unfiltered, a
+ * A list filtered only by section, tag, author or author profile carries their keys, which the
+ * triggers log when a published article with that value joins, leaves or moves (for a section,
+ * in it or in a section below it: the article_sections rows). Any other list (unfiltered, a
  * search, or a filter without a key of its own, such as one added later) carries `articles`,
  * logged on every editorial change to a published article.
  */
@@ -61,8 +66,10 @@ function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
     // Readers see published articles only: asking for them narrows nothing.
     if (name === 'status' && value === 'published') continue
     if (typeof value !== 'string') return [ARTICLE_LISTS]
-    if (name === 'section') keys.push(listFilterKey('section', value))
+    // As the list reads the value: a section as its slug ("Local News" is `local-news`).
+    if (name === 'section') keys.push(listFilterKey('section', sectionSlug(cleanSection(value) ?? '')))
     else if (name === 'tag' || name === 'author') keys.push(listFilterKey(name, filterKey(value)))
+    else if (name === 'authorId') keys.push(listFilterKey('authorId', value))
     else return [ARTICLE_LISTS]
   }
   return keys.length === 0 ? [ARTICLE_LISTS] : keys

@@ -52,6 +52,9 @@ export const articles = sqliteTable(
     body: text('body', { mode: 'json' }).notNull().$type<unknown[]>(),
     status: text('status', { enum: ['draft', 'review', 'scheduled', 'published', 'archived'] }).notNull(),
     authors: text('authors', { mode: 'json' }).notNull().$type<string[]>(),
+    // The author profiles the article names, in byline order (article_author_profiles holds them as rows).
+    authorIds: text('author_ids', { mode: 'json' }).notNull().$type<string[]>().default(sql`'[]'`),
+    // A section's slug (sections.slug); article_sections holds it and its ancestors as rows.
     section: text('section'),
     tags: text('tags', { mode: 'json' }).notNull().$type<string[]>(),
     sources: text('sources', { mode: 'json' }).notNull().$type<string[]>(),

@@ -27,6 +27,7 @@ const ID_OWNERS: Record<string, string> = {
   comments: 'comment',
   webhooks: 'webhook',
   keys: 'API key',
+  authors: 'author profile',
 }
 
 const problem = (description: string) => ({
@@ -161,6 +162,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'corrections', description: 'Corrections, clarifications, updates and retractions published with a story.' },
         { name: 'translations', description: 'A story and its translations: one article per locale.' },
         { name: 'previews', description: 'Secret, expiring links that show an unpublished story to someone without a key.' },
+        { name: 'authors', description: 'Author profiles: the people behind bylines, with photos and bios.' },
+        { name: 'sections', description: 'The tree of sections a publication files its stories in.' },
+        { name: 'tags', description: 'The topic tags in use, with counts, and their renaming.' },
         { name: 'comments', description: 'Reader comments and their moderation.' },
         { name: 'webhooks', description: 'Signed event deliveries to other systems (admins).' },
         { name: 'distribution', description: 'Feeds (RSS, Atom, JSON Feed), sitemaps, structured data and ninjs: published stories for readers, crawlers and partners.' },

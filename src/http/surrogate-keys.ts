@@ -9,12 +9,20 @@ export const ARTICLE_LISTS = 'articles'
 
 export const articleKey = (id: string): string => `article-${id}`
 export const mediaKey = (id: string): string => `media-${id}`
+/** An author profile: its own answers, and the articles that embed it. */
+export const authorKey = (id: string): string => `author-${id}`
+
+/** The list of author profiles, every section answer, and the tag list (migration authors-sections-keys). */
+export const AUTHOR_LIST = 'authors'
+export const SECTIONS = 'sections'
+export const TAG_LIST = 'tags'
 
 /** The list filters that have keys of their own, from rows the triggers watch. */
-export type ListFilter = 'section' | 'tag' | 'author'
+export type ListFilter = 'section' | 'tag' | 'author' | 'authorId'
 
 /**
- * The lists filtered by `value` (a tag or author as `filterKey` folds it, a section as given).
+ * The lists filtered by `value` (a tag or author as `filterKey` folds it, a section as its slug,
+ * an author profile as its id).
  * Lists compare filters ignoring ASCII case (SQLite's NOCASE), so the key folds it too, as
  * the triggers' `lower()` does: only ASCII, or the two would disagree on `É`.
  */

@@ -51,12 +51,14 @@ t.test('the seeded database is the one the service would have written', async (t
     t.equal(one('SELECT id FROM articles ORDER BY seq DESC LIMIT 1'), seed.newestId)
     t.equal(one('SELECT sort_at FROM articles WHERE seq = ?', seed.deep.seq), seed.deep.sortAt)
     t.ok((one('SELECT count(*) FROM article_tags WHERE tag = ?', seed.popularTag) as number) >= seed.articles / 5)
+    t.equal(one('SELECT count(*) FROM article_sections WHERE section = ?', seed.parentSection), one("SELECT count(*) FROM articles WHERE section IN ('news', 'politics', 'business')"), 'a section row for each section above')
+    t.equal(one('SELECT count(*) FROM article_author_profiles'), one('SELECT sum(json_array_length(author_ids)) FROM articles'), 'a row for each profile named')
     t.equal(one('SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?', seed.searchWord), 1)
   })
 
   t.test('ids have the format of newId and grow in the order rows were written', async (t) => {
     t.match(newId(), ID)
-    for (const table of ['articles', 'media', 'comments', 'comment_moderations', 'related_links']) {
+    for (const table of ['articles', 'media', 'comments', 'comment_moderations', 'related_links', 'authors']) {
       const ids = sqlite.prepare(`SELECT id FROM ${table} ORDER BY rowid`).pluck().all() as string[]
       t.ok(ids.every((id) => ID.test(id)), `${table}: every id is 26 characters of the alphabet`)
       t.ok(ids.every((id, i) => i === 0 || ids[i - 1]! < id), `${table}: ids grow`)
@@ -69,16 +71,20 @@ t.test('the seeded database is the one the service would have written', async (t
     const article = articles.getBySlug(seed.sampleSlug)!
     const seq = one('SELECT seq FROM articles WHERE id = ?', article.id)
     const derived = () => ({
-      row: all(`SELECT id, slug, title, subtitle, summary, body, status, authors, section, tags, sources, locale, lead_media_id,
+      row: all(`SELECT id, slug, title, subtitle, summary, body, status, authors, author_ids, section, tags, sources, locale, lead_media_id,
         comments_enabled, comment_count, published_at, scheduled_at, sort_at, created_at FROM articles WHERE seq = ?`, seq),
       tags: all('SELECT * FROM article_tags WHERE article_seq = ? ORDER BY tag', seq),
       authors: all('SELECT * FROM article_authors WHERE article_seq = ? ORDER BY author', seq),
+      profiles: all('SELECT * FROM article_author_profiles WHERE article_seq = ? ORDER BY author_id', seq),
+      sections: all('SELECT * FROM article_sections WHERE article_seq = ? ORDER BY section', seq),
       media: all('SELECT * FROM article_media WHERE article_id = ? ORDER BY media_id', article.id),
       search: all('SELECT rowid, * FROM articles_fts WHERE rowid = ?', seq),
       links: all('SELECT * FROM related_links WHERE article_id = ? ORDER BY position', article.id),
     })
     const before = derived()
     t.equal(before.tags.length, article.tags.length)
+    t.equal(before.profiles.length, article.authorIds.length)
+    t.ok(before.sections.length >= 1, 'its section, and those above it')
     t.equal(before.links.length, 3)
     articles.update(article.id, {}, { keyId: null })
     const links = related.listForArticle(article.id)
