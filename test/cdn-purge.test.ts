@@ -55,7 +55,7 @@ t.test('each committed change is purged at every URL, in order, with the keys it
     await until(() => (purged(receiver).includes(`article-${article.id}`) ? true : undefined))
     t.equal(receiver.received[0]!.method, 'PURGE')
     t.match(receiver.received[0]!.headers['user-agent'], /^newsroom-cms-purge\//)
-    t.same(new Set(purged(receiver)), new Set(['changes', `article-${article.id}`, 'articles', 'articles-section-transport']), 'the story, the lists it joined and the change feed')
+    t.same(new Set(purged(receiver)), new Set(['changes', `article-${article.id}`, 'articles', 'articles-section-transport', 'sections']), 'the story, the lists it joined and the change feed')
   }
   const sent = varnish.received.length
   const patched = await ta.app.inject({ method: 'PATCH', url: `/v1/articles/${article.id}`, headers: auth(ta.editor), payload: { title: 'Ferry strike off' } })

@@ -161,6 +161,12 @@ t.test('filters, limit, and bad input', async (t) => {
   t.same(many(es.item).map((i: any) => i.title), [spanish.title], 'the locale filter')
   t.equal(es.language, 'es', 'and the feed says its language')
   t.same(await titles('/v1/feeds/rss?section=nowhere'), [], 'an empty feed is still a feed')
+  const profile = await ta.app.inject({ method: 'POST', url: '/v1/authors', headers: auth(ta.editor), payload: { name: 'Iria Castelo' } })
+  t.equal(profile.statusCode, 201)
+  const profiled = await publishedStory(ta, { title: 'Night trains return to the valley line', authorIds: [profile.json().id] })
+  const byProfile = parseXml((await get(ta, `/v1/feeds/rss?authorId=${profile.json().id}`)).body).rss.channel
+  t.same(many(byProfile.item).map((i: any) => i.title), [profiled.title], 'the authorId filter')
+  t.equal(byProfile.title, 'Vallmora Daily: Iria Castelo', 'named by the profile')
   const filtered = parseXml((await get(ta, '/v1/feeds/rss?section=environment&tag=drought')).body).rss.channel
   t.equal(filtered.title, 'Vallmora Daily: environment, #drought', 'the title says what was chosen')
   for (const url of ['/v1/feeds/atom?limit=0', '/v1/feeds/json?limit=101', '/v1/feeds/rss?sort=old', '/v1/feeds/rss?status=draft']) {

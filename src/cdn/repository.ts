@@ -4,7 +4,7 @@
 // the command line is purged like one made here.
 import { and, asc, eq, gt, inArray, lte, min, notInArray, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
-import { cdnPurgeCursors, invalidations } from '../db/schema.js'
+import { cdnPurgeCursors, invalidations } from '../db/schema-background.js'
 
 export type PurgeOutbox = ReturnType<typeof createPurgeOutbox>
 

@@ -2,7 +2,7 @@
 // reading what changed since a position, cheaply enough for every cached read, and pruning it.
 import { and, asc, gt, lt, lte, sql } from 'drizzle-orm'
 import type { Db } from './client.js'
-import { invalidations } from './schema.js'
+import { invalidations } from './schema-background.js'
 
 export interface InvalidationFeed {
   /**

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { and, eq, lte, or, sql } from 'drizzle-orm'
 import { type Db, transactional } from './client.js'
-import { leases } from './schema.js'
+import { leases } from './schema-background.js'
 
 export interface LeaseTimes {
   /** How long a taken or renewed lease lasts unless renewed again. */

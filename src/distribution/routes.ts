@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { ArticlesRepository, ListQuery } from '../articles/repository.js'
+import type { AuthorsRepository } from '../authors/repository.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { canonicalLocale } from '../text/locale.js'
@@ -29,6 +30,8 @@ export interface DistributionRouteDeps {
   stories: Stories
   sitemaps: Sitemaps
   canonicalUrl: CanonicalUrl
+  /** For the title of a feed filtered by `authorId`: the profile's name. */
+  authors: Pick<AuthorsRepository, 'getById'>
 }
 
 const READERS = visibilityOf({ role: 'anonymous' })
@@ -42,7 +45,7 @@ export const MEDIA_TYPES = {
 
 /** The article list's query for a feed's filters: the one place where feed filters meet the list's (authorId joins here). */
 function listQueryOf(query: FeedQuery): ListQuery {
-  return { limit: query.limit ?? 50, section: query.section, tag: query.tag, author: query.author, locale: query.locale }
+  return { limit: query.limit ?? 50, section: query.section, tag: query.tag, author: query.author, authorId: query.authorId, locale: query.locale }
 }
 
 const text = (description: string, mediaType: string, example: string) => ({
@@ -52,14 +55,14 @@ const text = (description: string, mediaType: string, example: string) => ({
 
 const FEED_FILTERS =
   'The newest published articles, newest first (`limit`, default 50), with the filters of the article list (`section`, ' +
-  '`tag`, `author`, `locale`). Each entry: ' +
+  '`tag`, `author`, `authorId`, `locale`). Each entry: ' +
   'the title, `canonicalUrl` as its link, `urn:cms:article:{id}` as its id (the same in all three formats), published and ' +
   'updated times, bylines, section and tags, the subtitle (else the summary), the whole body as HTML, and the lead ' +
   'picture as an enclosure and as Media RSS (`media:content` with the caption as `media:description` and the credit as ' +
   '`media:credit`). Drafts, scheduled and archived articles never appear.'
 
 export async function distributionRoutes(app: FastifyInstance, deps: DistributionRouteDeps) {
-  const { config, articles, distribution, stories, sitemaps, canonicalUrl } = deps
+  const { config, articles, distribution, stories, sitemaps, canonicalUrl, authors } = deps
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
 
   /** The page of stories a feed shows, and what the feed says about itself. */
@@ -67,8 +70,9 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     const base = baseUrl(request, config)
     const page = articles.list(listQueryOf(request.query), READERS)
     const list = stories.fromPublished(distribution.publishedByIds(page.data.map((summary) => summary.id)), base)
-    const { section, tag, author, locale } = request.query
-    const chosen = [section, tag === undefined ? undefined : `#${tag}`, author, locale].filter((part) => part !== undefined)
+    const { section, tag, author, authorId, locale } = request.query
+    const profile = authorId === undefined ? undefined : (authors.getById(authorId)?.name ?? authorId)
+    const chosen = [section, tag === undefined ? undefined : `#${tag}`, author, profile, locale].filter((part) => part !== undefined)
     const title = chosen.length === 0 ? config.siteName : `${config.siteName}: ${chosen.join(', ')}`
     const meta: FeedMeta = {
       siteName: config.siteName,

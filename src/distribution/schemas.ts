@@ -2,7 +2,7 @@
 // NewsArticle of structured data and the ninjs 2.1 item. The JSON ones are the response
 // schemas their answers are serialized with, so a field left out here never reaches a client.
 import { type Static, type TSchema, Type } from 'typebox'
-import { StringEnum, Timestamp } from '../http/schemas.js'
+import { StringEnum, Timestamp, IdOf } from '../http/schemas.js'
 import { LOCALE_PATTERN } from '../text/locale.js'
 
 export const FeedQuery = Type.Object(
@@ -11,6 +11,7 @@ export const FeedQuery = Type.Object(
     section: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only this section.' })),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only articles with this tag (case does not matter).' })),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only articles with this byline (case does not matter).' })),
+    authorId: Type.Optional(IdOf('Only articles whose `authorIds` hold this author profile.')),
     locale: Type.Optional(
       Type.String({ pattern: LOCALE_PATTERN, maxLength: 35, description: 'Only articles in this locale (any case: pt-br finds pt-BR); the feed then names it as its language.', examples: ['es'] }),
     ),

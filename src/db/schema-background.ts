@@ -1,0 +1,40 @@
+// The tables of the service's own background machinery, beside the content tables of schema.ts:
+// the invalidation log the caches read, the CDN purge outbox, and the background-job lease.
+import { sql } from 'drizzle-orm'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+// The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change
+// touched, appended by triggers (migration surrogate-keys) in the change's own transaction,
+// whoever writes: this process, the scheduler, `npm run seed`, another process. The response
+// cache reads it to evict exactly what changed; the CDN purger sends it on. Contiguous `seq`
+// (AUTOINCREMENT, rows only ever pruned from the oldest end) lets a reader notice rows it missed.
+export const invalidations = sqliteTable('invalidations', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull(),
+  at: text('at')
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+})
+
+// The CDN purge outbox (src/cdn/): for each URL of CDN_PURGE_URLS, the last position of the
+// invalidation log whose keys it has been sent. The log rows past it are its outbox, so a change
+// is purged after it commits, in order, and again after a failure or a restart until it goes.
+export const cdnPurgeCursors = sqliteTable('cdn_purge_cursors', {
+  url: text('url').primaryKey(),
+  seq: integer('seq').notNull(),
+  /** Failed attempts in a row, for the backoff; 0 once a purge went. */
+  attempts: integer('attempts').notNull().default(0),
+  // While an attempt is in flight this is pushed past its timeout (a lease), so that two
+  // processes do not send the same purges; after a failure, when to try again.
+  nextAttemptAt: text('next_attempt_at').notNull(),
+  lastError: text('last_error'),
+  updatedAt: text('updated_at').notNull(),
+})
+
+// Who runs the background jobs (src/db/lease.ts): one row per named lease, held by one process
+// until `expiresAt` unless it renews it first. Workers over one file take turns through it.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+})
