@@ -288,7 +288,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(previewRoutes, { prefix: '/v1', config, articles, previews, embed })
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
-  await app.register(importRoutes, { prefix: '/v1/import', config, articles, media, comments, records: importRecords, storage })
+  await app.register(importRoutes, { prefix: '/v1/import', config, articles, authors, media, comments, records: importRecords, storage })
   await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, stories, sitemaps, canonicalUrl, authors })
   await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(changeRoutes, { prefix: '/v1/changes', changes, retentionDays: config.changesRetentionDays })

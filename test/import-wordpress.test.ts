@@ -77,6 +77,14 @@ t.test('posts become articles with their status, date, slug, section, tags, byli
   t.match(report.data.find((item: any) => item.wordpressId === '106').warnings, [/password-protected/])
   t.match(posts.get('108'), { slug: 'ete-sur-le-port', status: 'published', publishedAt: '2020-08-01T12:00:00.000Z' })
   t.equal(posts.get('109').slug, 'ferry-service-returns-2', 'a taken slug gets a suffix')
+
+  // dc:creator → an author profile from the export's authors, one per login, without its e-mail.
+  t.match(ferry.authorProfiles, [{ name: 'Morgan Hale', slug: 'morgan-hale' }])
+  t.match(posts.get('102').authorProfiles, [{ name: 'Siân Griffiths' }])
+  const profiles = (await ta.app.inject({ url: '/v1/authors?limit=100', headers: auth(ta.editor) })).json().data
+  t.same(profiles.map((a: any) => a.name).sort(), ['Morgan Hale', 'Siân Griffiths'], 'one profile per author of the export')
+  t.notOk(profiles.some((a: any) => a.email), 'the export\'s e-mails are not copied into profiles')
+  t.equal(ferry.authorIds[0], profiles.find((a: any) => a.name === 'Morgan Hale').id)
 })
 
 t.test('shortcodes, block-editor comments, <!--more--> and <!--nextpage--> become blocks or go, never staying in the text', async (t) => {
@@ -142,6 +150,7 @@ t.test('importing the same export again changes nothing; a changed post is updat
   const after = await articlesByPost(ta)
   for (const [id, article] of before) t.same(after.get(id), article, `post ${id} is as it was (version, updatedAt, body)`)
   t.equal((await read(ta, '/v1/media')).data.length, 2, 'no media item was made twice')
+  t.equal((await read(ta, '/v1/authors')).data.length, 2, 'no author profile was made twice')
 
   const edited = xml.replace('Passengers said the sea was calm.', 'Passengers said the sea was flat calm.')
   const third = (await importExport(ta, edited)).json()

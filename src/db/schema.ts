@@ -343,7 +343,7 @@ export const webhookAttempts = sqliteTable(
 // digest of what was written, so that importing the same item again changes nothing.
 export const importRecords = sqliteTable('import_records', {
   key: text('key').primaryKey(),
-  kind: text('kind', { enum: ['article', 'media', 'comment'] }).notNull(),
+  kind: text('kind', { enum: ['article', 'media', 'comment', 'author'] }).notNull(),
   resourceId: text('resource_id').notNull(),
   version: text('version'),
   digest: text('digest').notNull(),

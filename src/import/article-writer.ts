@@ -21,6 +21,8 @@ export interface ArticleFields {
   summary: string
   body: Block[]
   authors: string[]
+  /** Author profiles, in byline order (WordPress authors); absent for wire items. */
+  authorIds?: string[] | undefined
   section: string | null
   tags: string[]
   sources: string[]
@@ -150,6 +152,7 @@ function fit(fields: ArticleFields, warnings: Warning[]): ArticleFields {
     summary: cut(fields.summary, MAX.summary, 'summary', warnings),
     body: fields.body,
     authors: list(fields.authors, MAX.name, MAX.names, 'bylines', warnings),
+    ...(fields.authorIds !== undefined && { authorIds: fields.authorIds }),
     section: section === '' ? null : section,
     tags: list(fields.tags, MAX.tag, MAX.tags, 'tags', warnings),
     sources: list(fields.sources, MAX.name, MAX.names, 'sources', warnings),

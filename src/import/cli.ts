@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { createAuthorsRepository } from '../authors/repository.js'
 import { createArticlesRepository } from '../articles/repository.js'
 import { createCommentsRepository } from '../comments/repository.js'
 import { ConfigError, loadConfig } from '../config.js'
@@ -73,7 +74,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     await storage.init()
     const recordEvent = createOutbox(db)
     const ctx: ImportContext = {
-      articles: createArticlesRepository(db, recordEvent),
+      articles: createArticlesRepository(db, recordEvent, { defaultLocale: config.defaultLocale }),
+      authors: createAuthorsRepository(db),
       media: createMediaRepository(db, recordEvent),
       comments: createCommentsRepository(db, recordEvent),
       records: createImportRecords(db),

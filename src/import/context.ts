@@ -2,6 +2,7 @@
 // webhook events and the search index all apply), the media storage, and who is importing.
 import { createHash } from 'node:crypto'
 import type { ArticlesRepository } from '../articles/repository.js'
+import type { AuthorsRepository } from '../authors/repository.js'
 import type { CommentsRepository } from '../comments/repository.js'
 import type { MediaRepository } from '../media/repository.js'
 import type { MediaStorage } from '../media/storage.js'
@@ -11,6 +12,8 @@ import { type Warning, type WarningKind, warning } from './warnings.js'
 
 export interface ImportContext {
   articles: ArticlesRepository
+  /** WordPress authors become profiles (found again by slug or by an earlier import). */
+  authors: Pick<AuthorsRepository, 'create' | 'getById' | 'getBySlug'>
   media: MediaRepository
   comments: CommentsRepository
   records: ImportRecords

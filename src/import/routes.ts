@@ -14,6 +14,7 @@ import { bearer, keyIdOf, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { badRequest, conflict, invalidField, Problem, unsupportedMediaType } from '../http/problems.js'
 import { json, problems } from '../http/schemas.js'
+import type { AuthorsRepository } from '../authors/repository.js'
 import type { MediaRepository } from '../media/repository.js'
 import type { MediaStorage, ReceivedFile } from '../media/storage.js'
 import { asClientError } from '../media/upload.js'
@@ -37,6 +38,7 @@ import { WxrError } from './wxr.js'
 export interface ImportRouteOptions {
   config: Config
   articles: ArticlesRepository
+  authors: AuthorsRepository
   media: MediaRepository
   comments: CommentsRepository
   records: ImportRecords

@@ -14,6 +14,7 @@ export const WARNING_KINDS = [
   'block-dropped', // a block-editor block with no content of its own
   'pages-joined', // a post of several pages (<!--nextpage-->) made one body
   'slug-changed', // the slug was taken: another was made
+  'author-matched', // a WordPress author is a profile the newsroom already had (same slug)
   'status-changed', // a status the service has no equivalent of
   'comment-skipped', // a comment not imported (a pingback, trashed, empty)
   'comment-moved', // a reply nested deeper than COMMENT_MAX_DEPTH, attached higher up

@@ -13,6 +13,8 @@ export function siteKeys(channel: WxrChannel) {
     /** An uploaded file, by its path under wp-content/uploads (pictures in the text name their files). */
     file: (path: string) => `wp-file:${site}/${path}`,
     comment: (id: string) => `wp:${site}/?comment=${id}`,
+    /** An author of the export, by login: the profile it became. */
+    author: (login: string) => `wp:${site}/?author=${encodeURIComponent(login)}`,
   }
 }
 export type SiteKeys = ReturnType<typeof siteKeys>

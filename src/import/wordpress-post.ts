@@ -5,22 +5,39 @@ import { withMedia } from './block-limits.js'
 import { type ArticleFields, type Placement, writeArticle } from './article-writer.js'
 import type { ImportContext, ItemOutcome } from './context.js'
 import { importComments } from './wordpress-comments.js'
-import { type CommentCounts, siteKeys, uploadPath, wordpressTime } from './wordpress-fields.js'
+import { type CommentCounts, type SiteKeys, siteKeys, uploadPath, wordpressTime } from './wordpress-fields.js'
 import { prepareContent } from './wordpress-content.js'
 import { type ConvertedBlock, htmlToBlocks, type MediaRef } from './html-to-blocks.js'
 import { textOf } from './inline-html.js'
+import { slugify } from '../text/slug.js'
 import { type Warning, warning } from './warnings.js'
 import type { WxrChannel, WxrItem } from './wxr.js'
 
-/**
- * The bylines of a post's author (`dc:creator` names the author's login). Today the printed
- * name; when author profiles exist, this is the one place that finds or makes the profile.
- */
+/** The printed byline of a post's author (`dc:creator` names the author's login). */
 export function authorsOf(login: string, channel: WxrChannel): string[] {
   const author = channel.authors.get(login.trim())
   const full = [author?.firstName, author?.lastName].filter((part) => part && part.trim() !== '').join(' ')
   const name = (author?.displayName || full || login).trim()
   return name === '' ? [] : [name]
+}
+
+/**
+ * The profile of a post's author: the one an earlier import of this site made for the login, else
+ * a profile with the same slug (a newsroom may have made its staff's profiles first: the same
+ * name is taken to be the same person, with a warning), else a new one named as the byline.
+ * E-mails in the export are not copied: the profile's e-mail is for the newsroom to set.
+ */
+export function authorIdsOf(login: string, channel: WxrChannel, keys: SiteKeys, ctx: ImportContext, warnings: Warning[]): string[] {
+  const [name] = authorsOf(login, channel)
+  if (name === undefined) return []
+  const key = keys.author(login.trim())
+  const known = ctx.records.get(key)
+  if (known !== null && ctx.authors.getById(known.resourceId) !== null) return [known.resourceId]
+  const same = ctx.authors.getBySlug(slugify(name))
+  const profile = same ?? ctx.authors.create({ name })
+  if (same !== null) warnings.push(warning('author-matched', `the author ${JSON.stringify(name)} is the existing profile "${same.slug}"`))
+  ctx.records.put({ key, kind: 'author', resourceId: profile.id, version: null, digest: '' })
+  return [profile.id]
 }
 
 function decoded(value: string): string {
@@ -89,6 +106,7 @@ export function importPost(item: WxrItem, channel: WxrChannel, ctx: ImportContex
     summary: textOf(item.excerpt) || teaser,
     body,
     authors: authorsOf(item.creator, channel),
+    authorIds: authorIdsOf(item.creator, channel, keys, ctx, warnings),
     // The first category is the section (by its slug); the others join the tags.
     section: categories[0] ? decoded(categories[0].nicename) || categories[0].name : null,
     tags: [...categories.slice(1).map((term) => term.name), ...tags],
