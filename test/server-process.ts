@@ -74,6 +74,16 @@ export async function startServer(env: Record<string, string>, ms = 20_000): Pro
   return { ...server, base }
 }
 
+/** Whether a process with this pid still runs (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** SIGKILLs the process if it is still running: for teardowns. */
 export function kill(server: ServerProcess): void {
   if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { build, call, kill, spawnServer, startServer, within } from './server-process.js'
+import { alive, build, call, kill, spawnServer, startServer, within } from './server-process.js'
 import { spawn } from 'node:child_process'
 import { projectPath } from '../src/paths.js'
 
@@ -103,15 +103,6 @@ t.test('a bad setting stops it at start with one line naming the variable', asyn
 // `npm start` as a process manager runs it: SIGTERM to the started process itself (npm) must
 // reach the server, which drains and exits, rather than leaving it running, re-parented, with
 // the port and the database still held.
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 t.test('SIGTERM to the npm start process stops the server', async (t) => {
   await build()
   const dir = mkdtempSync(join(tmpdir(), 'cms-npm-start-'))

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3'
 import t from 'tap'
 import { startFlags } from '../../scripts/start-command.js'
 import { projectPath } from '../../src/paths.js'
-import { build, call, kill, SERVER, spawnServer, within } from '../server-process.js'
+import { alive, build, call, kill, SERVER, spawnServer, within } from '../server-process.js'
 import { startReceiver, until } from '../webhooks-receiver.js'
 
 const ADMIN = 'workers-test-admin-token-0123456789'
@@ -71,15 +71,6 @@ function logLines(output: string): any[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 t.test('two workers over one database: jobs once, changes seen at once, a clean stop', async (t) => {
