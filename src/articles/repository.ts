@@ -4,6 +4,7 @@ import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { articles } from '../db/schema.js'
 import { isUniqueViolation } from '../db/statements.js'
+import { fastRows } from '../db/row-mapper.js'
 import { badRequest, conflict, invalidField, notFound, preconditionFailed } from '../http/problems.js'
 import { canonicalLocale } from '../text/locale.js'
 import { createTranslationGroups, type TranslationGroups } from '../translations/groups.js'
@@ -86,12 +87,15 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
   const references = createReferenceCheck(db)
   const { list, summariesByIds } = createListQuery(db)
 
-  const byId = db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare()
-  const bySlug = db
-    .select(storedColumns)
-    .from(articles)
-    .where(and(eq(articles.locale, sql.placeholder('locale')), eq(articles.slug, sql.placeholder('slug'))))
-    .prepare()
+  const byId = fastRows(db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare(), storedColumns)
+  const bySlug = fastRows(
+    db
+      .select(storedColumns)
+      .from(articles)
+      .where(and(eq(articles.locale, sql.placeholder('locale')), eq(articles.slug, sql.placeholder('slug'))))
+      .prepare(),
+    storedColumns,
+  )
   const byExternalId = db.select(storedColumns).from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()
   // The covering index answers without reading the row, whose status and settings are stored
   // after the body, on its overflow pages; left alone, the planner picks the unique index on id.
