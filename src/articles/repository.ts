@@ -79,6 +79,7 @@ function localeOf(raw: string, path: string): string {
 /** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
   const defaultLocale = options.defaultLocale ?? 'en'
+  const canonicalDefault = canonicalLocale(defaultLocale) ?? defaultLocale
   const groups = options.translations ?? createTranslationGroups(db)
   const sections = createSectionTree(db)
   const profiles = createAuthorLookup(db)
@@ -369,8 +370,10 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     },
 
     /** By slug within a locale (DEFAULT_LOCALE when not given); a locale in any case finds its canonical form. */
-    getBySlug(slug: string, locale: string = defaultLocale): StoredArticle | null {
-      return read(bySlug.get({ slug, locale: canonicalLocale(locale) ?? locale }))
+    getBySlug(slug: string, locale?: string): StoredArticle | null {
+      // Most reads name no locale: the default's canonical form is worked out once (Intl is not free).
+      const canonical = locale === undefined ? canonicalDefault : (canonicalLocale(locale) ?? locale)
+      return read(bySlug.get({ slug, locale: canonical }))
     },
 
     /** The article imported from this source item (its `externalId`), if any. */
