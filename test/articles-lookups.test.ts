@@ -48,6 +48,7 @@ t.test('rows mapped by rowMapper are the rows Drizzle maps, nested selections an
   const selections = {
     'every column': { ...columns, seq: table.seq },
     nested: { head: { id: table.id, tags: table.tags, enabled: table.commentsEnabled }, published: table.publishedAt },
+    'a table': { article: table, seq: table.seq },
     'SQL pieces': {
       id: table.id,
       plain: sql<string>`upper(${table.title})`,
