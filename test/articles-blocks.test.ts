@@ -2,7 +2,8 @@
 // it, references checked, and hostile inline markup sanitized on write.
 import fc from 'fast-check'
 import t from 'tap'
-import { auth, createArticle, makeApp, type TestApp } from './helpers.js'
+import { buildApp } from '../src/app.js'
+import { auth, createArticle, makeApp, type TestApp, testConfig } from './helpers.js'
 
 /** A media row as the media resource stores it (the upload path is not under test here). */
 function insertMedia(testApp: TestApp, id: string, fields: { caption?: string; credit?: string } = {}) {
@@ -54,6 +55,35 @@ t.test('each block type is accepted and read back, with media and related articl
   const anonymous = await testApp.app.inject(`/v1/articles/slug/${article.slug}`)
   t.equal(anonymous.statusCode, 200)
   t.same(anonymous.json().body, published.json().body, 'readers get the same embedded body')
+})
+
+t.test('an article with teasers is written the same with the cheaper serializer schemas as with the documented ones', async (t) => {
+  const testApp = await makeApp(t)
+  insertMedia(testApp, 'media1', { caption: 'Quay at "dusk" \u2028 and <b>after</b>' })
+  insertMedia(testApp, 'media2')
+  // Teasers embed their stories' lead photos: inlined summaries whose photo is a Media or null.
+  const withPhoto = await createArticle(testApp, { title: 'With a photo', leadMediaId: 'media1' }, { published: true })
+  const without = await createArticle(testApp, { title: 'Without a photo' }, { published: true })
+  const body = [
+    { type: 'related', articleId: withPhoto.id, title: 'Read first' },
+    { type: 'related', articleId: without.id },
+    { type: 'media', mediaId: 'media2' },
+  ]
+  const story = await createArticle(testApp, { title: 'The whole story', body, leadMediaId: 'media2' }, { published: true })
+  const linked = await testApp.app.inject({ method: 'POST', url: `/v1/articles/${story.id}/related`, headers: auth(testApp.editor), payload: { articleId: withPhoto.id } })
+  t.equal(linked.statusCode, 201)
+  // The same database, read through an app that hands fast-json-stringify the schemas as documented.
+  const documented = await buildApp(testConfig({ LOG_LEVEL: 'silent', FAST_SERIALIZATION: 'false' }), { db: testApp.app.db })
+  t.teardown(() => documented.close())
+  for (const url of [`/v1/articles/slug/${story.slug}`, `/v1/articles/${story.id}`, '/v1/articles', `/v1/articles/${story.id}/related`]) {
+    const fast = await testApp.app.inject(url)
+    const exact = await documented.inject(url)
+    t.equal(fast.statusCode, 200, url)
+    t.equal(fast.body, exact.body, `${url}: the same bytes`)
+  }
+  const read = (await testApp.app.inject(`/v1/articles/slug/${story.slug}`)).json()
+  t.equal(read.body[0].article.leadMedia.caption, 'Quay at "dusk" \u2028 and <b>after</b>')
+  t.equal(read.body[1].article.leadMedia, null)
 })
 
 t.test('a related block to an unpublished article is left out for readers', async (t) => {

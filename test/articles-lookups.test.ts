@@ -1,8 +1,12 @@
 // Lookups of articles by lists of ids, which pad each list to a power of two to reuse prepared
 // statements: every count finds exactly the articles asked for, whatever repeats or is unknown.
+// And the row mapper of hot reads, which must give the rows Drizzle's own mapping gives.
 import t from 'tap'
 import { createArticlesRepository } from '../src/articles/repository.js'
+import { getTableColumns, sql } from 'drizzle-orm'
 import { closeDatabase, openDatabase } from '../src/db/client.js'
+import { fastRows } from '../src/db/row-mapper.js'
+import { articles as table } from '../src/db/schema.js'
 import { createOutbox } from '../src/webhooks/outbox.js'
 
 t.test('summariesByIds finds each known id once, for any number of ids', async (t) => {
@@ -31,4 +35,33 @@ t.test('the reference check finds each missing target, for any number of them', 
   t.equal(error.status, 400)
   t.same(error.errors.map((e) => e.path), ['body.body[6].articleId', 'body.body[7].articleId', 'body.body[8].articleId'])
   t.ok(articles.create({ title: 'Links', body: body.slice(0, 6) }, null).id, 'existing targets pass')
+})
+
+t.test('rows mapped by rowMapper are the rows Drizzle maps, nested selections and decoders included', async (t) => {
+  const db = openDatabase(':memory:')
+  t.teardown(() => closeDatabase(db))
+  const articles = createArticlesRepository(db, createOutbox(db))
+  const first = articles.create({ title: 'Harbour reopens', tags: ['port', 'Storm'], authors: ['Ana'], commentsEnabled: false }, null)
+  articles.create({ title: 'Ferry "back"', subtitle: 'Line \u2028 two', body: [{ type: 'paragraph', text: 'It <em>sailed</em>.' }] }, null)
+  articles.publish(first.id, undefined, { keyId: null })
+  const { seq: _seq, ...columns } = getTableColumns(table)
+  const selections = {
+    'every column': { ...columns, seq: table.seq },
+    nested: { head: { id: table.id, tags: table.tags, enabled: table.commentsEnabled }, published: table.publishedAt },
+    'a table': { article: table, seq: table.seq },
+    'SQL pieces': {
+      id: table.id,
+      plain: sql<string>`upper(${table.title})`,
+      mapped: sql`${table.commentsEnabled}`.mapWith(table.commentsEnabled),
+      aliased: sql<number>`length(${table.slug})`.as('slug_length'),
+    },
+  }
+  for (const [name, selection] of Object.entries(selections)) {
+    const statement = db.select(selection).from(table).orderBy(table.seq).prepare()
+    const expected = statement.all()
+    t.equal(expected.length, 2)
+    t.same(fastRows(statement, selection).all(), expected, name)
+    t.strictSame(fastRows(statement, selection).get(), expected[0], `${name}, one row`)
+  }
+  t.equal(typeof fastRows(db.select({ on: table.commentsEnabled }).from(table).prepare(), { on: table.commentsEnabled }).get()!.on, 'boolean')
 })

@@ -15,7 +15,8 @@ if (mode === 'hello') {
   const SUMMARY = `a.seq, a.id, a.slug, a.title, a.subtitle, a.summary, a.status, a.authors, a.section, a.tags,
     a.lead_media_id AS leadMediaId, a.comment_count AS commentCount, a.published_at AS publishedAt,
     a.updated_at AS updatedAt, a.sort_at AS sortAt`
-  const bySlug = db.prepare<[string], { id: string; leadMediaId: string | null }>('SELECT * FROM articles WHERE slug = ?')
+  // Slugs are unique per locale: the service reads DEFAULT_LOCALE's ('en'), through the (locale, slug) index.
+  const bySlug = db.prepare<[string], { id: string; leadMediaId: string | null }>("SELECT * FROM articles WHERE locale = 'en' AND slug = ?")
   const mediaById = db.prepare('SELECT * FROM media WHERE id = ?')
   const links = db.prepare('SELECT id, position, target_article_id, url, title FROM related_links WHERE article_id = ? ORDER BY position, id')
   const firstPage = db.prepare(`SELECT ${SUMMARY} FROM articles a WHERE a.status = 'published' ORDER BY a.sort_at DESC, a.seq DESC LIMIT 21`)

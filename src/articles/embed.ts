@@ -39,8 +39,25 @@ export function createArticleEmbedder(deps: EmbedderDeps) {
     return out
   }
 
+  // Written out rather than `({ leadMediaId, ...rest }) => ({ ...rest, leadMedia })`: V8 copies an
+  // object with excluded keys on a slow path, and a list page makes twenty of them.
   function withLeadMedia(list: StoredSummary[], media: Map<string, Media>): ArticleSummary[] {
-    return list.map(({ leadMediaId, ...summary }) => ({ ...summary, leadMedia: leadMediaId === null ? null : (media.get(leadMediaId) ?? null) }))
+    return list.map((s) => ({
+      id: s.id,
+      slug: s.slug,
+      title: s.title,
+      subtitle: s.subtitle,
+      summary: s.summary,
+      status: s.status,
+      authors: s.authors,
+      section: s.section,
+      tags: s.tags,
+      locale: s.locale,
+      leadMedia: s.leadMediaId === null ? null : (media.get(s.leadMediaId) ?? null),
+      commentCount: s.commentCount,
+      publishedAt: s.publishedAt,
+      updatedAt: s.updatedAt,
+    }))
   }
 
   function summaries(list: StoredSummary[], ctx: EmbedContext): ArticleSummary[] {

@@ -7,6 +7,7 @@ import { decodeCursor, toPage } from '../http/cursor.js'
 import type { Visibility } from '../http/visibility.js'
 import { articlesFts } from '../db/search-index.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
+import { fastRows } from '../db/row-mapper.js'
 import { canonicalLocale } from '../text/locale.js'
 import { sectionSlug } from '../sections/slug.js'
 import { cleanSection, filterKey } from './normalize.js'
@@ -119,11 +120,12 @@ export function createListQuery(db: Db) {
       rows === null
         ? db.select(fields).from(articles).$dynamic()
         : db.select(fields).from(rows).innerJoin(articles, eq(articles.seq, rows.articleSeq)).$dynamic()
-    return from
+    const statement = from
       .where(and(...where))
       .orderBy(desc(sortAt), desc(seq))
       .limit(ph('limit'))
       .prepare()
+    return fastRows(statement, fields)
   })
 
   // The newest SEARCH_WINDOW hits, then each one's score, whose subqueries are bounded to the
@@ -156,17 +158,19 @@ export function createListQuery(db: Db) {
       where.push(sql`(${hits.score}, ${articles.sortAt}, ${articles.seq}) < (${ph('score')}, ${ph('sortAt')}, ${ph('seq')})`)
       where.push(lte(articles.seq, ph('until')))
     }
-    return (
+    const fields = { summary: summaryColumns, score: hits.score, sortAt: articles.sortAt, seq: articles.seq }
+    return fastRows(
       db
         .with(recent, hits)
-        .select({ summary: summaryColumns, score: hits.score, sortAt: articles.sortAt, seq: articles.seq })
+        .select(fields)
         .from(hits)
         // CROSS JOIN keeps the hits as the outer loop: the planner otherwise walks every published article.
         .crossJoin(articles)
         .where(and(...where))
         .orderBy(desc(hits.score), desc(articles.sortAt), desc(articles.seq))
         .limit(ph('limit'))
-        .prepare()
+        .prepare(),
+      fields,
     )
   })
 
@@ -209,7 +213,7 @@ export function createListQuery(db: Db) {
     return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
   }
 
-  const summariesIn = lookupByIds((ids) => db.select(summaryColumns).from(articles).where(inArray(articles.id, ids)).prepare())
+  const summariesIn = lookupByIds((ids) => fastRows(db.select(summaryColumns).from(articles).where(inArray(articles.id, ids)).prepare(), summaryColumns))
 
   return {
     list(query: ListQuery, visibility: Visibility): { data: StoredSummary[]; nextCursor: string | null } {

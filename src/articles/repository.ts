@@ -4,6 +4,7 @@ import { type Db, transactional } from '../db/client.js'
 import { newId, now } from '../db/ids.js'
 import { articles } from '../db/schema.js'
 import { isUniqueViolation } from '../db/statements.js'
+import { fastRows } from '../db/row-mapper.js'
 import { badRequest, conflict, invalidField, notFound, preconditionFailed } from '../http/problems.js'
 import { canonicalLocale } from '../text/locale.js'
 import { createTranslationGroups, type TranslationGroups } from '../translations/groups.js'
@@ -78,6 +79,7 @@ function localeOf(raw: string, path: string): string {
 /** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
   const defaultLocale = options.defaultLocale ?? 'en'
+  const canonicalDefault = canonicalLocale(defaultLocale) ?? defaultLocale
   const groups = options.translations ?? createTranslationGroups(db)
   const sections = createSectionTree(db)
   const profiles = createAuthorLookup(db)
@@ -86,12 +88,15 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
   const references = createReferenceCheck(db)
   const { list, summariesByIds } = createListQuery(db)
 
-  const byId = db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare()
-  const bySlug = db
-    .select(storedColumns)
-    .from(articles)
-    .where(and(eq(articles.locale, sql.placeholder('locale')), eq(articles.slug, sql.placeholder('slug'))))
-    .prepare()
+  const byId = fastRows(db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare(), storedColumns)
+  const bySlug = fastRows(
+    db
+      .select(storedColumns)
+      .from(articles)
+      .where(and(eq(articles.locale, sql.placeholder('locale')), eq(articles.slug, sql.placeholder('slug'))))
+      .prepare(),
+    storedColumns,
+  )
   const byExternalId = db.select(storedColumns).from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()
   // The covering index answers without reading the row, whose status and settings are stored
   // after the body, on its overflow pages; left alone, the planner picks the unique index on id.
@@ -365,8 +370,10 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     },
 
     /** By slug within a locale (DEFAULT_LOCALE when not given); a locale in any case finds its canonical form. */
-    getBySlug(slug: string, locale: string = defaultLocale): StoredArticle | null {
-      return read(bySlug.get({ slug, locale: canonicalLocale(locale) ?? locale }))
+    getBySlug(slug: string, locale?: string): StoredArticle | null {
+      // Most reads name no locale: the default's canonical form is worked out once (Intl is not free).
+      const canonical = locale === undefined ? canonicalDefault : (canonicalLocale(locale) ?? locale)
+      return read(bySlug.get({ slug, locale: canonical }))
     },
 
     /** The article imported from this source item (its `externalId`), if any. */

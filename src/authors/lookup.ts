@@ -3,6 +3,7 @@
 import { getTableColumns, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
+import { fastRows } from '../db/row-mapper.js'
 import { authors } from '../db/schema-authors-sections.js'
 import { badRequest } from '../http/problems.js'
 import type { StoredAuthor } from './schemas.js'
@@ -12,7 +13,7 @@ export const authorColumns = getTableColumns(authors)
 export type AuthorLookup = ReturnType<typeof createAuthorLookup>
 
 export function createAuthorLookup(db: Db) {
-  const byIds = lookupByIds((ids) => db.select(authorColumns).from(authors).where(inArray(authors.id, ids)).prepare())
+  const byIds = lookupByIds((ids) => fastRows(db.select(authorColumns).from(authors).where(inArray(authors.id, ids)).prepare(), authorColumns))
 
   /** The profiles with these ids, by id; absent ids are simply missing. */
   function findByIds(ids: readonly string[]): Map<string, StoredAuthor> {

@@ -3,6 +3,7 @@
 // corrections without an import circle.
 import { desc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
+import { fastRows } from '../db/row-mapper.js'
 import { articleCorrections } from '../db/schema-article-extras.js'
 import type { Correction } from './schemas.js'
 
@@ -19,12 +20,15 @@ export const correctionColumns = {
 } satisfies Record<keyof Correction, unknown>
 
 export function createCorrectionsReader(db: Db) {
-  const all = db
-    .select(correctionColumns)
-    .from(articleCorrections)
-    .where(eq(articleCorrections.articleId, sql.placeholder('articleId')))
-    .orderBy(desc(articleCorrections.at), desc(articleCorrections.seq))
-    .prepare()
+  const all = fastRows(
+    db
+      .select(correctionColumns)
+      .from(articleCorrections)
+      .where(eq(articleCorrections.articleId, sql.placeholder('articleId')))
+      .orderBy(desc(articleCorrections.at), desc(articleCorrections.seq))
+      .prepare(),
+    correctionColumns,
+  )
   return {
     /** Every correction of the article, newest `at` first (the order they were made among equal times). */
     forArticle(articleId: string): Correction[] {

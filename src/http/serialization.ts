@@ -78,7 +78,10 @@ export function withCheapNulls(schema: unknown, byId: ReadonlyMap<string, JsonSc
     if (nullable && target !== undefined && target.type === 'object' && Object.keys(ref!).length === 1) {
       const { $id: _id, anyOf: _anyOf, ...siblings } = node
       const { $id: _targetId, ...body } = target
-      return { ...siblings, ...body, type: ['object', 'null'] }
+      // The inlined schema's own choices too (a teaser's lead photo, inlined into a related
+      // block): left as they are, fast-json-stringify validated each embedded photo against
+      // Media, formats included, to pick a branch, a third of an article's serialization.
+      return withCheapNulls({ ...siblings, ...body, type: ['object', 'null'] }, byId)
     }
   }
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, withCheapNulls(value, byId)]))

@@ -1,8 +1,9 @@
 // Media items in SQLite: the rows only; the bytes live on disk (storage.ts), named by their
 // SHA-256, so several rows may share one file.
 import { lookupByIds } from '../db/lookup-by-ids.js'
+import { fastRows } from '../db/row-mapper.js'
 import { bound } from '../db/sql-values.js'
-import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
 import { now } from '../db/ids.js'
 import { articleMedia, media } from '../db/schema.js'
@@ -59,7 +60,8 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
     usageTerms: bound('usageTerms'),
     altText: bound('altText'),
   }
-  const byIds = lookupByIds((ids) => db.select().from(media).where(inArray(media.id, ids)).prepare())
+  const mediaColumns = getTableColumns(media)
+  const byIds = lookupByIds((ids) => fastRows(db.select(mediaColumns).from(media).where(inArray(media.id, ids)).prepare(), mediaColumns))
   const insert = db
     .insert(media)
     .values({

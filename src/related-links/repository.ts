@@ -12,6 +12,7 @@ import { badRequest, conflict, type FieldError, notFound, preconditionFailed } f
 import { type CheckedLink, checkLink, checkList, type LinkInput, linkKey, MAX_LINKS } from './rules.js'
 import type { RelatedLink } from './schemas.js'
 import { createSuggestions, jsonValues } from './suggestions.js'
+import { fastRows } from '../db/row-mapper.js'
 
 export type RelatedLinksRepository = ReturnType<typeof createRelatedLinksRepository>
 export type { SuggestionPage, SuggestionQuery } from './suggestions.js'
@@ -48,12 +49,15 @@ function fail(errors: FieldError[]): never {
 }
 
 export function createRelatedLinksRepository(db: Db) {
-  const byArticle = db
-    .select(storedLink)
-    .from(relatedLinks)
-    .where(eq(relatedLinks.articleId, p('articleId')))
-    .orderBy(asc(relatedLinks.position), asc(relatedLinks.id))
-    .prepare()
+  const byArticle = fastRows(
+    db
+      .select(storedLink)
+      .from(relatedLinks)
+      .where(eq(relatedLinks.articleId, p('articleId')))
+      .orderBy(asc(relatedLinks.position), asc(relatedLinks.id))
+      .prepare(),
+    storedLink,
+  )
   const positionOf = db
     .select({ position: relatedLinks.position })
     .from(relatedLinks)
