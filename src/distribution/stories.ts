@@ -7,13 +7,18 @@ import { canSee, visibilityOf } from '../http/visibility.js'
 import { type MediaRepository, toMedia } from '../media/repository.js'
 import type { Media } from '../media/schemas.js'
 import { type HtmlBlock, renderBlocks } from '../text/html.js'
-import type { CanonicalUrl } from './canonical-url.js'
+import type { AuthorLookup } from '../authors/lookup.js'
+import type { StoredAuthor } from '../authors/schemas.js'
+import type { AuthorUrl, CanonicalUrl } from './canonical-url.js'
 
-/** A byline; `url` is the author's profile page, once bylines link profiles (null until then). */
+/** A byline; `url` is the author's profile page (AUTHOR_URL_TEMPLATE), null for a free-text byline. */
 export interface Byline {
   name: string
   url: string | null
 }
+
+/** What a byline needs of an author profile. */
+export type BylineProfile = Pick<StoredAuthor, 'id' | 'slug' | 'name'>
 
 /** An entry of an article's corrections, newest first (none until articles carry them). */
 export interface CorrectionNote {
@@ -33,10 +38,26 @@ export interface Story {
   corrections: CorrectionNote[]
 }
 
-/** The bylines of an article: the one place where author profiles will add their URLs. */
-export function bylinesOf(article: Pick<StoredArticle, 'authors'>): Byline[] {
-  return article.authors.map((name) => ({ name, url: null }))
+/**
+ * The printed bylines of an article, each linked to the profile of its `authorIds` that bears its
+ * name (ignoring case). `authors` is what the newsroom chose to print, so it decides the list: a
+ * profile whose name is not printed adds no byline, and a free-text one (a wire credit) has no URL.
+ */
+export function bylinesOf(article: Pick<StoredArticle, 'authors' | 'authorIds'>, profiles: ReadonlyMap<string, BylineProfile>, url: (profile: BylineProfile) => string): Byline[] {
+  const unused = new Map<string, BylineProfile>()
+  for (const id of article.authorIds) {
+    const profile = profiles.get(id)
+    if (profile !== undefined && !unused.has(fold(profile.name))) unused.set(fold(profile.name), profile)
+  }
+  return article.authors.map((name) => {
+    const profile = unused.get(fold(name))
+    if (profile === undefined) return { name, url: null }
+    unused.delete(fold(name))
+    return { name, url: url(profile) }
+  })
 }
+
+const fold = (name: string): string => name.trim().toLowerCase()
 
 /** The corrections an embedded article carries, newest first (a feed's stories print none). */
 export function correctionsOf(article: Pick<Article, 'corrections'>): CorrectionNote[] {
@@ -52,9 +73,12 @@ export interface StoryDeps {
   articles: ArticlesRepository
   media: MediaRepository
   canonicalUrl: CanonicalUrl
+  /** The profiles of a feed's bylines, in one query per page. */
+  authors: Pick<AuthorLookup, 'findByIds'>
+  authorUrl: AuthorUrl
 }
 
-export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
+export function createStories({ articles, media, canonicalUrl, authors, authorUrl }: StoryDeps) {
   /** The body of an article as HTML; teasers link to their targets' pages. */
   function bodyHtml(article: Pick<Article, 'body' | 'locale'>, base: string): string {
     return renderBlocks<ArticleSummary>(article.body, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) })
@@ -65,7 +89,14 @@ export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
     const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, corrections: _corrections, retracted: _retracted, ...rest } = article
     // The blocks as read are the blocks as stored with their media and targets added.
     const stored: StoredArticle = { ...rest, body: body as StoredArticle['body'] }
-    return { article: stored, canonicalUrl: url, html: bodyHtml(article, base), lead: leadMedia, bylines: bylinesOf(article), corrections: correctionsOf(article) }
+    return {
+      article: stored,
+      canonicalUrl: url,
+      html: bodyHtml(article, base),
+      lead: leadMedia,
+      bylines: bylinesOf(article, new Map(article.authorProfiles.map((profile) => [profile.id, profile])), (profile) => authorUrl(profile, base)),
+      corrections: correctionsOf(article),
+    }
   }
 
   /** Stories of published articles, for a feed: their media and teaser targets in one query each. */
@@ -79,6 +110,8 @@ export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
         else if (block.type === 'related' && block.articleId !== undefined) targetIds.push(block.articleId)
       }
     }
+    const profiles = authors.findByIds(list.flatMap((article) => article.authorIds))
+    const profileUrl = (profile: BylineProfile) => authorUrl(profile, base)
     const found = new Map<string, Media>()
     for (const [id, item] of media.findByIds(mediaIds)) found.set(id, toMedia(base, item))
     const targets = new Map<string, ArticleSummary>()
@@ -100,7 +133,7 @@ export function createStories({ articles, media, canonicalUrl }: StoryDeps) {
         canonicalUrl: canonicalUrl(article, base),
         html: renderBlocks(blocks, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) }),
         lead: article.leadMediaId === null ? null : (found.get(article.leadMediaId) ?? null),
-        bylines: bylinesOf(article),
+        bylines: bylinesOf(article, profiles, profileUrl),
         // Feeds print no corrections: only structured data does, from the embedded article.
         corrections: [],
       }
