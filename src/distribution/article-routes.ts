@@ -3,9 +3,10 @@
 // unpublished work too (with its pubstatus saying so), as the article itself does.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { ArticleEmbedder } from '../articles/embed.js'
 import type { ArticlesRepository } from '../articles/repository.js'
-import { SlugParams, type StoredArticle } from '../articles/schemas.js'
+import { SlugParams, SlugQuery, type StoredArticle } from '../articles/schemas.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
@@ -27,6 +28,8 @@ export interface ArticleFormatDeps {
 }
 
 const READERS = visibilityOf({ role: 'anonymous' })
+// As for the article by slug: translations may share a slug, each in its own locale.
+const LdSlugQuery = Type.Object({ locale: SlugQuery.properties.locale }, { additionalProperties: false })
 const LD_JSON = 'application/ld+json; charset=utf-8'
 
 export async function articleFormatRoutes(app: FastifyInstance, { config, articles, embed, stories, canonicalUrl }: ArticleFormatDeps) {
@@ -37,7 +40,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
   function storyOf(request: FastifyRequest, stored: StoredArticle | null, key: string, by: string, visibility: Visibility): Story {
     const article = visibleOr404(stored, visibility, key, by)
     const base = baseUrl(request, config)
-    return stories.fromArticle(embed.article(article, { base, ...visibility }), base)
+    return stories.fromArticle(embed.article(article, { base, ...visibility }), base, article.translationOf)
   }
 
   const ld = (request: FastifyRequest, stored: StoredArticle | null, key: string, by = 'id') => {
@@ -60,8 +63,9 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
       schema: { summary: 'Structured data (JSON-LD) of a published article', description: ldDescription, operationId: 'getArticleJsonLd', tags, security: optionalBearer, params: IdParams, response: ldResponse },
     },
     async (request, reply) => {
-      const { story, body } = ld(request, articles.getById(request.params.id), request.params.id)
-      tagAnswer(reply, () => structuredDataKeys(story))
+      const stored = articles.getById(request.params.id)
+      const { story, body } = ld(request, stored, request.params.id)
+      tagAnswer(reply, () => structuredDataKeys(story, stored!.translationOf))
       return reply.type(LD_JSON).send(body)
     },
   )
@@ -70,11 +74,12 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     '/slug/:slug/jsonld',
     {
       config: { responseCache: true },
-      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: ldDescription, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, response: ldResponse },
+      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: ldDescription, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, querystring: LdSlugQuery, response: ldResponse },
     },
     async (request, reply) => {
-      const { story, body } = ld(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')
-      tagAnswer(reply, () => structuredDataKeys(story))
+      const stored = articles.getBySlug(request.params.slug, request.query.locale)
+      const { story, body } = ld(request, stored, request.params.slug, 'slug')
+      tagAnswer(reply, () => structuredDataKeys(story, stored!.translationOf))
       return reply.type(LD_JSON).send(body)
     },
   )

@@ -10,6 +10,7 @@ import { type HtmlBlock, renderBlocks } from '../text/html.js'
 import type { AuthorLookup } from '../authors/lookup.js'
 import type { StoredAuthor } from '../authors/schemas.js'
 import type { AuthorUrl, CanonicalUrl } from './canonical-url.js'
+import { type DistributionRepository, groupOf } from './repository.js'
 
 /** A byline; `url` is the author's profile page (AUTHOR_URL_TEMPLATE), null for a free-text byline. */
 export interface Byline {
@@ -27,6 +28,14 @@ export interface CorrectionNote {
   at: string
 }
 
+/** Another published member of the article's translation group. */
+export interface TranslationLink {
+  locale: string
+  url: string
+  /** Whether it is the group's original (the others translate it). */
+  original: boolean
+}
+
 export interface Story {
   article: StoredArticle
   canonicalUrl: string
@@ -36,6 +45,8 @@ export interface Story {
   lead: Media | null
   bylines: Byline[]
   corrections: CorrectionNote[]
+  /** The other published members of its translation group, by locale (none without translations). */
+  translations: TranslationLink[]
 }
 
 /**
@@ -76,16 +87,33 @@ export interface StoryDeps {
   /** The profiles of a feed's bylines, in one query per page. */
   authors: Pick<AuthorLookup, 'findByIds'>
   authorUrl: AuthorUrl
+  /** The published members of translation groups, in one batched lookup per page of stories. */
+  groups: Pick<DistributionRepository, 'translationGroups'>
 }
 
-export function createStories({ articles, media, canonicalUrl, authors, authorUrl }: StoryDeps) {
+export function createStories({ articles, media, canonicalUrl, authors, authorUrl, groups }: StoryDeps) {
+  /** Each article's translations: the published members of its group but itself. */
+  function translationsOf(list: readonly Pick<StoredArticle, 'id' | 'translationOf'>[], base: string): Map<string, TranslationLink[]> {
+    const members = groups.translationGroups(list.map(groupOf))
+    const links = new Map<string, TranslationLink[]>()
+    for (const article of list) {
+      const group = members.get(groupOf(article)) ?? []
+      const others = group.filter((member) => member.id !== article.id)
+      links.set(article.id, others.map((member) => ({ locale: member.locale, url: canonicalUrl(member, base), original: member.translationOf === null })))
+    }
+    return links
+  }
+
   /** The body of an article as HTML; teasers link to their targets' pages. */
   function bodyHtml(article: Pick<Article, 'body' | 'locale'>, base: string): string {
     return renderBlocks<ArticleSummary>(article.body, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) })
   }
 
-  /** A story from an article embedded for its reader (GET /v1/articles/{id} gives the same). */
-  function fromArticle(article: Article, base: string): Story {
+  /**
+   * A story from an article embedded for its reader (GET /v1/articles/{id} gives the same).
+   * `translationOf` is the stored one: readers' copies hide it while the original is unpublished.
+   */
+  function fromArticle(article: Article, base: string, translationOf: string | null): Story {
     const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, corrections: _corrections, retracted: _retracted, ...rest } = article
     // The blocks as read are the blocks as stored with their media and targets added.
     const stored: StoredArticle = { ...rest, body: body as StoredArticle['body'] }
@@ -96,6 +124,7 @@ export function createStories({ articles, media, canonicalUrl, authors, authorUr
       lead: leadMedia,
       bylines: bylinesOf(article, new Map(article.authorProfiles.map((profile) => [profile.id, profile])), (profile) => authorUrl(profile, base)),
       corrections: correctionsOf(article),
+      translations: translationsOf([{ id: article.id, translationOf }], base).get(article.id) ?? [],
     }
   }
 
@@ -111,6 +140,7 @@ export function createStories({ articles, media, canonicalUrl, authors, authorUr
       }
     }
     const profiles = authors.findByIds(list.flatMap((article) => article.authorIds))
+    const translations = translationsOf(list, base)
     const profileUrl = (profile: BylineProfile) => authorUrl(profile, base)
     const found = new Map<string, Media>()
     for (const [id, item] of media.findByIds(mediaIds)) found.set(id, toMedia(base, item))
@@ -136,6 +166,7 @@ export function createStories({ articles, media, canonicalUrl, authors, authorUr
         bylines: bylinesOf(article, profiles, profileUrl),
         // Feeds print no corrections: only structured data does, from the embedded article.
         corrections: [],
+        translations: translations.get(article.id) ?? [],
       }
     })
   }
