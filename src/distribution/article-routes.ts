@@ -51,9 +51,12 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
   const ldResponse = { 200: { description: 'A schema.org NewsArticle.', content: { 'application/ld+json': { schema: NewsArticleLd } } }, ...problems(401, 404) }
   const ldDescription =
     'A schema.org `NewsArticle` for the article page: headline, alternativeHeadline (the subtitle), description, dates, ' +
-    'bylines (Person, with `url` when the author has a profile), the publisher (SITE_NAME), the lead picture (ImageObject ' +
+    'bylines (Person; a byline that names one of the article\'s author profiles has `url`, its page from ' +
+    'AUTHOR_URL_TEMPLATE), the publisher (SITE_NAME), the lead picture (ImageObject ' +
     'with caption, creditText, creator, copyrightNotice, and license when the usage terms are a URL), section, keywords ' +
-    '(tags), inLanguage, mainEntityOfPage (`canonicalUrl`), wordCount and corrections. Published articles only: anything ' +
+    '(tags), inLanguage, mainEntityOfPage (`canonicalUrl`), wordCount and corrections. Translations: an original lists ' +
+    'its published translations as `workTranslation`, a translation its published original as `translationOfWork` ' +
+    '(each a NewsArticle with `@id`/`url` = its canonicalUrl and `inLanguage`). Published articles only: anything ' +
     'else answers 404, to editors too.'
 
   r.get(
@@ -74,7 +77,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     '/slug/:slug/jsonld',
     {
       config: { responseCache: true },
-      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: ldDescription, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, querystring: LdSlugQuery, response: ldResponse },
+      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: `${ldDescription} The slug is looked up in \`locale\` (DEFAULT_LOCALE when not given), as for the article.`, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, querystring: LdSlugQuery, response: { ...ldResponse, ...problems(400) } },
     },
     async (request, reply) => {
       const stored = articles.getBySlug(request.params.slug, request.query.locale)
