@@ -1,7 +1,7 @@
 // What feeds and sitemaps read of the articles: whole published articles by id (a feed's page,
 // in one query), sitemap pages as ranges of one covering index, and the last 48 hours for
 // Google News. Published articles only: nothing here is ever shown to anyone else.
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, max, ne, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lte, max, ne, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { StoredArticle } from '../articles/schemas.js'
 import type { Db } from '../db/client.js'
@@ -113,6 +113,8 @@ export function createDistributionRepository(db: Db) {
   const publishedBySeqs = lookupByIds<SitemapRow, number>((seqs) =>
     db.select(sitemapFields).from(sitemapIndex).where(and(inSitemapIndex, inArray(articles.seq, seqs))).prepare(),
   )
+  // Only the indexed column: a seek in articles_translation_of_idx, where a table scan would read every row to find none.
+  const translated = db.select({ original: articles.translationOf }).from(articles).where(isNotNull(articles.translationOf)).limit(1).prepare()
   const lastSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
   const blocks = db.select().from(sitemapBlocks).where(gt(sitemapBlocks.published, 0)).orderBy(asc(sitemapBlocks.block)).prepare()
   // The list's index (status, sort key): a published article's sort key is its publishedAt.
@@ -173,6 +175,11 @@ export function createDistributionRepository(db: Db) {
       }
       for (const [key, members] of groups) if (members.length < 2) groups.delete(key)
       return groups
+    },
+
+    /** Whether any article translates another: a site without translations skips their lookups. */
+    anyTranslation(): boolean {
+      return translated.get() !== undefined
     },
 
     /** What the translations shown on a page (its entries' other published group members) are now: part of its validator. */
