@@ -195,6 +195,11 @@ t.test('JSON-LD links translations: workTranslation from the original, translati
   t.same((await ld(`/v1/articles/${en.id}/jsonld`)).workTranslation, [link('fr')], 'an unpublished translation is no longer linked')
   t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${en.id}/unpublish`, headers: auth(ta.editor) })).statusCode, 200)
   t.notOk('translationOfWork' in (await ld(`/v1/articles/${fr.id}/jsonld`)), 'nor an unpublished original')
+  // Two published translations of an unpublished original: neither translates the other.
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${es.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+  const sibling = await ta.app.inject(`/v1/articles/${fr.id}/jsonld`)
+  t.notOk('translationOfWork' in sibling.json() || 'workTranslation' in sibling.json(), 'a translation is never taken for the original')
+  t.same(String(sibling.headers['surrogate-key']).split(' '), [`article-${fr.id}`, `translations-${en.id}`, `article-${en.id}`], "keyed by its group and by its original")
 })
 
 t.test('JSON-LD: license only when the usage terms are a URL; never for unpublished articles, whoever asks', async (t) => {

@@ -66,9 +66,8 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
       schema: { summary: 'Structured data (JSON-LD) of a published article', description: ldDescription, operationId: 'getArticleJsonLd', tags, security: optionalBearer, params: IdParams, response: ldResponse },
     },
     async (request, reply) => {
-      const stored = articles.getById(request.params.id)
-      const { story, body } = ld(request, stored, request.params.id)
-      tagAnswer(reply, () => structuredDataKeys(story, stored!.translationOf))
+      const { story, body } = ld(request, articles.getById(request.params.id), request.params.id)
+      tagAnswer(reply, () => structuredDataKeys(story))
       return reply.type(LD_JSON).send(body)
     },
   )
@@ -80,9 +79,8 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
       schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: `${ldDescription} The slug is looked up in \`locale\` (DEFAULT_LOCALE when not given), as for the article.`, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, querystring: LdSlugQuery, response: { ...ldResponse, ...problems(400) } },
     },
     async (request, reply) => {
-      const stored = articles.getBySlug(request.params.slug, request.query.locale)
-      const { story, body } = ld(request, stored, request.params.slug, 'slug')
-      tagAnswer(reply, () => structuredDataKeys(story, stored!.translationOf))
+      const { story, body } = ld(request, articles.getBySlug(request.params.slug, request.query.locale), request.params.slug, 'slug')
+      tagAnswer(reply, () => structuredDataKeys(story))
       return reply.type(LD_JSON).send(body)
     },
   )

@@ -61,7 +61,8 @@ export function newsArticle(story: Story, publisher: Publisher): NewsArticleLd {
     keywords: article.tags,
     inLanguage: article.locale,
     // schema.org links a translation to its original and back; the other translations of the
-    // same original are neither, so a translation names only the original.
+    // same original are neither, so a translation names only the original (none while it is
+    // unpublished). `translationOf` is the stored one, whatever readers see of it.
     ...(article.translationOf !== null && original.length > 0 && { translationOfWork: original.map(translationLd) }),
     ...(article.translationOf === null && translations.length > 0 && { workTranslation: translations.map(translationLd) }),
     wordCount: wordCount(bodyPlainText(article.body)),

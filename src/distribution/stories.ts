@@ -109,14 +109,13 @@ export function createStories({ articles, media, canonicalUrl, authors, authorUr
     return renderBlocks<ArticleSummary>(article.body, { teaserUrl: (target) => canonicalUrl({ ...target, locale: article.locale }, base) })
   }
 
-  /**
-   * A story from an article embedded for its reader (GET /v1/articles/{id} gives the same).
-   * `translationOf` is the stored one: readers' copies hide it while the original is unpublished.
-   */
+  /** A story from an article embedded for its reader (GET /v1/articles/{id} gives the same), and its stored `translationOf`. */
   function fromArticle(article: Article, base: string, translationOf: string | null): Story {
     const { body, leadMedia, related: _related, canonicalUrl: url, bodyHtml: _html, corrections: _corrections, retracted: _retracted, ...rest } = article
     // The blocks as read are the blocks as stored with their media and targets added.
-    const stored: StoredArticle = { ...rest, body: body as StoredArticle['body'] }
+    // The stored translationOf: readers' copies hide it while the original is unpublished, and
+    // the group is still the original's.
+    const stored: StoredArticle = { ...rest, translationOf, body: body as StoredArticle['body'] }
     return {
       article: stored,
       canonicalUrl: url,
@@ -124,7 +123,7 @@ export function createStories({ articles, media, canonicalUrl, authors, authorUr
       lead: leadMedia,
       bylines: bylinesOf(article, new Map(article.authorProfiles.map((profile) => [profile.id, profile])), (profile) => authorUrl(profile, base)),
       corrections: correctionsOf(article),
-      translations: translationsOf([{ id: article.id, translationOf }], base).get(article.id) ?? [],
+      translations: translationsOf([stored], base).get(article.id) ?? [],
     }
   }
 

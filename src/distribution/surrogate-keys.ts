@@ -34,11 +34,11 @@ export function storyKeys(story: Story): string[] {
 /**
  * Structured data: the article, its lead picture, its authors' profiles, and its translation group
  * (a translation published later must appear; the original, which a translation names, logs its
- * own key). `translationOf` is the stored one.
+ * own key).
  */
-export function structuredDataKeys(story: Story, translationOf: string | null): string[] {
+export function structuredDataKeys(story: Story): string[] {
   const { article } = story
-  const group = groupOf({ id: article.id, translationOf })
+  const group = groupOf(article)
   const keys = [articleKey(article.id), translationsKey(group)]
   if (group !== article.id) keys.push(articleKey(group))
   if (article.leadMediaId !== null) keys.push(mediaKey(article.leadMediaId))
