@@ -144,6 +144,14 @@ t.test('pages list each translation group as xhtml:link alternates: every publis
   t.ok(String((await page(1)).headers['surrogate-key']).split(' ').includes('articles'))
   await unpublish(ta, es.id)
   t.same(entries((await page(1)).body)[0]!.links, [group[0], withFr[2]], 'an unpublished translation leaves the group')
+
+  // The News sitemap links them the same way.
+  const news = parseXml((await ta.app.inject('/v1/sitemaps/news.xml')).body).urlset
+  t.equal(news['@xmlns:xhtml'], 'http://www.w3.org/1999/xhtml')
+  const newsLinks = new Map(many(news.url).map((u: any) => [u.loc, many(u['xhtml:link']).map((l: any) => [l['@hreflang'], l['@href']])]))
+  t.same(newsLinks.get('https://vallmora.example/fr/ferry'), [['en', 'https://vallmora.example/en/ferry'], ['fr', 'https://vallmora.example/fr/ferry']])
+  t.same(newsLinks.get(`https://vallmora.example/en/${alone.slug}`), [])
+  t.notOk(newsLinks.has('https://vallmora.example/es/vuelve-el-ferry'), 'unpublished: not in the News sitemap')
 })
 
 t.test('pages of whole blocks: the index is summed from the summary the triggers keep, and the summary stays exact', async (t) => {

@@ -1,6 +1,6 @@
 // What feeds and sitemaps read of the articles: whole published articles by id (a feed's page,
-// in one query), sitemap pages as ranges of one covering index, and the last 48 hours for
-// Google News. Published articles only: nothing here is ever shown to anyone else.
+// in one query), sitemap pages as ranges of one covering index, the last 48 hours for Google
+// News, and the published members of translation groups (from the group and sitemap indexes). Published articles only: nothing here is ever shown to anyone else.
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, lte, max, ne, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { StoredArticle } from '../articles/schemas.js'

@@ -224,7 +224,8 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
         summary: 'Google News sitemap of the last 48 hours',
         description:
           'The articles published in the last 48 hours, newest first, at most 1,000, each with `news:publication` (SITE_NAME ' +
-          'and the language of its locale), `news:publication_date`, `news:title` and its lead picture as `image:image`.',
+          'and the language of its locale), `news:publication_date`, `news:title`, its lead picture as `image:image`, and its ' +
+          'published translations as `xhtml:link` alternates (as on the article pages).',
         operationId: 'getNewsSitemap',
         tags,
         security: optionalBearer,

@@ -156,22 +156,25 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
       return Readable.from(pageChunks(page, base), { objectMode: false })
     },
 
-    /** The Google News sitemap: published in the last 48 hours, newest first, at most 1,000. */
+    /** The Google News sitemap: published in the last 48 hours, newest first, at most 1,000, with their translations. */
     news(base: string, now = Date.now()): string {
       const rows = repository.publishedSince(new Date(now - NEWS_WINDOW_MS).toISOString(), NEWS_MAX)
       const leads = media.findByIds(rows.flatMap((row) => (row.leadMediaId === null ? [] : [row.leadMediaId])))
+      const alternates = repository.anyTranslation() ? alternatesOf(rows, base, repository, canonicalUrl) : NONE
       let entries = ''
-      for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''))
-      const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image })
+      for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''), alternates.get(row.seq))
+      const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image, 'xmlns:xhtml': NS.xhtml })
       return `${XML_DECLARATION}<urlset${namespaces}>${entries}</urlset>\n`
     },
   }
 
-  function newsEntry(row: NewsRow, base: string, lead: StoredMedia | undefined): string {
+  function newsEntry(row: NewsRow, base: string, lead: StoredMedia | undefined, alternates: Alternate[] | undefined): string {
     const publication = `<news:publication>${xmlElement('news:name', siteName)}${xmlElement('news:language', newsLanguage(row.locale))}</news:publication>`
     const news = `<news:news>${publication}${xmlElement('news:publication_date', row.publishedAt ?? row.updatedAt)}${xmlElement('news:title', row.title)}</news:news>`
     const image = lead !== undefined && lead.kind === 'image' ? `<image:image>${xmlElement('image:loc', mediaUrl(base, lead))}</image:image>` : ''
-    return `<url>${xmlElement('loc', canonicalUrl(row, base))}${news}${image}</url>`
+    let links = ''
+    for (const alternate of alternates ?? []) links += xmlElement('xhtml:link', null, { rel: 'alternate', hreflang: alternate.hreflang, href: alternate.href })
+    return `<url>${xmlElement('loc', canonicalUrl(row, base))}${news}${image}${links}</url>`
   }
 }
 
