@@ -1,8 +1,9 @@
 // Runs one tier of the tap suite and ends with the plain line "N passed, N failed" that CI reads.
 //
 //   node scripts/run-tests.mjs          `npm test`: the fast tier, every file in test/ but
-//                                       test/slow/ (package.json's tap include/exclude), with
-//                                       the coverage thresholds of package.json's tap section.
+//                                       test/slow/, run by the two shards of test/shards
+//                                       (package.json's tap include), with the coverage
+//                                       thresholds of package.json's tap section.
 //   node scripts/run-tests.mjs --slow   `npm run test:slow`: test/slow/ (benchmark smoke, crash,
 //                                       concurrency, large seeds) and the fuzz files again with
 //                                       FUZZ_RUNS=300 (unless set); coverage off.
@@ -10,7 +11,8 @@
 // Extra arguments go to tap (e.g. `npm test -- test/articles.test.ts`); a test file among them
 // replaces the tier's list of files and turns coverage off.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -47,6 +49,9 @@ if (build.status !== 0) {
   process.exit(1)
 }
 
+// The fast tier's shards (test/shards) take files from one queue: a fresh directory per run.
+const claims = mkdtempSync(join(tmpdir(), 'cms-test-shards-'))
+env.TEST_SHARD_CLAIMS = claims
 const child = spawn(process.execPath, [TAP_BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env })
 
 let tail = ''
@@ -74,6 +79,7 @@ function coverageShortfalls(output) {
 }
 
 child.on('close', (code) => {
+  rmSync(claims, { recursive: true, force: true })
   const summary = [...tail.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop()
   const passed = Number(summary?.[2] ?? 0)
   const failedTests = Number(summary?.[3] ?? 0)

@@ -92,6 +92,35 @@ t.test("editing an article evicts its answers and the lists that show it; other 
   t.equal((await ta.read(urls.list)).data.length, 2)
 })
 
+t.test('an edit that keeps a story in its place evicts the pages that show it, not every list page', async (t) => {
+  const ta = await observedApp(t)
+  const old = await createArticle(ta, { title: 'Quarry reopens for walkers' }, { published: true })
+  const newest = await createArticle(ta, { title: 'Tram timetable changes' }, { published: true })
+  const editorsPage = await ta.app.inject({ url: '/v1/articles?limit=1', headers: auth(ta.editor) })
+  const cursor = editorsPage.json().nextCursor as string
+  const urls = {
+    first: '/v1/articles?limit=1', // shows `newest` only
+    second: `/v1/articles?limit=1&cursor=${encodeURIComponent(cursor)}`, // shows `old`
+    search: '/v1/articles?q=orchard',
+    english: '/v1/articles?locale=en',
+    feed: '/v1/feeds/json',
+  }
+  const all = Object.values(urls)
+  t.same(await ta.evicted(...all), all, 'first reads are made')
+  t.same((await ta.read(urls.search)).data, [], 'nothing matches the search yet')
+
+  await patch(ta, `/v1/articles/${old.id}`, { subtitle: 'The orchard path is open again' })
+  t.same(
+    await ta.evicted(...all),
+    [urls.second, urls.search, urls.english, urls.feed],
+    'the page showing it, and what an edit can change without a key it holds (a search it now matches, a filter on an edited field, a feed); the first page stays',
+  )
+  t.same((await ta.read(urls.search)).data.map((a: { id: string }) => a.id), [old.id], 'the search finds it')
+
+  await ta.app.inject({ method: 'POST', url: `/v1/articles/${old.id}/unpublish`, headers: auth(ta.editor) })
+  t.same(await ta.evicted(urls.first), [urls.first], 'a story that goes changes every page after it: the first page too')
+})
+
 t.test('tags and authors: a list filtered by them is evicted by the articles that join or leave it', async (t) => {
   const ta = await observedApp(t)
   await createArticle(ta, { title: 'Tide tables for the summer', tags: ['Climate change'], authors: ['Ana Ruiz'] }, { published: true })
@@ -205,6 +234,7 @@ t.test('Surrogate-Key names what each anonymous answer shows, with the response 
     t.same(await keysOf(`/v1/articles/slug/${article.slug}`), [a, tg, h, m])
     t.same(await keysOf(`/v1/articles/${article.id}`), [a, tg, h, m], 'the same from the cache')
     t.same(await keysOf('/v1/articles?limit=2'), ['articles', a, tg, m], 'a page of the list: what it holds and each summary')
+    t.same(await keysOf('/v1/articles?q=coast'), ['articles', 'articles-content', a], 'a search: any edit can change what it matches')
     // The section is the slug made from the name the article gave, and so is the filter's value.
     t.same(await keysOf(`/v1/articles?section=${encodeURIComponent('Travel & Leisure')}`), [listFilterKey('section', 'travel-leisure'), a])
     t.same(await keysOf(`/v1/articles/${article.id}/related`), [a, tg, m], 'related links: the article and each target')

@@ -61,7 +61,8 @@ t.test('each committed change is purged at every URL, in order, with the keys it
   const patched = await ta.app.inject({ method: 'PATCH', url: `/v1/articles/${article.id}`, headers: auth(ta.editor), payload: { title: 'Ferry strike off' } })
   t.equal(patched.statusCode, 200)
   const next = await varnish.waitFor(sent + 1)
-  t.same(String(next[sent]!.headers['xkey-purge']).split(' '), ['changes', `article-${article.id}`, 'articles'], 'the edit, after the publication')
+  // The keys of one change come in the order its triggers fire, which SQLite leaves open.
+  t.same(new Set(String(next[sent]!.headers['xkey-purge']).split(' ')), new Set(['changes', `article-${article.id}`, 'articles-content']), 'the edit, after the publication: the story, and what any edit may change (searches, feeds)')
   t.equal(varnish.received[0]!.path, '/hook?token=secret', 'sent to the URL as configured')
 })
 
@@ -77,7 +78,8 @@ t.test('a cache that fails is retried with backoff until it takes the purge, wit
 
   const retried = await failing.waitFor(2, 5000)
   const retry = String(retried[1]!.headers['xkey-purge']).split(' ')
-  t.same(retry, ['changes', `article-${first.id}`, 'articles', `article-${second.id}`], 'the retry carries what failed and what came after, in order')
+  t.same(new Set(retry), new Set(['changes', `article-${first.id}`, 'articles', `article-${second.id}`]), 'the retry carries what failed and what came after')
+  t.ok(retry.indexOf(`article-${first.id}`) < retry.indexOf(`article-${second.id}`), 'in the order of the changes')
   t.ok(retried[1]!.at - retried[0]!.at >= 900, 'after a backoff of a second')
   const warned = await until(() => ta.logs.find((line) => line.msg === 'CDN purge failed; it will be retried'))
   t.match(warned, { level: 40, url: failing.url, attempts: 1, error: 'answered 503', retryInMs: 1000 }, 'logged, without the query of the URL')

@@ -2,7 +2,7 @@
 // the keys of everything it shows, so that the change that logs one (migration surrogate-keys)
 // evicts it, and of what it could newly show, so that it is evicted when that appears.
 import type { RelatedLink } from '../related-links/schemas.js'
-import { ARTICLE_LISTS, articleKey, authorKey, listFilterKey, mediaKey } from '../http/surrogate-keys.js'
+import { ARTICLE_CONTENT, ARTICLE_LISTS, articleKey, authorKey, listFilterKey, mediaKey } from '../http/surrogate-keys.js'
 import { sectionSlug } from '../sections/slug.js'
 import { cleanSection, filterKey } from './normalize.js'
 import type { Article, ArticleSummary, StoredArticle } from './schemas.js'
@@ -55,9 +55,11 @@ function summaryKeys(summary: ArticleSummary, keys: string[]): void {
 /**
  * A list filtered only by section, tag, author or author profile carries their keys, which the
  * triggers log when a published article with that value joins, leaves or moves (for a section,
- * in it or in a section below it: the article_sections rows). Any other list (unfiltered, a
- * search, or a filter without a key of its own, such as one added later) carries `articles`,
- * logged on every editorial change to a published article.
+ * in it or in a section below it: the article_sections rows). An unfiltered list carries
+ * `articles`, logged when a published article appears, goes or moves: an edit that does neither
+ * changes only the pages that show the article, which carry its key. Any other list (a search, or
+ * a filter without a key of its own, such as `locale` or one added later) may gain or lose an
+ * article by any edit, and carries `articles-content` too.
  */
 function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
   const keys: string[] = []
@@ -65,12 +67,12 @@ function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
     if (value === undefined || name === 'limit' || name === 'cursor') continue
     // Readers see published articles only: asking for them narrows nothing.
     if (name === 'status' && value === 'published') continue
-    if (typeof value !== 'string') return [ARTICLE_LISTS]
+    if (typeof value !== 'string') return [ARTICLE_LISTS, ARTICLE_CONTENT]
     // As the list reads the value: a section as its slug ("Local News" is `local-news`).
     if (name === 'section') keys.push(listFilterKey('section', sectionSlug(cleanSection(value) ?? '')))
     else if (name === 'tag' || name === 'author') keys.push(listFilterKey(name, filterKey(value)))
     else if (name === 'authorId') keys.push(listFilterKey('authorId', value))
-    else return [ARTICLE_LISTS]
+    else return [ARTICLE_LISTS, ARTICLE_CONTENT]
   }
   return keys.length === 0 ? [ARTICLE_LISTS] : keys
 }

@@ -2,7 +2,7 @@
 // everything it shows, so that a change to any of it evicts the answer from the service's cache
 // and from CDNs. One function per kind of answer; `tagAnswer` hands them to the mechanism.
 import type { FastifyReply } from 'fastify'
-import { ARTICLE_LISTS, articleKey, authorKey, mediaKey, setSurrogateKeys } from '../http/surrogate-keys.js'
+import { ARTICLE_CONTENT, ARTICLE_LISTS, articleKey, authorKey, mediaKey, setSurrogateKeys } from '../http/surrogate-keys.js'
 import { groupOf } from './repository.js'
 import type { Story } from './stories.js'
 
@@ -14,10 +14,11 @@ import type { Story } from './stories.js'
 export const translationsKey = (original: string): string => `translations-${original}`
 
 /**
- * A feed or a sitemap: any published article may enter, leave or change in it, and `articles` is
- * logged on every such change (migration surrogate-keys), teased targets' included.
+ * A feed or a sitemap: any published article may enter, leave or change in it: `articles` is
+ * logged when one enters, leaves or moves, `articles-content` when one changes (migration
+ * list-keys), teased targets' included.
  */
-export const listKeys = (): string[] => [ARTICLE_LISTS]
+export const listKeys = (): string[] => [ARTICLE_LISTS, ARTICLE_CONTENT]
 
 /** A story printed whole (a feed entry, ninjs): the article, its media, its authors' profiles (their URLs) and the articles it teases. */
 export function storyKeys(story: Story): string[] {

@@ -1,11 +1,21 @@
 // Surrogate keys: the names of what an answer shows, so that a change evicts exactly the answers
 // that show what it touched, in the response cache and in caches in front of the service (the
 // `Surrogate-Key` header; CDN_PURGE_URLS). The same names are written by the database triggers
-// of migration surrogate-keys, which log the keys of every change; keep the two in step.
+// of migrations surrogate-keys and list-keys, which log the keys of every change; keep the two in step.
 import type { FastifyReply } from 'fastify'
 
-/** Every article list that no narrower key covers: unfiltered, searched, or filtered in a way without its own key. */
+/**
+ * Every article list that no narrower key covers: unfiltered, searched, or filtered in a way
+ * without its own key, and feeds and sitemaps. Logged when a published article appears, goes or
+ * moves in the order: what decides which articles an unfiltered page holds.
+ */
 export const ARTICLE_LISTS = 'articles'
+/**
+ * Logged on every editorial change to a published article (migration list-keys): carried besides
+ * `articles` by the answers an edit can change without touching a key they hold, such as a
+ * search that an edited article now matches, or a sitemap's `lastmod`.
+ */
+export const ARTICLE_CONTENT = 'articles-content'
 
 export const articleKey = (id: string): string => `article-${id}`
 export const mediaKey = (id: string): string => `media-${id}`

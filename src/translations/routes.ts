@@ -10,7 +10,7 @@ import { ArticleSummary } from '../articles/summary.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
-import { setSurrogateKeys } from '../http/surrogate-keys.js'
+import { ARTICLE_CONTENT, setSurrogateKeys } from '../http/surrogate-keys.js'
 import { IdParams, json, Nullable, problems, ref } from '../http/schemas.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import type { TranslationGroups } from './groups.js'
@@ -52,9 +52,9 @@ export async function translationRoutes(app: FastifyInstance, { config, articles
       // Summaries of the members this caller may see, with their lead media, in one query each.
       const summaries = embed.targets(ids, { base: baseUrl(request, config), ...visibility })
       const data = ids.flatMap((id) => summaries.get(id) ?? [])
-      // As a list: `articles` is logged whenever a published article changes (one joining or
-      // leaving the group, or being published in it), plus each summary shown.
-      setSurrogateKeys(reply, () => listKeys({}, data))
+      // As a list: `articles` when a published article appears or goes, `articles-content` when
+      // one joins or leaves the group (an edit of `translationOf`), plus each summary shown.
+      setSurrogateKeys(reply, () => [ARTICLE_CONTENT, ...listKeys({}, data)])
       return { data, nextCursor: null }
     },
   )
