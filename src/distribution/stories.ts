@@ -1,6 +1,7 @@
 // What every distribution format (feeds, JSON-LD, ninjs) prints of an article: a `Story`, made
 // either from one embedded article or, for a feed's page, from many at once with one query per
-// kind of embedded thing (media, teaser targets), never one per article.
+// kind of embedded thing (media, teaser targets, author profiles, translation groups), never one
+// per article.
 import type { ArticlesRepository } from '../articles/repository.js'
 import type { Article, ArticleSummary, StoredArticle } from '../articles/schemas.js'
 import { canSee, visibilityOf } from '../http/visibility.js'
