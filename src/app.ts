@@ -29,7 +29,7 @@ import { deferCheckpoints, startCheckpointer } from './db/checkpointer.js'
 import { invalidationFeed, startInvalidationPruner } from './db/invalidations.js'
 import { type BackgroundJob, createLeases, type LeasedJobs, runUnderLease } from './db/lease.js'
 import { articleFormatRoutes } from './distribution/article-routes.js'
-import { createCanonicalUrl } from './distribution/canonical-url.js'
+import { createAuthorUrl, createCanonicalUrl } from './distribution/canonical-url.js'
 import { createDistributionRepository } from './distribution/repository.js'
 import { distributionRoutes } from './distribution/routes.js'
 import { createSitemaps } from './distribution/sitemaps.js'
@@ -265,7 +265,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const distribution = createDistributionRepository(db)
   const canonicalUrl = createCanonicalUrl(config.siteUrlTemplate)
   const embed = createArticleEmbedder({ articles, media, related, authors, corrections: createCorrectionsReader(db), canonicalUrl })
-  const stories = createStories({ articles, media, canonicalUrl })
+  const stories = createStories({ articles, media, canonicalUrl, authors, authorUrl: createAuthorUrl(config.authorUrlTemplate), groups: distribution })
   const sitemaps = createSitemaps({ repository: distribution, media, canonicalUrl, pageSize: config.sitemapPageSize, siteName: config.siteName })
   const storage = createMediaStorage(config.mediaDir)
   await storage.init().catch((error: unknown) => {

@@ -60,6 +60,8 @@ export interface Config {
   readonly siteName: string
   /** An article's page on the website, with the placeholders of SITE_URL_PLACEHOLDERS (src/distribution/canonical-url.ts). */
   readonly siteUrlTemplate: string
+  /** An author profile's page on the website, with the placeholders of AUTHOR_URL_PLACEHOLDERS: bylines link it. */
+  readonly authorUrlTemplate: string
   /** Articles per sitemap page (at most the protocol's 50,000). */
   readonly sitemapPageSize: number
   /** Days the change feed keeps its entries, tombstones included (at least the contract's 90). */
@@ -76,6 +78,8 @@ export interface Config {
 
 /** What SITE_URL_TEMPLATE may hold; {publicUrl} is PUBLIC_URL, or the request's own base without it. */
 export const SITE_URL_PLACEHOLDERS = ['publicUrl', 'slug', 'id', 'section', 'locale', 'yyyy', 'mm', 'dd'] as const
+/** What AUTHOR_URL_TEMPLATE may hold: a profile has no section, locale or date. */
+export const AUTHOR_URL_PLACEHOLDERS = ['publicUrl', 'slug', 'id'] as const
 
 /** A path named by a variable that the service cannot use (a folder it may not create, a file it may not open). */
 export function unusablePath(variable: string, path: string, error: unknown): ConfigError | null {
@@ -246,13 +250,14 @@ function allowedHosts(env: Env): string[] {
   return hosts
 }
 
-function siteUrlTemplate(env: Env): string {
-  const raw = read(env, 'SITE_URL_TEMPLATE') ?? '{publicUrl}/v1/articles/slug/{slug}'
-  const fail = (problem: string) => new ConfigError('SITE_URL_TEMPLATE', `${problem}, got "${raw}"`)
+/** A page URL template (SITE_URL_TEMPLATE, AUTHOR_URL_TEMPLATE): known placeholders, a unique one, an absolute URL. */
+function urlTemplate(env: Env, name: string, fallback: string, placeholders: readonly string[]): string {
+  const raw = read(env, name) ?? fallback
+  const fail = (problem: string) => new ConfigError(name, `${problem}, got "${raw}"`)
   const names = [...raw.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1]!)
-  const unknown = names.find((name) => !(SITE_URL_PLACEHOLDERS as readonly string[]).includes(name))
-  if (unknown !== undefined) throw fail(`knows {${SITE_URL_PLACEHOLDERS.join('}, {')}}, not {${unknown}}`)
-  // Two articles must never share a page: one of the two unique placeholders has to be there.
+  const unknown = names.find((name) => !placeholders.includes(name))
+  if (unknown !== undefined) throw fail(`knows {${placeholders.join('}, {')}}, not {${unknown}}`)
+  // Two articles (or authors) must never share a page: one of the two unique placeholders has to be there.
   if (!names.includes('slug') && !names.includes('id')) throw fail('must contain {slug} or {id}')
   if (names.includes('publicUrl') && !raw.startsWith('{publicUrl}')) throw fail('may hold {publicUrl} only at its start')
   const sample = raw.replace(/\{([^{}]*)\}/g, (_, name: string) => (name === 'publicUrl' ? 'https://news.example' : 'x'))
@@ -336,7 +341,9 @@ export function loadConfig(env: Env = process.env): Config {
     allowedHosts: Object.freeze(allowedHosts(env)),
     renditionWidths: Object.freeze(renditionWidths(env)),
     siteName: read(env, 'SITE_NAME') ?? 'Newsroom',
-    siteUrlTemplate: siteUrlTemplate(env),
+    siteUrlTemplate: urlTemplate(env, 'SITE_URL_TEMPLATE', '{publicUrl}/v1/articles/slug/{slug}', SITE_URL_PLACEHOLDERS),
+    // Like the article's default, a page the service itself answers until the website has its own.
+    authorUrlTemplate: urlTemplate(env, 'AUTHOR_URL_TEMPLATE', '{publicUrl}/v1/authors/slug/{slug}', AUTHOR_URL_PLACEHOLDERS),
     sitemapPageSize: integer(env, 'SITEMAP_PAGE_SIZE', 50_000, 1, 50_000),
     changesRetentionDays: integer(env, 'CHANGES_RETENTION_DAYS', 90, 90, 36_500),
     // One core is left to answering requests; the rest is shared among the workers, each of which

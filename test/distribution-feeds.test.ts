@@ -149,6 +149,59 @@ t.test('JSON Feed 1.1: the required members, the same ids, the picture with capt
   for (const entry of feed.items) t.ok(typeof entry.id === 'string' && (entry.content_html || entry.content_text), 'every item has an id and content')
 })
 
+t.test('bylines link author profiles, and entries link their published translations, in each format', async (t) => {
+  const ta = await makeApp(t, { PUBLIC_URL: 'https://cms.example', SITE_NAME: 'Vallmora Daily', SITE_URL_TEMPLATE: 'https://vallmora.example/{locale}/{slug}' })
+  const profile = await ta.app.inject({ method: 'POST', url: '/v1/authors', headers: auth(ta.editor), payload: { name: 'Ana Ruiz' } })
+  const ana = profile.json()
+  const en = await createArticle(ta, { title: 'Ferry returns', slug: 'ferry', locale: 'en', authorIds: [ana.id], authors: ['Ana Ruiz', 'EFE'] }, { published: true })
+  const es = await createArticle(ta, { title: 'Vuelve el ferry', slug: 'ferry', locale: 'es', translationOf: en.id }, { published: true })
+  const fr = await createArticle(ta, { title: 'Le ferry revient', slug: 'ferry', locale: 'fr', translationOf: en.id })
+  const url = (locale: string) => `https://vallmora.example/${locale}/ferry`
+  const anaPage = 'https://cms.example/v1/authors/slug/ana-ruiz'
+
+  // Atom: <author><uri>, and a <link rel="alternate" hreflang> per published translation.
+  const atom = await get(ta, '/v1/feeds/atom')
+  const entries = many(parseXml(atom.body).feed.entry)
+  const byId = (id: string) => entries.find((e: any) => e.id === `urn:cms:article:${id}`)
+  t.same(many(byId(en.id).author), [{ name: 'Ana Ruiz', uri: anaPage }, { name: 'EFE' }], 'a profile has a page; a wire credit none')
+  const translations = (entry: any) => many(entry.link).filter((l: any) => l['@hreflang'] !== undefined).map((l: any) => [l['@rel'], l['@hreflang'], l['@href']])
+  t.same(translations(byId(en.id)), [['alternate', 'es', url('es')]], 'the published translation; not the draft')
+  t.same(translations(byId(es.id)), [['alternate', 'en', url('en')]], 'and back to the original')
+  const reader = parseFeed(atom.body)
+  t.same(reader.items.find((i) => i.id === `urn:cms:article:${en.id}`)!.authors.map((a) => [a.name, a.url]), [['Ana Ruiz', anaPage], ['EFE', null]], 'a feed reader finds the page')
+  t.equal(reader.items.find((i) => i.id === `urn:cms:article:${en.id}`)!.url, url('en'), 'the entry\'s own link stays its canonical URL')
+
+  // RSS has no author URL; translations as atom:link inside the item.
+  const rss = await get(ta, '/v1/feeds/rss')
+  const items = many(parseXml(rss.body).rss.channel.item)
+  const item = items.find((i: any) => textOf(i.guid) === `urn:cms:article:${en.id}`)
+  t.same(many(item['dc:creator']), ['Ana Ruiz', 'EFE'])
+  t.same(many(item['atom:link']).map((l: any) => [l['@rel'], l['@hreflang'], l['@href']]), [['alternate', 'es', url('es')]])
+  t.equal(parseFeed(rss.body).items.find((i) => i.id === `urn:cms:article:${en.id}`)!.url, url('en'))
+
+  // JSON Feed: authors[].url, and the `_translations` extension.
+  const json = (await get(ta, '/v1/feeds/json')).json()
+  const jsonItem = (id: string) => json.items.find((i: any) => i.id === `urn:cms:article:${id}`)
+  t.same(jsonItem(en.id).authors, [{ name: 'Ana Ruiz', url: anaPage }, { name: 'EFE' }])
+  t.same(jsonItem(en.id)._translations, { alternates: [{ language: 'es', url: url('es') }] })
+  t.same(jsonItem(es.id)._translations, { alternates: [{ language: 'en', url: url('en') }] })
+
+  // Publishing the draft translation and renaming the profile: every feed shows both at once.
+  const etag = String(atom.headers.etag)
+  t.ok(String(atom.headers['surrogate-key']).split(' ').includes(`author-${ana.id}`), 'keyed by the profiles it links')
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${fr.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+  t.equal((await ta.app.inject({ method: 'PATCH', url: `/v1/authors/${ana.id}`, headers: auth(ta.editor), payload: { slug: 'ana-ruiz-gil' } })).statusCode, 200)
+  const fresh = await get(ta, '/v1/feeds/atom', { 'if-none-match': etag })
+  t.equal(fresh.statusCode, 200)
+  const entry = many(parseXml(fresh.body).feed.entry).find((e: any) => e.id === `urn:cms:article:${en.id}`)
+  t.same(translations(entry), [['alternate', 'es', url('es')], ['alternate', 'fr', url('fr')]])
+  t.equal(many(entry.author)[0].uri, 'https://cms.example/v1/authors/slug/ana-ruiz-gil')
+  t.same(jsonItem(en.id).authors[0].url, anaPage, '(the copy read before)')
+  const jsonAgain = (await get(ta, '/v1/feeds/json')).json().items.find((i: any) => i.id === `urn:cms:article:${en.id}`)
+  t.same(jsonAgain.authors[0], { name: 'Ana Ruiz', url: 'https://cms.example/v1/authors/slug/ana-ruiz-gil' })
+  t.equal(jsonAgain._translations.alternates.length, 2)
+})
+
 t.test('filters, limit, and bad input', async (t) => {
   const { ta, story, older } = await newsroom(t)
   const titles = async (url: string) => many(parseXml((await get(ta, url)).body).rss.channel.item).map((i: any) => i.title)

@@ -116,10 +116,12 @@ t.test('canonical URLs from the template', async (t) => {
   t.equal(dated({ ...unpublished, scheduledAt: null }, ''), 'https://news.example/es-ES/local%20news/2025/01/01/ferry-returns-01abc', 'a draft by its creation')
 })
 
-t.test('SITE_NAME, SITE_URL_TEMPLATE, SITEMAP_PAGE_SIZE and CHANGES_RETENTION_DAYS', async (t) => {
+t.test('SITE_NAME, SITE_URL_TEMPLATE, AUTHOR_URL_TEMPLATE, SITEMAP_PAGE_SIZE and CHANGES_RETENTION_DAYS', async (t) => {
   const defaults = loadConfig({})
   t.equal(defaults.siteName, 'Newsroom')
   t.equal(defaults.siteUrlTemplate, '{publicUrl}/v1/articles/slug/{slug}')
+  t.equal(defaults.authorUrlTemplate, '{publicUrl}/v1/authors/slug/{slug}', "like the article's, a page the service answers")
+  t.equal(loadConfig({ AUTHOR_URL_TEMPLATE: 'https://vallmora.example/people/{slug}-{id}' }).authorUrlTemplate, 'https://vallmora.example/people/{slug}-{id}')
   t.equal(defaults.sitemapPageSize, 50_000)
   t.equal(defaults.changesRetentionDays, 90)
   const set = loadConfig({ SITE_NAME: 'Vallmora Daily', SITE_URL_TEMPLATE: 'https://vallmora.example/{section}/{slug}', SITEMAP_PAGE_SIZE: '10', CHANGES_RETENTION_DAYS: '120' })
@@ -130,6 +132,9 @@ t.test('SITE_NAME, SITE_URL_TEMPLATE, SITEMAP_PAGE_SIZE and CHANGES_RETENTION_DA
     [{ SITE_URL_TEMPLATE: 'news.example/{slug}' }, /absolute http\(s\) URL/],
     [{ SITE_URL_TEMPLATE: 'https://news.example/{slug}{publicUrl}' }, /\{publicUrl\} only at its start/],
     [{ SITE_URL_TEMPLATE: 'https://news.example/{slug' }, /must contain \{slug\}/],
+    [{ AUTHOR_URL_TEMPLATE: 'https://news.example/{section}/{slug}' }, /AUTHOR_URL_TEMPLATE: knows \{publicUrl\}, \{slug\}, \{id\}, not \{section\}/],
+    [{ AUTHOR_URL_TEMPLATE: 'https://news.example/people' }, /AUTHOR_URL_TEMPLATE: must contain \{slug\} or \{id\}/],
+    [{ AUTHOR_URL_TEMPLATE: '/people/{slug}' }, /AUTHOR_URL_TEMPLATE: must be an absolute http\(s\) URL/],
     [{ SITEMAP_PAGE_SIZE: '50001' }, /SITEMAP_PAGE_SIZE: must be between 1 and 50000/],
     [{ CHANGES_RETENTION_DAYS: '30' }, /CHANGES_RETENTION_DAYS: must be between 90/],
   ]

@@ -103,6 +103,57 @@ t.test('streamed pages answer 304 to their ETag until one of their articles chan
   t.notOk(editor.body.includes(b.slug), 'no draft for editors either')
 })
 
+t.test('pages list each translation group as xhtml:link alternates: every published member, itself included', async (t) => {
+  const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: '2', SITE_URL_TEMPLATE: 'https://vallmora.example/{locale}/{slug}' })
+  const original = await createArticle(ta, { title: 'Ferry returns', slug: 'ferry', locale: 'en' }, { published: true })
+  const alone = await createArticle(ta, { title: 'Market day', locale: 'en' }, { published: true })
+  const es = await createArticle(ta, { title: 'Vuelve el ferry', slug: 'ferry', locale: 'es', translationOf: original.id }, { published: true })
+  const fr = await createArticle(ta, { title: 'Le ferry revient', slug: 'ferry', locale: 'fr', translationOf: original.id })
+  const de = await createArticle(ta, { title: 'Die Fähre kehrt zurück', slug: 'ferry', locale: 'de', translationOf: es.id }, { published: true })
+  t.equal((await patch(ta, de.id, { status: 'archived' })).statusCode, 200)
+
+  const page = async (n: number, headers: Record<string, string> = {}) => ta.app.inject({ url: `/v1/sitemaps/articles/${n}.xml`, headers })
+  const entries = (body: string) => {
+    const urlset = parseXml(body).urlset
+    t.equal(urlset['@xmlns:xhtml'], 'http://www.w3.org/1999/xhtml')
+    return many(urlset.url).map((u: any) => ({ loc: u.loc, links: many(u['xhtml:link']).map((l: any) => [l['@rel'], l['@hreflang'], l['@href']]) }))
+  }
+  const group = [
+    ['alternate', 'en', 'https://vallmora.example/en/ferry'],
+    ['alternate', 'es', 'https://vallmora.example/es/ferry'],
+  ]
+  const first = await page(1)
+  t.same(entries(first.body), [
+    { loc: 'https://vallmora.example/en/ferry', links: group },
+    { loc: `https://vallmora.example/en/${alone.slug}`, links: [] },
+  ], 'the original lists itself and its published translation; an article without translations lists none')
+  t.same(entries((await page(2)).body), [{ loc: 'https://vallmora.example/es/ferry', links: group }], 'the translation on another page lists the same group; the draft (fr) is on no page')
+  t.same(entries((await page(3)).body), [], 'the archived translation (de) is not listed, nor linked')
+
+  // Publishing the translation on page 2 changes page 1: its ETag moves, and the cached copy is evicted.
+  const etag = String(first.headers.etag)
+  t.equal((await page(1, { 'if-none-match': etag })).statusCode, 304)
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${fr.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+  const withFr = [...group, ['alternate', 'fr', 'https://vallmora.example/fr/ferry']]
+  const again = await page(1, { 'if-none-match': etag })
+  t.equal(again.statusCode, 200, 'a translation published elsewhere is news for this page')
+  t.same(entries(again.body)[0]!.links, withFr)
+  // Renaming a translation: the page that lists it shows the new URL (not a cached copy).
+  t.equal((await patch(ta, es.id, { slug: 'vuelve-el-ferry' })).statusCode, 200)
+  t.same(entries((await page(1)).body)[0]!.links, [group[0], ['alternate', 'es', 'https://vallmora.example/es/vuelve-el-ferry'], withFr[2]])
+  t.ok(String((await page(1)).headers['surrogate-key']).split(' ').includes('articles'))
+  await unpublish(ta, es.id)
+  t.same(entries((await page(1)).body)[0]!.links, [group[0], withFr[2]], 'an unpublished translation leaves the group')
+
+  // The News sitemap links them the same way.
+  const news = parseXml((await ta.app.inject('/v1/sitemaps/news.xml')).body).urlset
+  t.equal(news['@xmlns:xhtml'], 'http://www.w3.org/1999/xhtml')
+  const newsLinks = new Map(many(news.url).map((u: any) => [u.loc, many(u['xhtml:link']).map((l: any) => [l['@hreflang'], l['@href']])]))
+  t.same(newsLinks.get('https://vallmora.example/fr/ferry'), [['en', 'https://vallmora.example/en/ferry'], ['fr', 'https://vallmora.example/fr/ferry']])
+  t.same(newsLinks.get(`https://vallmora.example/en/${alone.slug}`), [])
+  t.notOk(newsLinks.has('https://vallmora.example/es/vuelve-el-ferry'), 'unpublished: not in the News sitemap')
+})
+
 t.test('pages of whole blocks: the index is summed from the summary the triggers keep, and the summary stays exact', async (t) => {
   const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: '1000' })
   const sqlite = ta.app.db.$client

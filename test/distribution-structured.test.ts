@@ -35,6 +35,7 @@ const SCHEMA_TERMS = new Set([
   'headline', 'alternativeHeadline', 'description', 'datePublished', 'dateModified', 'author', 'publisher', 'image',
   'articleSection', 'keywords', 'inLanguage', 'mainEntityOfPage', 'wordCount', 'correction', 'url', 'name',
   'contentUrl', 'encodingFormat', 'width', 'height', 'caption', 'creditText', 'creator', 'copyrightNotice', 'license', 'text',
+  'workTranslation', 'translationOfWork',
 ])
 
 /** Every schema.org term of an expanded document, checked against the vocabulary above. */
@@ -59,7 +60,7 @@ t.test('JSON-LD: a NewsArticle that expands to schema.org terms, by id and by sl
   t.equal(res.statusCode, 200)
   t.equal(res.headers['content-type'], 'application/ld+json; charset=utf-8')
   t.match(res.headers['cache-control'], /^public, max-age=/)
-  t.same(String(res.headers['surrogate-key']).split(' '), [`article-${story.id}`, `media-${story.leadMediaId}`])
+  t.same(String(res.headers['surrogate-key']).split(' '), [`article-${story.id}`, `translations-${story.id}`, `media-${story.leadMediaId}`])
   const doc = res.json()
   t.equal(doc['@context'], 'https://schema.org')
   const bySlug = await ta.app.inject(`/v1/articles/slug/${story.slug}/jsonld`)
@@ -115,6 +116,90 @@ t.test('JSON-LD: a NewsArticle that expands to schema.org terms, by id and by sl
   t.same(corrected.correction, [{ '@type': 'CorrectionComment', text: 'An earlier version gave the wrong departure time.', datePublished: added.json().at }])
   const [expandedCorrection] = (await jsonld.expand(corrected, { documentLoader: documentLoader as never })) as any[]
   t.same(value(expandedCorrection[`${SCHEMA}correction`][0], 'text'), ['An earlier version gave the wrong departure time.'], 'a correction entry, in schema.org terms')
+})
+
+/** An author profile made through the API. */
+async function author(ta: TestApp, payload: Record<string, unknown>): Promise<any> {
+  const res = await ta.app.inject({ method: 'POST', url: '/v1/authors', headers: auth(ta.editor), payload })
+  if (res.statusCode !== 201) throw new Error(`author: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+t.test('JSON-LD and ninjs: a byline with a profile links its page (AUTHOR_URL_TEMPLATE); a free-text one does not', async (t) => {
+  const ta = await makeApp(t, ENV)
+  const ana = await author(ta, { name: 'Ana Ruiz' })
+  const story = await publishedStory(ta, { authorIds: [ana.id], authors: ['ana ruiz', 'EFE'] })
+  const res = await ta.app.inject(`/v1/articles/${story.id}/jsonld`)
+  t.same(res.json().author, [
+    { '@type': 'Person', name: 'ana ruiz', url: 'https://cms.example/v1/authors/slug/ana-ruiz' },
+    { '@type': 'Person', name: 'EFE' },
+  ], 'by default the profile as this service answers it, matched to the byline ignoring case')
+  const [expanded] = (await jsonld.expand(res.json(), { documentLoader: documentLoader as never })) as any[]
+  t.same(expanded[`${SCHEMA}author`].map((a: any) => value(a, 'url')), [['https://cms.example/v1/authors/slug/ana-ruiz'], undefined], 'schema.org url of a Person')
+  t.ok(String(res.headers['surrogate-key']).split(' ').includes(`author-${ana.id}`), 'a change to the profile evicts it')
+
+  // A new slug: the cached document is evicted, and the byline links the new page.
+  const renamed = await ta.app.inject({ method: 'PATCH', url: `/v1/authors/${ana.id}`, headers: auth(ta.editor), payload: { slug: 'ana-ruiz-gil' } })
+  t.equal(renamed.statusCode, 200, renamed.body)
+  t.equal((await ta.app.inject(`/v1/articles/${story.id}/jsonld`)).json().author[0].url, 'https://cms.example/v1/authors/slug/ana-ruiz-gil')
+
+  // ninjs 2.1 has no place for a URL in `by` (a string) or elsewhere for a byline: it stays as it was, and valid.
+  const item = (await ninjs(ta, story.id)).json()
+  t.equal(item.by, 'ana ruiz, EFE')
+  t.ok(ninjsValidator()(item), JSON.stringify(ninjsValidator().errors))
+
+  const site = await makeApp(t, { ...ENV, AUTHOR_URL_TEMPLATE: 'https://vallmora.example/people/{slug}/{id}' })
+  const marta = await author(site, { name: 'Marta Quiroga' })
+  const byMarta = await createArticle(site, { title: 'Tide tables', authorIds: [marta.id] }, { published: true })
+  t.same((await site.app.inject(`/v1/articles/${byMarta.id}/jsonld`)).json().author, [
+    { '@type': 'Person', name: 'Marta Quiroga', url: `https://vallmora.example/people/marta-quiroga/${marta.id}` },
+  ], 'the website\'s author page, from the template')
+})
+
+t.test('JSON-LD links translations: workTranslation from the original, translationOfWork from a translation, published ones only', async (t) => {
+  const ta = await makeApp(t, { ...ENV, SITE_URL_TEMPLATE: 'https://vallmora.example/{locale}/{slug}' })
+  const en = await createArticle(ta, { title: 'Ferry returns', slug: 'ferry', locale: 'en' }, { published: true })
+  const es = await createArticle(ta, { title: 'Vuelve el ferry', slug: 'ferry', locale: 'es', translationOf: en.id }, { published: true })
+  const fr = await createArticle(ta, { title: 'Le ferry revient', slug: 'ferry', locale: 'fr', translationOf: en.id })
+  const de = await createArticle(ta, { title: 'Die Fähre', slug: 'ferry', locale: 'de', translationOf: en.id }, { published: true })
+  t.equal((await patch(ta, de.id, { status: 'archived' })).statusCode, 200)
+  const ld = async (url: string) => (await ta.app.inject(url)).json()
+  const link = (locale: string, slug = 'ferry') => ({ '@type': 'NewsArticle', '@id': `https://vallmora.example/${locale}/${slug}`, url: `https://vallmora.example/${locale}/${slug}`, inLanguage: locale })
+
+  const original = await ld(`/v1/articles/${en.id}/jsonld`)
+  t.same(original.workTranslation, [link('es')], 'the published translation; not the draft nor the archived one')
+  t.notOk('translationOfWork' in original)
+  const [expanded] = (await jsonld.expand(original, { documentLoader: documentLoader as never })) as any[]
+  const translated = expanded[`${SCHEMA}workTranslation`][0]
+  t.equal(translated['@id'], 'https://vallmora.example/es/ferry')
+  t.same(translated['@type'], [`${SCHEMA}NewsArticle`])
+  t.same(value(translated, 'inLanguage'), ['es'])
+  const unknown = [...termsOf(expanded)].filter((term) => !term.startsWith(SCHEMA) || !SCHEMA_TERMS.has(term.slice(SCHEMA.length)))
+  t.same(unknown, [], 'schema.org terms only')
+
+  const translation = await ld(`/v1/articles/slug/ferry/jsonld?locale=es`)
+  t.equal(translation['@id'], 'https://vallmora.example/es/ferry', 'by slug in its locale')
+  t.same(translation.translationOfWork, [link('en')])
+  t.notOk('workTranslation' in translation, 'a translation names its original only')
+
+  // Publishing the draft translation, then renaming one: the cached documents of the group are evicted.
+  const cached = await ta.app.inject(`/v1/articles/${en.id}/jsonld`)
+  t.ok(String(cached.headers['surrogate-key']).split(' ').includes(`translations-${en.id}`))
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${fr.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+  t.same((await ld(`/v1/articles/${en.id}/jsonld`)).workTranslation, [link('es'), link('fr')])
+  t.equal((await patch(ta, es.id, { slug: 'vuelve-el-ferry' })).statusCode, 200)
+  t.same((await ld(`/v1/articles/${en.id}/jsonld`)).workTranslation, [link('es', 'vuelve-el-ferry'), link('fr')])
+  t.equal((await patch(ta, en.id, { slug: 'ferry-returns' })).statusCode, 200)
+  t.same((await ld(`/v1/articles/${fr.id}/jsonld`)).translationOfWork, [link('en', 'ferry-returns')], "the original's new URL in its translations")
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${es.id}/unpublish`, headers: auth(ta.editor) })).statusCode, 200)
+  t.same((await ld(`/v1/articles/${en.id}/jsonld`)).workTranslation, [link('fr')], 'an unpublished translation is no longer linked')
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${en.id}/unpublish`, headers: auth(ta.editor) })).statusCode, 200)
+  t.notOk('translationOfWork' in (await ld(`/v1/articles/${fr.id}/jsonld`)), 'nor an unpublished original')
+  // Two published translations of an unpublished original: neither translates the other.
+  t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${es.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+  const sibling = await ta.app.inject(`/v1/articles/${fr.id}/jsonld`)
+  t.notOk('translationOfWork' in sibling.json() || 'workTranslation' in sibling.json(), 'a translation is never taken for the original')
+  t.same(String(sibling.headers['surrogate-key']).split(' '), [`article-${fr.id}`, `translations-${en.id}`, `article-${en.id}`], "keyed by its group and by its original")
 })
 
 t.test('JSON-LD: license only when the usage terms are a URL; never for unpublished articles, whoever asks', async (t) => {

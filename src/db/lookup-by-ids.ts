@@ -10,14 +10,14 @@ interface Prepared<Row> {
  * statement per power of two of ids, the list padded with its last id (IN ignores repeats): a
  * dozen statements serve up to 4,096 ids, and no call builds or prepares a query.
  */
-export function lookupByIds<Row>(prepare: (ids: Placeholder[]) => Prepared<Row>): (ids: readonly string[]) => Row[] {
+export function lookupByIds<Row, Id extends string | number = string>(prepare: (ids: Placeholder[]) => Prepared<Row>): (ids: readonly Id[]) => Row[] {
   const statements: Prepared<Row>[] = []
   return (ids) => {
     if (ids.length === 0) return []
     const slot = Math.ceil(Math.log2(ids.length))
     const size = 2 ** slot
     const statement = (statements[slot] ??= prepare(Array.from({ length: size }, (_, i) => sql.placeholder(String(i)))))
-    const values: Record<string, string> = {}
+    const values: Record<string, Id> = {}
     for (let i = 0; i < size; i++) values[i] = ids[Math.min(i, ids.length - 1)]!
     return statement.all(values)
   }

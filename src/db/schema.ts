@@ -96,8 +96,9 @@ export const articles = sqliteTable(
     index('articles_gate_idx').on(t.id, t.status, t.publishedAt, t.commentsEnabled),
     // Published articles in the order they were made, with what a sitemap URL needs: a sitemap
     // page is a range of it, never a read of the rows (status and dates sit after the body).
+    // translation_of names each entry's group, whose other members are its hreflang alternates.
     index('articles_sitemap_idx')
-      .on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt)
+      .on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt, t.translationOf)
       .where(sql`status = 'published'`),
   ],
 )

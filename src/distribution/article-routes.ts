@@ -3,9 +3,10 @@
 // unpublished work too (with its pubstatus saying so), as the article itself does.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { ArticleEmbedder } from '../articles/embed.js'
 import type { ArticlesRepository } from '../articles/repository.js'
-import { SlugParams, type StoredArticle } from '../articles/schemas.js'
+import { SlugParams, SlugQuery, type StoredArticle } from '../articles/schemas.js'
 import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
@@ -27,6 +28,8 @@ export interface ArticleFormatDeps {
 }
 
 const READERS = visibilityOf({ role: 'anonymous' })
+// As for the article by slug: translations may share a slug, each in its own locale.
+const LdSlugQuery = Type.Object({ locale: SlugQuery.properties.locale }, { additionalProperties: false })
 const LD_JSON = 'application/ld+json; charset=utf-8'
 
 export async function articleFormatRoutes(app: FastifyInstance, { config, articles, embed, stories, canonicalUrl }: ArticleFormatDeps) {
@@ -37,7 +40,7 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
   function storyOf(request: FastifyRequest, stored: StoredArticle | null, key: string, by: string, visibility: Visibility): Story {
     const article = visibleOr404(stored, visibility, key, by)
     const base = baseUrl(request, config)
-    return stories.fromArticle(embed.article(article, { base, ...visibility }), base)
+    return stories.fromArticle(embed.article(article, { base, ...visibility }), base, article.translationOf)
   }
 
   const ld = (request: FastifyRequest, stored: StoredArticle | null, key: string, by = 'id') => {
@@ -48,9 +51,12 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
   const ldResponse = { 200: { description: 'A schema.org NewsArticle.', content: { 'application/ld+json': { schema: NewsArticleLd } } }, ...problems(401, 404) }
   const ldDescription =
     'A schema.org `NewsArticle` for the article page: headline, alternativeHeadline (the subtitle), description, dates, ' +
-    'bylines (Person, with `url` when the author has a profile), the publisher (SITE_NAME), the lead picture (ImageObject ' +
+    'bylines (Person; a byline that names one of the article\'s author profiles has `url`, its page from ' +
+    'AUTHOR_URL_TEMPLATE), the publisher (SITE_NAME), the lead picture (ImageObject ' +
     'with caption, creditText, creator, copyrightNotice, and license when the usage terms are a URL), section, keywords ' +
-    '(tags), inLanguage, mainEntityOfPage (`canonicalUrl`), wordCount and corrections. Published articles only: anything ' +
+    '(tags), inLanguage, mainEntityOfPage (`canonicalUrl`), wordCount and corrections. Translations: an original lists ' +
+    'its published translations as `workTranslation`, a translation its published original as `translationOfWork` ' +
+    '(each a NewsArticle with `@id`/`url` = its canonicalUrl and `inLanguage`). Published articles only: anything ' +
     'else answers 404, to editors too.'
 
   r.get(
@@ -70,10 +76,10 @@ export async function articleFormatRoutes(app: FastifyInstance, { config, articl
     '/slug/:slug/jsonld',
     {
       config: { responseCache: true },
-      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: ldDescription, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, response: ldResponse },
+      schema: { summary: 'Structured data (JSON-LD) of a published article, by slug', description: `${ldDescription} The slug is looked up in \`locale\` (DEFAULT_LOCALE when not given), as for the article.`, operationId: 'getArticleJsonLdBySlug', tags, security: optionalBearer, params: SlugParams, querystring: LdSlugQuery, response: { ...ldResponse, ...problems(400) } },
     },
     async (request, reply) => {
-      const { story, body } = ld(request, articles.getBySlug(request.params.slug), request.params.slug, 'slug')
+      const { story, body } = ld(request, articles.getBySlug(request.params.slug, request.query.locale), request.params.slug, 'slug')
       tagAnswer(reply, () => structuredDataKeys(story))
       return reply.type(LD_JSON).send(body)
     },

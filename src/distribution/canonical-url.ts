@@ -86,3 +86,17 @@ function valueOf(name: Placeholder, article: UrlFields, base: string, date: stri
 export function siteHome(canonicalUrl: CanonicalUrl, base: string): string {
   return `${new URL(canonicalUrl({ id: 'a', slug: 'a', section: null, locale: 'en', publishedAt: null }, base)).origin}/`
 }
+
+/** What an author page's URL is made of. */
+export interface AuthorUrlFields {
+  id: string
+  slug: string
+}
+
+export type AuthorUrl = (author: AuthorUrlFields, base: string) => string
+
+/** An author profile's page on the website, from AUTHOR_URL_TEMPLATE (a subset of the article's placeholders). */
+export function createAuthorUrl(template: string): AuthorUrl {
+  const build = createCanonicalUrl(template)
+  return (author, base) => build({ id: author.id, slug: author.slug, section: null, locale: '', publishedAt: null }, base)
+}

@@ -56,6 +56,8 @@ function rssItem(story: Story): string {
   let item = '<item>'
   item += xmlElement('title', article.title)
   item += xmlElement('link', story.canonicalUrl)
+  // RSS has no place for translations: Atom's link, as RSS feeds commonly borrow it.
+  for (const link of story.translations) item += xmlElement('atom:link', null, { rel: 'alternate', hreflang: link.locale, href: link.url, type: 'text/html' })
   item += xmlElement('guid', entryId(article.id), { isPermaLink: 'false' })
   item += xmlElement('pubDate', rfc822(article.publishedAt ?? article.updatedAt))
   item += xmlElement('atom:updated', article.updatedAt)
@@ -89,6 +91,7 @@ function atomEntry(story: Story): string {
   entry += xmlElement('id', entryId(article.id))
   entry += xmlElement('title', article.title, { type: 'text' })
   entry += xmlElement('link', null, { rel: 'alternate', type: 'text/html', href: story.canonicalUrl })
+  for (const link of story.translations) entry += xmlElement('link', null, { rel: 'alternate', type: 'text/html', hreflang: link.locale, href: link.url })
   entry += xmlElement('published', article.publishedAt ?? article.updatedAt)
   entry += xmlElement('updated', article.updatedAt)
   for (const byline of story.bylines) {

@@ -1,5 +1,5 @@
 // JSON Feed 1.1 from the same stories as RSS and Atom, with the lead picture as `image`, an
-// attachment, and the Media RSS fields in a `_media` extension.
+// attachment, and the Media RSS fields in a `_media` extension; translations in `_translations`.
 import { entryId, type FeedMeta } from './feeds.js'
 import type { JsonFeed } from './schemas.js'
 import { descriptionOf, type Story } from './stories.js'
@@ -23,6 +23,7 @@ function item(story: Story): Item {
     tags: article.tags,
     language: article.locale,
   }
+  if (story.translations.length > 0) out._translations = { alternates: story.translations.map((link) => ({ language: link.locale, url: link.url })) }
   if (lead !== null) {
     if (lead.kind === 'image') out.image = lead.url
     out.attachments = [{ url: lead.url, mime_type: lead.mimeType, size_in_bytes: lead.size, ...(lead.caption !== '' && { title: lead.caption }) }]

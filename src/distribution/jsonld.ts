@@ -3,7 +3,7 @@
 import { bodyPlainText, wordCount } from '../text/html.js'
 import type { Media } from '../media/schemas.js'
 import type { NewsArticleLd } from './schemas.js'
-import type { Story } from './stories.js'
+import type { Story, TranslationLink } from './stories.js'
 
 export interface Publisher {
   name: string
@@ -30,10 +30,19 @@ function imageObject(lead: Media): NonNullable<NewsArticleLd['image']>[number] {
   }
 }
 
+const translationLd = (link: TranslationLink): NonNullable<NewsArticleLd['workTranslation']>[number] => ({
+  '@type': 'NewsArticle',
+  '@id': link.url,
+  url: link.url,
+  inLanguage: link.locale,
+})
+
 /** The NewsArticle of a published story. */
 export function newsArticle(story: Story, publisher: Publisher): NewsArticleLd {
   const { article, lead } = story
   const description = article.summary || article.subtitle
+  const original = story.translations.filter((link) => link.original)
+  const translations = story.translations.filter((link) => !link.original)
   return {
     '@context': 'https://schema.org',
     '@type': 'NewsArticle',
@@ -51,6 +60,11 @@ export function newsArticle(story: Story, publisher: Publisher): NewsArticleLd {
     ...(article.section !== null && { articleSection: article.section }),
     keywords: article.tags,
     inLanguage: article.locale,
+    // schema.org links a translation to its original and back; the other translations of the
+    // same original are neither, so a translation names only the original (none while it is
+    // unpublished). `translationOf` is the stored one, whatever readers see of it.
+    ...(article.translationOf !== null && original.length > 0 && { translationOfWork: original.map(translationLd) }),
+    ...(article.translationOf === null && translations.length > 0 && { workTranslation: translations.map(translationLd) }),
     wordCount: wordCount(bodyPlainText(article.body)),
     ...(story.corrections.length > 0 && {
       correction: story.corrections.map((note) => ({ '@type': 'CorrectionComment' as const, text: note.text, datePublished: note.at })),

@@ -57,9 +57,12 @@ const FEED_FILTERS =
   'The newest published articles, newest first (`limit`, default 50), with the filters of the article list (`section`, ' +
   '`tag`, `author`, `authorId`, `locale`). Each entry: ' +
   'the title, `canonicalUrl` as its link, `urn:cms:article:{id}` as its id (the same in all three formats), published and ' +
-  'updated times, bylines, section and tags, the subtitle (else the summary), the whole body as HTML, and the lead ' +
+  'updated times, bylines (in Atom and JSON Feed with the author profile\'s page, AUTHOR_URL_TEMPLATE, when the byline ' +
+  'names one; RSS has no place for it), section and tags, the subtitle (else the summary), the whole body as HTML, the lead ' +
   'picture as an enclosure and as Media RSS (`media:content` with the caption as `media:description` and the credit as ' +
-  '`media:credit`). Drafts, scheduled and archived articles never appear.'
+  '`media:credit`), and the other published members of its translation group (Atom: `link rel="alternate" hreflang`; ' +
+  'RSS: the same as `atom:link` in the item; JSON Feed: the `_translations` extension). Drafts, scheduled and archived ' +
+  'articles never appear, as entries or as translations.'
 
 export async function distributionRoutes(app: FastifyInstance, deps: DistributionRouteDeps) {
   const { config, articles, distribution, stories, sitemaps, canonicalUrl, authors } = deps
@@ -183,9 +186,12 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
         summary: 'A page of the article sitemap',
         description:
           `Up to ${config.sitemapPageSize.toLocaleString('en')} published articles (SITEMAP_PAGE_SIZE, at most 50,000): \`loc\` is the ` +
-          '`canonicalUrl`, `lastmod` the `updatedAt` (W3C date-time). Page n holds the published ones among the n-th block of ' +
+          '`canonicalUrl`, `lastmod` the `updatedAt` (W3C date-time); an article with published translations lists every ' +
+          'published member of its group, itself included, as `xhtml:link rel="alternate" hreflang` (its locale) with its ' +
+          '`canonicalUrl`. Page n holds the published ones among the n-th block of ' +
           'that many articles in the order they were made, so an article keeps its page for life and a new one lands on the ' +
-          'last page. Written as it is read, a thousand URLs at a time. A page past the last answers 404.',
+          'last page. Written as it is read, a thousand URLs at a time. The ETag changes with the page\'s articles and with ' +
+          'the translations it lists. A page past the last answers 404.',
         operationId: 'getArticleSitemap',
         tags,
         security: optionalBearer,
@@ -218,7 +224,8 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
         summary: 'Google News sitemap of the last 48 hours',
         description:
           'The articles published in the last 48 hours, newest first, at most 1,000, each with `news:publication` (SITE_NAME ' +
-          'and the language of its locale), `news:publication_date`, `news:title` and its lead picture as `image:image`.',
+          'and the language of its locale), `news:publication_date`, `news:title`, its lead picture as `image:image`, and its ' +
+          'published translations as `xhtml:link` alternates (as on the article pages).',
         operationId: 'getNewsSitemap',
         tags,
         security: optionalBearer,

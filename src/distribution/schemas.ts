@@ -59,6 +59,17 @@ const JsonFeedItem = Type.Object(
         { description: 'The lead picture.' },
       ),
     ),
+    _translations: Opt(
+      Type.Object(
+        {
+          alternates: Type.Array(
+            Type.Object({ language: Text('Its locale (BCP 47).'), url: Uri('Its canonical URL.') }, { description: 'A published translation.' }),
+            { description: 'The other published members of the translation group, by locale.' },
+          ),
+        },
+        { description: 'A JSON Feed extension: the published translations of the article (or the original it translates, and its other translations).' },
+      ),
+    ),
     _media: Opt(
       Type.Object(
         {
@@ -112,6 +123,16 @@ const ImageObject = Type.Object(
   { description: 'The lead picture.' },
 )
 
+const TranslationLd = Type.Object(
+  {
+    '@type': Type.Literal('NewsArticle', { description: 'schema.org NewsArticle.' }),
+    '@id': Uri('Its canonical URL.'),
+    url: Uri('Its canonical URL.'),
+    inLanguage: Text('Its locale (BCP 47).'),
+  },
+  { description: 'Another published member of the translation group.' },
+)
+
 export const NewsArticleLd = Type.Object(
   {
     '@context': Type.Literal('https://schema.org', { description: 'The vocabulary.' }),
@@ -136,6 +157,8 @@ export const NewsArticleLd = Type.Object(
     articleSection: Opt(Text('The section.')),
     keywords: Type.Array(Text('A tag.'), { description: 'The tags.' }),
     inLanguage: Text('The locale (BCP 47).'),
+    translationOfWork: Opt(Type.Array(TranslationLd, { description: 'The published original this article translates.' })),
+    workTranslation: Opt(Type.Array(TranslationLd, { description: 'The published translations of this original.' })),
     wordCount: Type.Integer({ description: 'Words of the text, captions not counted.' }),
     correction: Opt(
       Type.Array(

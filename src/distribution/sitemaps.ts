@@ -9,7 +9,7 @@ import { Readable } from 'node:stream'
 import { hash } from 'node:crypto'
 import { type MediaRepository, mediaUrl, type StoredMedia } from '../media/repository.js'
 import type { CanonicalUrl } from './canonical-url.js'
-import { type DistributionRepository, type NewsRow, SITEMAP_BLOCK, type SitemapRow } from './repository.js'
+import { type DistributionRepository, groupOf, type NewsRow, SITEMAP_BLOCK, type SitemapRow } from './repository.js'
 import { NS, XML_DECLARATION, xmlAttributes, xmlElement, xmlEscape } from './xml.js'
 
 /** URLs read and written at a time while a page streams. */
@@ -24,10 +24,26 @@ export interface Alternate {
   href: string
 }
 
-/** Each entry's translations: the one place where they will be looked up (none until articles have them). */
-export function alternatesOf(_rows: readonly SitemapRow[], _base: string): Map<number, Alternate[]> {
-  return new Map()
+/**
+ * Each entry's translations, by its number: every published member of its group, itself included,
+ * as Google asks of hreflang alternates. One batched lookup per chunk of entries, never one per URL.
+ */
+export function alternatesOf(rows: readonly SitemapRow[], base: string, repository: Pick<DistributionRepository, 'translationGroups'>, canonicalUrl: CanonicalUrl): Map<number, Alternate[]> {
+  const alternates = new Map<number, Alternate[]>()
+  const groups = repository.translationGroups(rows.map(groupOf))
+  if (groups.size === 0) return alternates
+  const shown = new Map<string, Alternate[]>()
+  for (const row of rows) {
+    const members = groups.get(groupOf(row))
+    if (members === undefined) continue
+    let links = shown.get(groupOf(row))
+    if (links === undefined) shown.set(groupOf(row), (links = members.map((member) => ({ hreflang: member.locale, href: canonicalUrl(member, base) }))))
+    alternates.set(row.seq, links)
+  }
+  return alternates
 }
+
+const NONE: ReadonlyMap<number, Alternate[]> = new Map()
 
 /** Google News names languages by ISO 639 code, with zh-cn and zh-tw for the two Chinese scripts. */
 export function newsLanguage(locale: string): string {
@@ -87,12 +103,13 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
     yield `${XML_DECLARATION}<urlset${xmlAttributes({ xmlns: NS.sitemap, 'xmlns:xhtml': NS.xhtml })}>`
     const { until } = bounds(page)
     let after = bounds(page).after
+    const translated = repository.anyTranslation()
     for (;;) {
       // A query per thousand URLs, resuming after the last one: between chunks the service
       // answers other requests, and no chunk repeats or skips an article if one is written meanwhile.
       const rows = repository.sitemapChunk(after, until, CHUNK, canonicalUrl.fields)
       if (rows.length === 0) break
-      const alternates = alternatesOf(rows, base)
+      const alternates = translated ? alternatesOf(rows, base, repository, canonicalUrl) : NONE
       let text = ''
       for (const row of rows) text += urlEntry(row, base, alternates.get(row.seq))
       yield text
@@ -121,14 +138,16 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
 
     /**
      * A validator of a page as it is now, without writing it: the count, newest change and
-     * article numbers of its range change whenever its bytes would (an edit moves updatedAt past
-     * every other, a removal the count and the numbers), and the base URL and the settings that
-     * shape each URL are part of it.
+     * article numbers of its range, and of the translations its entries list, change whenever its
+     * bytes would (an edit moves updatedAt past every other, a removal the count and the numbers),
+     * and the base URL and the settings that shape each URL are part of it.
      */
     pageEtag(page: number, base: string): string {
       const { after, until } = bounds(page)
       const state = repository.sitemapState(after, until)
-      const key = [base, pageSize, page, state.count, state.lastmod, state.seqs, canonicalUrl({ id: 'i', slug: 's', section: 'x', locale: 'l', publishedAt: '2001-02-03T04:05:06.000Z' }, base)].join('\n')
+      // Its entries' translations are on it too, wherever they sit in the archive.
+      const others = repository.anyTranslation() ? repository.sitemapAlternatesState(after, until) : { count: 0, lastmod: null, seqs: 0 }
+      const key = [base, pageSize, page, state.count, state.lastmod, state.seqs, others.count, others.lastmod, others.seqs, canonicalUrl({ id: 'i', slug: 's', section: 'x', locale: 'l', publishedAt: '2001-02-03T04:05:06.000Z' }, base)].join('\n')
       return `"${hash('sha256', key, 'base64url').slice(0, 27)}"`
     },
 
@@ -137,22 +156,25 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
       return Readable.from(pageChunks(page, base), { objectMode: false })
     },
 
-    /** The Google News sitemap: published in the last 48 hours, newest first, at most 1,000. */
+    /** The Google News sitemap: published in the last 48 hours, newest first, at most 1,000, with their translations. */
     news(base: string, now = Date.now()): string {
       const rows = repository.publishedSince(new Date(now - NEWS_WINDOW_MS).toISOString(), NEWS_MAX)
       const leads = media.findByIds(rows.flatMap((row) => (row.leadMediaId === null ? [] : [row.leadMediaId])))
+      const alternates = repository.anyTranslation() ? alternatesOf(rows, base, repository, canonicalUrl) : NONE
       let entries = ''
-      for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''))
-      const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image })
+      for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''), alternates.get(row.seq))
+      const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image, 'xmlns:xhtml': NS.xhtml })
       return `${XML_DECLARATION}<urlset${namespaces}>${entries}</urlset>\n`
     },
   }
 
-  function newsEntry(row: NewsRow, base: string, lead: StoredMedia | undefined): string {
+  function newsEntry(row: NewsRow, base: string, lead: StoredMedia | undefined, alternates: Alternate[] | undefined): string {
     const publication = `<news:publication>${xmlElement('news:name', siteName)}${xmlElement('news:language', newsLanguage(row.locale))}</news:publication>`
     const news = `<news:news>${publication}${xmlElement('news:publication_date', row.publishedAt ?? row.updatedAt)}${xmlElement('news:title', row.title)}</news:news>`
     const image = lead !== undefined && lead.kind === 'image' ? `<image:image>${xmlElement('image:loc', mediaUrl(base, lead))}</image:image>` : ''
-    return `<url>${xmlElement('loc', canonicalUrl(row, base))}${news}${image}</url>`
+    let links = ''
+    for (const alternate of alternates ?? []) links += xmlElement('xhtml:link', null, { rel: 'alternate', hreflang: alternate.hreflang, href: alternate.href })
+    return `<url>${xmlElement('loc', canonicalUrl(row, base))}${news}${image}${links}</url>`
   }
 }
 
