@@ -3,7 +3,7 @@
 // change on the machine hits both sides alike. Writes the table to BENCHMARKS.md.
 // Options: --articles N, --duration S, --rounds R, --connections C, --quick, --out FILE,
 // --json FILE, --db FILE, --no-seed (reuse --db as it is), --workers N (the service's WORKERS),
-// --scenario NAME (standard, newsroom or search; repeat it for several; all three by default),
+// --scenario NAME (standard, newsroom, search or distribution; repeat it for several; all by default),
 // --search-connections C.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,8 +17,9 @@ import { median, type Sample, seedApart, type Server, SERVICE_ARGS, shoot, start
 import { newsroomMarkdown, type NewsroomReport, runNewsroom } from './newsroom.js'
 import { runSearch, searchMarkdown, type SearchReport } from './search.js'
 import type { SeedResult } from './seed-data.js'
+import { type DistributionReport, distributionMarkdown, measureDistribution } from './distribution-reads.js'
 
-export const SCENARIOS = ['standard', 'newsroom', 'search'] as const
+export const SCENARIOS = ['standard', 'newsroom', 'search', 'distribution'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 interface Options {
@@ -156,6 +157,7 @@ export interface Report {
   rows: Row[]
   newsroom?: NewsroomReport
   search?: SearchReport
+  distribution?: DistributionReport
 }
 
 type Standard = Required<Pick<Report, 'coldStartMs' | 'rssMb' | 'comments' | 'rows'>>
@@ -210,6 +212,7 @@ Written by \`npm run bench\` (scripts/bench/run.ts) on ${m.date}; scenarios: ${r
   if (report.rows.length > 0) sections.push(standardMarkdown(report))
   if (report.newsroom !== undefined) sections.push(newsroomMarkdown(report.newsroom))
   if (report.search !== undefined) sections.push(searchMarkdown(report.search))
+  if (report.distribution !== undefined) sections.push(distributionMarkdown(report.distribution))
   return sections.join('\n')
 }
 
@@ -248,6 +251,10 @@ export async function runBench(options: Options): Promise<Report> {
     if (options.scenarios.has('standard')) Object.assign(report, await runStandard(options, seed, serviceEnv, log))
     if (options.scenarios.has('newsroom')) report.newsroom = await newsroomScenario(options, serviceEnv, log)
     if (options.scenarios.has('search')) report.search = await searchScenario(options, seed.articles, serviceEnv, log)
+    if (options.scenarios.has('distribution')) {
+      log('Distribution (in-process)...')
+      report.distribution = await measureDistribution(options.db, seed, options.rounds * 5)
+    }
   } finally {
     rmSync(mediaDir, { recursive: true, force: true })
   }

@@ -66,16 +66,16 @@ t.test('npm run bench --quick measures every target and loses no comment', async
   t.match(markdown, /Cold start/)
 })
 
-t.test('the newsroom and search scenarios report throughput, latencies, the hit rate and the order', async (t) => {
+t.test('the newsroom, search and distribution scenarios report throughput, latencies, the hit rate, the order and what feeds cost', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const out = join(dir, 'BENCHMARKS.md')
   const json = join(dir, 'report.json')
-  const args = ['--quick', '--articles', '400', '--scenario', 'newsroom', '--scenario', 'search', '--out', out, '--json', json]
+  const args = ['--quick', '--articles', '400', '--scenario', 'newsroom', '--scenario', 'search', '--scenario', 'distribution', '--out', out, '--json', json]
   await runScript('bench/run', [...args, '--db', join(dir, 'bench.sqlite')])
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report
-  t.same(report.scenarios, ['newsroom', 'search'])
+  t.same(report.scenarios, ['newsroom', 'search', 'distribution'])
   t.same(report.rows, [], 'the standard rows did not run')
 
   const newsroom = report.newsroom!
@@ -110,6 +110,15 @@ t.test('the newsroom and search scenarios report throughput, latencies, the hit 
   t.match(markdown, /\| reads \+ writes \| \d+ \|/)
   t.match(markdown, /## Search, cache off/)
   t.match(markdown, /\| all \| \d+ \|/)
+
+  const distribution = report.distribution!
+  const names = distribution.rows.map((row) => row.name)
+  for (const name of ['list page of 50 (the yardstick)', 'RSS, 50 entries', 'Atom, 50 entries', 'JSON Feed, 50 entries', 'sitemap index', 'news sitemap', 'JSON-LD', 'ninjs']) {
+    t.ok(names.includes(name), `${name}: measured`)
+  }
+  t.ok(names.some((name) => /^sitemap page 1 \(400 URLs\)$/.test(name)), 'the sitemap page of the whole small archive')
+  for (const row of distribution.rows) t.ok(row.medianMs > 0 && row.slowestMs >= row.medianMs && row.bytes > 0, `${row.name}: timed`)
+  t.match(markdown, /## Distribution/)
 })
 
 t.test('the search order check tells best match first from anything else', async (t) => {
