@@ -5,7 +5,7 @@ import { articleAuthors, articles, articleTags } from '../db/schema.js'
 import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { Visibility } from '../http/visibility.js'
-import { articlesFts, articlesFtsVocab } from '../db/search-index.js'
+import { articlesFtsInstances, newestMatches } from '../db/search-index.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { fastRows } from '../db/row-mapper.js'
 import { canonicalLocale } from '../text/locale.js'
@@ -130,38 +130,33 @@ export function createListQuery(db: Db) {
     return fastRows(statement, fields)
   })
 
-  // FTS5 walks a doclist from its start to reach a rowid bound (measured at a million articles:
-  // 30 ms to reach the newest rows of a common word, per column, per query), but a scan newest
-  // first with only an upper bound starts at once. So the window and each column's hits are
-  // read newest first, and each column's scan stops, here, at the window's oldest hit. Built by
-  // Drizzle, run by the driver: its iterate() stops a scan midway, and pluck() gives bare rowids.
-  const scan = db.$client
-    .prepare<[string, number], number>(
-      db
-        .select({ rowid: articlesFts.rowid })
-        .from(articlesFts)
-        .where(and(sql`${articlesFts} MATCH ${ph('match')}`, lte(articlesFts.rowid, ph('until'))))
-        .orderBy(desc(articlesFts.rowid))
-        .toSQL().sql,
-    )
-    .pluck()
-  const termsFrom = db
-    .select({ term: articlesFtsVocab.term })
-    .from(articlesFtsVocab)
-    .where(and(gte(articlesFtsVocab.term, ph('from')), lt(articlesFtsVocab.term, ph('to'))))
-    .limit(MAX_PREFIX_TERMS + 1)
+  // FTS5 walks a doclist from its start to reach a lower rowid bound (measured at a million
+  // articles: 30 ms to reach the newest rows of a common word, per column, per query), but a scan
+  // newest first with only an upper bound starts at once. So the window and each column's hits
+  // are read newest first, and each column's scan stops, here, at the window's oldest hit.
+  const scan = newestMatches(db)
+  const firstTermFrom = db
+    .select({ term: articlesFtsInstances.term })
+    .from(articlesFtsInstances)
+    .where(and(gte(articlesFtsInstances.term, ph('from')), lt(articlesFtsInstances.term, ph('to'))))
+    .limit(1)
     .prepare()
   /**
-   * The index's terms that start with `word`, for a word that the tokenizer (unicode61) stores
-   * as it is once lower-cased, ASCII letters and digits; null for any other, and for a prefix
-   * of too many terms.
+   * The index's terms that start with `word`, one seek each, for a word that the tokenizer
+   * (unicode61) stores as it is once lower-cased: ASCII letters and digits; null for any other,
+   * and for a prefix of more than MAX_PREFIX_TERMS terms.
    */
   function prefixTerms(word: string): string[] | null {
     const prefix = word.toLowerCase()
     if (!/^[a-z0-9]+$/.test(prefix)) return null
-    // U+10FFFF sorts after every character a term can go on with.
-    const terms = termsFrom.all({ from: prefix, to: `${prefix}\u{10FFFF}` }).map((row) => row.term)
-    return terms.length > MAX_PREFIX_TERMS ? null : terms
+    // U+10FFFF sorts after every character a term can go on with; U+0001 before every one
+    // (the tokenizer keeps no control characters), so that term + U+0001 seeks to the next term.
+    const to = `${prefix}\u{10FFFF}`
+    const terms: string[] = []
+    for (let term = firstTermFrom.get({ from: prefix, to })?.term; term !== undefined; term = firstTermFrom.get({ from: `${term}\u0001`, to })?.term) {
+      if (terms.push(term) > MAX_PREFIX_TERMS) return null
+    }
+    return terms
   }
 
   const maxSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
@@ -170,13 +165,13 @@ export function createListQuery(db: Db) {
   function scoredWindow(fts: string, until: number): [number, number][] {
     const scores = new Map<number, number>()
     let oldest = 0
-    for (const rowid of scan.iterate(fts, until)) {
+    for (const rowid of scan(fts, until)) {
       scores.set((oldest = rowid), 0)
       if (scores.size === SEARCH_WINDOW) break
     }
     if (scores.size === 0) return []
     for (const [column, weight] of RANKED_FIELDS) {
-      for (const rowid of scan.iterate(`{${column}} : (${fts})`, until)) {
+      for (const rowid of scan(`{${column}} : (${fts})`, until)) {
         if (rowid < oldest) break
         scores.set(rowid, scores.get(rowid)! + weight)
       }
