@@ -238,9 +238,21 @@ export function createListQuery(db: Db) {
         : (decodeCursor(query.cursor, ['number', 'string', 'number', 'number']) as [number, string, number, number])
     // Search pages keep to the articles that existed at the first page (seq only grows).
     const until = after === undefined ? (maxSeq.get()?.seq ?? 0) : after[3]
-    const values: Record<string, unknown> = { ...filterValues(query, status), until, hits: JSON.stringify(scoredWindow(fts, until)) }
+    const values: Record<string, unknown> = { ...filterValues(query, status), until }
     if (after !== undefined) Object.assign(values, { score: after[0], sortAt: after[1], seq: after[2] })
-    const page = toPage(statement.all(values), query.limit, (last) => [last.score, last.sortAt, last.seq, until])
+    // The hits go to the articles best first, whole scores at a time, until a page and one more
+    // pass the filters: every hit left out scores below every one sent, so the page is the same,
+    // and a common word's first page reads a few hundred articles instead of the whole window.
+    const hits = scoredWindow(fts, until).filter(([, score]) => after === undefined || score <= after[0])
+    hits.sort((a, b) => b[1] - a[1])
+    let rows: ReturnType<typeof statement.all> = []
+    for (let sent = 0; sent < hits.length; ) {
+      sent = Math.min(hits.length, Math.max(sent * 4, query.limit + 1))
+      while (sent < hits.length && hits[sent]![1] === hits[sent - 1]![1]) sent++
+      rows = statement.all({ ...values, hits: JSON.stringify(hits.slice(0, sent)) })
+      if (rows.length > query.limit) break
+    }
+    const page = toPage(rows, query.limit, (last) => [last.score, last.sortAt, last.seq, until])
     return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
   }
 
