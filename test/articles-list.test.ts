@@ -328,3 +328,18 @@ t.test('search results page once through, best match first, while items are adde
   t.same(seen, all, 'every match once, in the first order; those added later wait for a new search')
   t.equal((await ids(testApp, '?q=harbour&limit=100')).length, 6 + added, 'a new search finds them')
 })
+
+t.test('a filtered search finds its matches below best-scoring ones the filter drops, in order, page by page', async (t) => {
+  const testApp = await makeApp(t)
+  // The best matches (the word in the title) are all tagged otherwise: the ones wanted score lower.
+  for (let i = 0; i < 4; i++) {
+    await createArticle(testApp, { title: `Harbour works ${i}`, tags: ['Ferries'], body: [{ type: 'paragraph', text: 'The harbour.' }] }, { published: true })
+    await createArticle(testApp, { title: `Quay works ${i}`, tags: ['Pier'], body: [{ type: 'paragraph', text: `The harbour ${'calm '.repeat(i)}now.` }] }, { published: true })
+  }
+  const all = (await list(testApp, '?q=harbour&limit=100')).data
+  t.equal(all.length, 8)
+  const wanted = all.filter((a) => a.tags.includes('Pier')).map((a) => a.id)
+  t.equal(wanted.length, 4)
+  t.same(await pageThrough(testApp, '?q=harbour&tag=pier&limit=1'), wanted, 'limit 1')
+  t.same(await pageThrough(testApp, '?q=harbour&tag=pier&limit=3'), wanted, 'limit 3')
+})

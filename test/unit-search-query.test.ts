@@ -49,3 +49,33 @@ t.test('whatever is typed, SQLite accepts the query', async (t) => {
     if (query !== null) t.doesNotThrow(() => search.all(query), JSON.stringify(q))
   }
 })
+
+t.test('a last word given as the terms that start with it is an OR of those terms', async (t) => {
+  t.equal(toFtsQuery('river flo', () => ['flood', 'flow']), '"river" AND ("flood" OR "flow")')
+  t.equal(toFtsQuery('flo', () => ['flood']), '("flood")')
+  // No terms, or none said: FTS5's own prefix query.
+  t.equal(toFtsQuery('river flo', () => []), '"river" "flo"*')
+  t.equal(toFtsQuery('river flo', () => null), '"river" "flo"*')
+})
+
+t.test('the OR of the terms a prefix starts finds what the prefix finds', async (t) => {
+  const sqlite = new Database(':memory:')
+  t.teardown(() => sqlite.close())
+  sqlite.exec("CREATE VIRTUAL TABLE f USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')")
+  sqlite.exec("CREATE VIRTUAL TABLE v USING fts5vocab('f', 'row')")
+  const words = ['flood', 'flow', 'floor', 'river', 'rivet', 'rive', 'council', 'county', 'court', 'cou2', 'x']
+  const insert = sqlite.prepare('INSERT INTO f (title, body) VALUES (?, ?)')
+  const text = fc.array(fc.constantFrom(...words), { maxLength: 6 }).map((list) => list.join(' '))
+  for (const [title, body] of fc.sample(fc.tuple(text, text), { numRuns: 300, seed: 17 })) insert.run(title, body)
+  const terms = sqlite.prepare<[string, string], string>('SELECT term FROM v WHERE term >= ? AND term < ?').pluck()
+  const expand = (word: string) => terms.all(word.toLowerCase(), `${word.toLowerCase()}\u{10FFFF}`)
+  const search = sqlite.prepare<[string], number>('SELECT rowid FROM f WHERE f MATCH ? ORDER BY rowid').pluck()
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...words, 'fl', 'FLO', 'riv', 'co', 'cou', 'z'), { minLength: 1, maxLength: 3 }), (list) => {
+      const q = list.join(' ')
+      const expanded = toFtsQuery(q, expand)!
+      t.strictSame(search.all(expanded), search.all(toFtsQuery(q)!), `${q} → ${expanded}`)
+    }),
+    { numRuns: 200 },
+  )
+})

@@ -1,5 +1,7 @@
 // The search index (FTS5, made by migrations/0001_search.sql) and its vocabulary, for Drizzle's builder.
+import { and, desc, lte, sql } from 'drizzle-orm'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { Db } from './client.js'
 
 // Declared here, not in db/schema.ts, where drizzle-kit would try to create it as a plain
 // table. Its rowid is the article's seq.
@@ -14,3 +16,30 @@ export const articlesFts = sqliteTable('articles_fts', {
 
 /** The index's terms and how many articles hold each (an fts5vocab table over articles_fts). */
 export const articlesFtsVocab = sqliteTable('articles_fts_vocab', { term: text('term').notNull(), doc: integer('doc').notNull() })
+
+/**
+ * Each occurrence of each term (an fts5vocab table of type 'instance'): read only by term, to
+ * list the terms after a given string one seek at a time, without counting anything.
+ */
+export const articlesFtsInstances = sqliteTable('articles_fts_instances', { term: text('term').notNull() })
+
+/**
+ * The rowids that match an FTS5 query, up to `until`, newest first, read lazily: the caller
+ * stops the scan where it likes. Built by Drizzle, run by the driver, whose iterate() can be
+ * left midway and pluck() gives bare rowids. (Only an upper bound: FTS5 reaches a lower rowid
+ * bound by walking the doclist from its start, which at a million articles cost 30 ms a term.)
+ */
+export function newestMatches(db: Db): (match: string, until: number) => IterableIterator<number> {
+  const ph = sql.placeholder
+  const statement = db.$client
+    .prepare<[string, number], number>(
+      db
+        .select({ rowid: articlesFts.rowid })
+        .from(articlesFts)
+        .where(and(sql`${articlesFts} MATCH ${ph('match')}`, lte(articlesFts.rowid, ph('until'))))
+        .orderBy(desc(articlesFts.rowid))
+        .toSQL().sql,
+    )
+    .pluck()
+  return (match, until) => statement.iterate(match, until)
+}
