@@ -50,8 +50,8 @@ if (build.status !== 0) {
 }
 
 // The fast tier's shards (test/shards) take files from one queue: a fresh directory per run.
-const claims = mkdtempSync(join(tmpdir(), 'cms-test-shards-'))
-env.TEST_SHARD_CLAIMS = claims
+const claims = slow || namesFiles ? null : mkdtempSync(join(tmpdir(), 'cms-test-shards-'))
+if (claims !== null) env.TEST_SHARD_CLAIMS = claims
 const child = spawn(process.execPath, [TAP_BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env })
 
 let tail = ''
@@ -79,7 +79,7 @@ function coverageShortfalls(output) {
 }
 
 child.on('close', (code) => {
-  rmSync(claims, { recursive: true, force: true })
+  if (claims !== null) rmSync(claims, { recursive: true, force: true })
   const summary = [...tail.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop()
   const passed = Number(summary?.[2] ?? 0)
   const failedTests = Number(summary?.[3] ?? 0)

@@ -77,16 +77,11 @@ const editable = {
   email: Nullable(Email),
 }
 
+// Every field may be left out of a write; a new profile must have a name.
+const optional = Type.Partial(Type.Object(editable))
+
 export const AuthorCreate = Type.Object(
-  {
-    ...editable,
-    slug: Type.Optional(editable.slug),
-    jobTitle: Type.Optional(editable.jobTitle),
-    bio: Type.Optional(editable.bio),
-    photoMediaId: Type.Optional(editable.photoMediaId),
-    links: Type.Optional(editable.links),
-    email: Type.Optional(editable.email),
-  },
+  { ...optional.properties, name: editable.name },
   {
     additionalProperties: false,
     examples: [{ name: 'Marta Quiroga', jobTitle: 'River and transport reporter', links: ['https://social.example/@mquiroga'], email: 'm.quiroga@newsroom.example' }],
@@ -94,23 +89,12 @@ export const AuthorCreate = Type.Object(
 )
 export type AuthorCreate = Static<typeof AuthorCreate>
 
-export const AuthorPatch = Type.Object(
-  {
-    slug: Type.Optional(editable.slug),
-    name: Type.Optional(editable.name),
-    jobTitle: Type.Optional(editable.jobTitle),
-    bio: Type.Optional(editable.bio),
-    photoMediaId: Type.Optional(editable.photoMediaId),
-    links: Type.Optional(editable.links),
-    email: Type.Optional(editable.email),
-  },
-  {
-    additionalProperties: false,
-    minProperties: 1,
-    description: 'A new name changes the profile embedded in articles, not the bylines (`authors`) they already print.',
-    examples: [{ jobTitle: 'Deputy editor, local news' }],
-  },
-)
+export const AuthorPatch = Type.Object(optional.properties, {
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'A new name changes the profile embedded in articles, not the bylines (`authors`) they already print.',
+  examples: [{ jobTitle: 'Deputy editor, local news' }],
+})
 export type AuthorPatch = Static<typeof AuthorPatch>
 
 export const AuthorQuery = Type.Object(PageQuery, { additionalProperties: false })

@@ -115,6 +115,8 @@ export function createDistributionRepository(db: Db) {
   )
   // Only the indexed column: a seek in articles_translation_of_idx, where a table scan would read every row to find none.
   const translated = db.select({ original: articles.translationOf }).from(articles).where(isNotNull(articles.translationOf)).limit(1).prepare()
+  /** Whether any article translates another: on a site without translations, their lookups read nothing more. */
+  const anyTranslation = (): boolean => translated.get() !== undefined
   const lastSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
   const blocks = db.select().from(sitemapBlocks).where(gt(sitemapBlocks.published, 0)).orderBy(asc(sitemapBlocks.block)).prepare()
   // The list's index (status, sort key): a published article's sort key is its publishedAt.
@@ -155,9 +157,12 @@ export function createDistributionRepository(db: Db) {
     /**
      * The translation groups of these keys (groupOf) that have more than one published member:
      * each group's published members, by locale. Two seeks per call, whatever the number of keys:
-     * one in the group index, one in the sitemap index; neither reads a row.
+     * one in the group index, one in the sitemap index; neither reads a row. On a site where no
+     * article translates another, one seek tells it so and nothing more is read.
      */
     translationGroups(keys: readonly string[]): Map<string, SitemapRow[]> {
+      const groups = new Map<string, SitemapRow[]>()
+      if (!anyTranslation()) return groups
       const seqsOf = new Map<string, number[]>()
       for (const { group, seq } of membersOf([...new Set(keys)])) {
         const seqs = seqsOf.get(group)
@@ -166,7 +171,6 @@ export function createDistributionRepository(db: Db) {
       }
       // Most articles have no translations: their group is themselves, and nothing more is read.
       const wanted = [...seqsOf.values()].filter((seqs) => seqs.length > 1).flat()
-      const groups = new Map<string, SitemapRow[]>()
       if (wanted.length === 0) return groups
       for (const row of publishedBySeqs(wanted).sort((a, b) => (a.locale < b.locale ? -1 : a.locale > b.locale ? 1 : 0))) {
         const members = groups.get(groupOf(row))
@@ -177,14 +181,9 @@ export function createDistributionRepository(db: Db) {
       return groups
     },
 
-    /** Whether any article translates another: a site without translations skips their lookups. */
-    anyTranslation(): boolean {
-      return translated.get() !== undefined
-    },
-
     /** What the translations shown on a page (its entries' other published group members) are now: part of its validator. */
     sitemapAlternatesState(after: number, until: number): PageState {
-      const row = alternatesState.get({ after, until })
+      const row = anyTranslation() ? alternatesState.get({ after, until }) : undefined
       return { count: row?.count ?? 0, lastmod: row?.lastmod ?? null, seqs: row?.seqs ?? 0 }
     },
 

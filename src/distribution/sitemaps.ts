@@ -43,8 +43,6 @@ export function alternatesOf(rows: readonly SitemapRow[], base: string, reposito
   return alternates
 }
 
-const NONE: ReadonlyMap<number, Alternate[]> = new Map()
-
 /** Google News names languages by ISO 639 code, with zh-cn and zh-tw for the two Chinese scripts. */
 export function newsLanguage(locale: string): string {
   const [language = 'en', ...rest] = locale.toLowerCase().split('-')
@@ -103,13 +101,12 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
     yield `${XML_DECLARATION}<urlset${xmlAttributes({ xmlns: NS.sitemap, 'xmlns:xhtml': NS.xhtml })}>`
     const { until } = bounds(page)
     let after = bounds(page).after
-    const translated = repository.anyTranslation()
     for (;;) {
       // A query per thousand URLs, resuming after the last one: between chunks the service
       // answers other requests, and no chunk repeats or skips an article if one is written meanwhile.
       const rows = repository.sitemapChunk(after, until, CHUNK, canonicalUrl.fields)
       if (rows.length === 0) break
-      const alternates = translated ? alternatesOf(rows, base, repository, canonicalUrl) : NONE
+      const alternates = alternatesOf(rows, base, repository, canonicalUrl)
       let text = ''
       for (const row of rows) text += urlEntry(row, base, alternates.get(row.seq))
       yield text
@@ -146,7 +143,7 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
       const { after, until } = bounds(page)
       const state = repository.sitemapState(after, until)
       // Its entries' translations are on it too, wherever they sit in the archive.
-      const others = repository.anyTranslation() ? repository.sitemapAlternatesState(after, until) : { count: 0, lastmod: null, seqs: 0 }
+      const others = repository.sitemapAlternatesState(after, until)
       const key = [base, pageSize, page, state.count, state.lastmod, state.seqs, others.count, others.lastmod, others.seqs, canonicalUrl({ id: 'i', slug: 's', section: 'x', locale: 'l', publishedAt: '2001-02-03T04:05:06.000Z' }, base)].join('\n')
       return `"${hash('sha256', key, 'base64url').slice(0, 27)}"`
     },
@@ -160,7 +157,7 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
     news(base: string, now = Date.now()): string {
       const rows = repository.publishedSince(new Date(now - NEWS_WINDOW_MS).toISOString(), NEWS_MAX)
       const leads = media.findByIds(rows.flatMap((row) => (row.leadMediaId === null ? [] : [row.leadMediaId])))
-      const alternates = repository.anyTranslation() ? alternatesOf(rows, base, repository, canonicalUrl) : NONE
+      const alternates = alternatesOf(rows, base, repository, canonicalUrl)
       let entries = ''
       for (const row of rows) entries += newsEntry(row, base, leads.get(row.leadMediaId ?? ''), alternates.get(row.seq))
       const namespaces = xmlAttributes({ xmlns: NS.sitemap, 'xmlns:news': NS.news, 'xmlns:image': NS.image, 'xmlns:xhtml': NS.xhtml })
