@@ -56,6 +56,11 @@ export interface Config {
   readonly renditionConcurrency: number
   /** Serializers compiled from cheaper equivalents of the response schemas (src/http/serialization.ts). */
   readonly fastSerialization: boolean
+  /**
+   * Readers' copies of published articles kept in the database as bytes (src/renders/), when
+   * PUBLIC_URL or ALLOWED_HOSTS fixes the base of links; STORED_RENDERS=false makes every read anew.
+   */
+  readonly storedRenders: boolean
   /** The publication's name in feeds, sitemaps and structured data. */
   readonly siteName: string
   /** An article's page on the website, with the placeholders of SITE_URL_PLACEHOLDERS (src/distribution/canonical-url.ts). */
@@ -336,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicCacheMaxAge: integer(env, 'PUBLIC_CACHE_MAX_AGE', 60, 0, 86_400),
     responseCacheMb: integer(env, 'RESPONSE_CACHE_MB', DEFAULT_RESPONSE_CACHE_MB, 0, 4096),
     fastSerialization: boolean(env, 'FAST_SERIALIZATION', true),
+    storedRenders: boolean(env, 'STORED_RENDERS', true),
     benchCacheStats: boolean(env, 'BENCH_CACHE_STATS', false),
     defaultLocale: defaultLocale(env),
     allowedHosts: Object.freeze(allowedHosts(env)),

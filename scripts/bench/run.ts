@@ -238,6 +238,8 @@ export async function runBench(options: Options): Promise<Report> {
     COMMENT_MODERATION: 'post',
     NODE_ENV: 'production',
     WORKERS: String(options.workers),
+    // As in production: a fixed base for links, which is also what lets readers' copies be stored.
+    PUBLIC_URL: 'https://news.example',
   }
   const report: Report = {
     machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString(), loadavg: startLoad },

@@ -80,6 +80,8 @@ function localeOf(raw: string, path: string): string {
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
   const defaultLocale = options.defaultLocale ?? 'en'
   const canonicalDefault = canonicalLocale(defaultLocale) ?? defaultLocale
+  // Most reads name no locale: the default's canonical form is worked out once (Intl is not free).
+  const slugLocale = (locale?: string): string => (locale === undefined ? canonicalDefault : (canonicalLocale(locale) ?? locale))
   const groups = options.translations ?? createTranslationGroups(db)
   const sections = createSectionTree(db)
   const profiles = createAuthorLookup(db)
@@ -369,11 +371,12 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
       return read(byId.get({ id }))
     },
 
-    /** By slug within a locale (DEFAULT_LOCALE when not given); a locale in any case finds its canonical form. */
+    /** The locale a slug is looked up in: DEFAULT_LOCALE when not given, a given one in its canonical form. */
+    slugLocale,
+
+    /** By slug within a locale (see `slugLocale`). */
     getBySlug(slug: string, locale?: string): StoredArticle | null {
-      // Most reads name no locale: the default's canonical form is worked out once (Intl is not free).
-      const canonical = locale === undefined ? canonicalDefault : (canonicalLocale(locale) ?? locale)
-      return read(bySlug.get({ slug, locale: canonical }))
+      return read(bySlug.get({ slug, locale: slugLocale(locale) }))
     },
 
     /** The article imported from this source item (its `externalId`), if any. */

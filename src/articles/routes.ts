@@ -5,13 +5,15 @@ import type { Config } from '../config.js'
 import { bearer, keyIdOf, optionalBearer, requireRole } from '../http/auth.js'
 import { baseUrl } from '../http/base-url.js'
 import { forbidden, notFound } from '../http/problems.js'
+import type { Render, RenderStore } from '../renders/store.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { visibilityOf, visibleOr404 } from '../http/visibility.js'
 import { IdParams, json, PageQuery, problems, ref } from '../http/schemas.js'
 import { Type } from 'typebox'
 import type { ArticleEmbedder, EmbedContext } from './embed.js'
 import type { ArticlesRepository } from './repository.js'
-import { articleKeys, listKeys } from './surrogate-keys.js'
+import { createStoredReads } from './stored-reads.js'
+import { articleKeys, listKeys, membershipKeys } from './surrogate-keys.js'
 import {
   Article,
   ArticleCreate,
@@ -33,10 +35,13 @@ export interface ArticleRouteDeps {
   embed: ArticleEmbedder
   /** The body as HTML, for `?include=html` (the feeds' renderer, `bodyHtml` in src/distribution/stories.ts). */
   bodyHtml: (article: Article, base: string) => string
+  /** Readers' copies kept as bytes (src/renders/); null when STORED_RENDERS is off. */
+  renders: RenderStore | null
 }
 
-export async function articleRoutes(app: FastifyInstance, { config, articles, embed, bodyHtml }: ArticleRouteDeps) {
+export async function articleRoutes(app: FastifyInstance, { config, articles, embed, bodyHtml, renders }: ArticleRouteDeps) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
+  const stored = renders === null ? null : createStoredReads(renders, embed)
   const tags = ['articles']
   const editorOnly = requireRole('editor')
 
@@ -53,13 +58,40 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     return article
   }
 
-  /** A read of one article, named by the keys of what it shows, with its body as HTML when `?include=html` asks. */
-  const read = (request: FastifyRequest<{ Querystring: ArticleReadQuery }>, reply: FastifyReply, stored: StoredArticle): Article => {
-    const ctx = context(request)
+  const shown = (stored: StoredArticle, query: ArticleReadQuery, ctx: EmbedContext): Article => {
     const article = embed.article(stored, ctx)
-    // The HTML shows what the article shows: the same keys.
-    setSurrogateKeys(reply, () => articleKeys(stored, article))
-    return request.query.include === 'html' ? { ...article, bodyHtml: bodyHtml(article, ctx.base) } : article
+    return query.include === 'html' ? { ...article, bodyHtml: bodyHtml(article, ctx.base) } : article
+  }
+
+  /**
+   * A read of one article, named by the keys of what it shows, with its body as HTML when
+   * `?include=html` asks: for readers a stored render (`find`) when there is one.
+   */
+  const read = (
+    request: FastifyRequest<{ Querystring: ArticleReadQuery }>,
+    reply: FastifyReply,
+    find: (store: RenderStore, kind: string, base: string) => Render | null,
+    load: () => StoredArticle,
+  ): Article | FastifyReply => {
+    const ctx = context(request)
+    if (stored === null || ctx.includeUnpublished) {
+      const article = load()
+      const answer = shown(article, request.query, ctx)
+      // The HTML shows what the article shows: the same keys.
+      setSurrogateKeys(reply, () => articleKeys(article, answer))
+      return answer
+    }
+    const kind = request.query.include === 'html' ? 'article-html' : 'article'
+    return stored.article(
+      reply,
+      ctx,
+      kind,
+      () => find(renders!, kind, ctx.base),
+      () => {
+        const article = load()
+        return { stored: article, article: shown(article, request.query, ctx) }
+      },
+    )
   }
 
   const articleResponse = (description: string) => json(description, ref(Article))
@@ -112,7 +144,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
-      const page = articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
+      const load = () => articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
+      if (stored !== null && !visibility.includeUnpublished) return stored.page(reply, context(request), load, membershipKeys(request.query))
+      const page = load()
       const data = embed.summaries(page.data, context(request))
       setSurrogateKeys(reply, () => listKeys(request.query, data))
       return { data, nextCursor: page.nextCursor }
@@ -139,7 +173,13 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     },
     async (request, reply) => {
       const { slug } = request.params
-      return read(request, reply, visible(request, articles.getBySlug(slug, request.query.locale), slug, 'slug'))
+      const locale = articles.slugLocale(request.query.locale)
+      return read(
+        request,
+        reply,
+        (store, kind, base) => store.bySlug(kind, base, locale, slug),
+        () => visible(request, articles.getBySlug(slug, locale), slug, 'slug'),
+      )
     },
   )
 
@@ -160,7 +200,15 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         response: { 200: articleResponse('The article.'), ...problems(400, 401, 404) },
       },
     },
-    async (request, reply) => read(request, reply, visible(request, articles.getById(request.params.id), request.params.id)),
+    async (request, reply) => {
+      const { id } = request.params
+      return read(
+        request,
+        reply,
+        (store, kind, base) => store.byId(kind, base, id),
+        () => visible(request, articles.getById(id), id),
+      )
+    },
   )
 
   r.patch(

@@ -47,9 +47,11 @@ export function listKeys(query: Readonly<Record<string, unknown>>, shown: readon
   return keys
 }
 
-function summaryKeys(summary: ArticleSummary, keys: string[]): void {
+/** A summary shows its article and its lead picture; added to `keys`, which it returns. */
+export function summaryKeys(summary: ArticleSummary, keys: string[]): string[] {
   keys.push(articleKey(summary.id))
   if (summary.leadMedia !== null) keys.push(mediaKey(summary.leadMedia.id))
+  return keys
 }
 
 /**
@@ -61,7 +63,7 @@ function summaryKeys(summary: ArticleSummary, keys: string[]): void {
  * a filter without a key of its own, such as `locale` or one added later) may gain or lose an
  * article by any edit, and carries `articles-content` too.
  */
-function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
+export function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
   const keys: string[] = []
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined || name === 'limit' || name === 'cursor') continue

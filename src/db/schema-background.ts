@@ -1,7 +1,7 @@
 // The tables of the service's own background machinery, beside the content tables of schema.ts:
 // the invalidation log the caches read, the CDN purge outbox, and the background-job lease.
 import { sql } from 'drizzle-orm'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 // The invalidation log: the surrogate keys (src/http/surrogate-keys.ts) of what each change
 // touched, appended by triggers (migration surrogate-keys) in the change's own transaction,
@@ -38,3 +38,37 @@ export const leases = sqliteTable('leases', {
   holder: text('holder').notNull(),
   expiresAt: text('expires_at').notNull(),
 })
+
+// Stored renders (src/renders/): a published article's public answers as readers get them (its
+// JSON, its summary, its feed entries), the exact bytes, so that a read is one row and no
+// embedding or serialization. Made on a read that finds none, for the base URL it was asked at,
+// and deleted in the same transaction as any change that logs a key it shows (trigger
+// `renders_evict` of migration stored-renders, on the invalidation log): never stale, whoever
+// writes.
+export const renders = sqliteTable(
+  'renders',
+  {
+    articleId: text('article_id').notNull(),
+    /** What it is: `article`, `article-html`, `summary`, or a feed format's entry. */
+    kind: text('kind').notNull(),
+    /** The base of its absolute URLs (PUBLIC_URL, or the allowed host it was asked through). */
+    base: text('base').notNull(),
+    body: text('body').notNull(),
+    /** The ETag of a whole answer (`article`), null for a part of one. */
+    etag: text('etag'),
+    /** Its surrogate keys, space-separated: what a page made of it adds to its own. */
+    keys: text('keys').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.kind, t.base] })],
+)
+
+// Which stored renders show what: one row per key of an article's renders (the union over its
+// kinds), for the trigger to find them by the key a change logs.
+export const renderKeys = sqliteTable(
+  'render_keys',
+  {
+    key: text('key').notNull(),
+    articleId: text('article_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.articleId] }), index('render_keys_article_idx').on(t.articleId)],
+)

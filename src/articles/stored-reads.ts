@@ -1,0 +1,85 @@
+// Readers' reads of articles through stored renders (src/renders/store.ts): an article is its
+// stored bytes, a page of the list is its summaries' stored bytes joined; what is not stored yet
+// is made as any read makes it, serialized by the route's own serializer, and stored for the
+// next reader. Editors never come here: they see drafts and unpublished teasers.
+import type { FastifyReply } from 'fastify'
+import { makeEtag } from '../http/conditional.js'
+import { ref } from '../http/schemas.js'
+import { setSurrogateKeys } from '../http/surrogate-keys.js'
+import type { NewRender, Render, RenderStore } from '../renders/store.js'
+import type { EmbedContext, ArticleEmbedder } from './embed.js'
+import type { StoredSummary } from './list-query.js'
+import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
+import { articleKeys, summaryKeys } from './surrogate-keys.js'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+// One object, so that Fastify compiles its serializer once per route.
+const SUMMARY = { ...ref(ArticleSummary) }
+
+export type StoredReads = ReturnType<typeof createStoredReads>
+
+export function createStoredReads(renders: RenderStore, embed: ArticleEmbedder) {
+  return {
+    /**
+     * One article: `find`'s stored render, or `make`'s article serialized as the route does
+     * and stored as `kind`.
+     */
+    article(
+      reply: FastifyReply,
+      ctx: EmbedContext,
+      kind: string,
+      find: () => Render | null,
+      make: () => { stored: StoredArticle; article: Article },
+    ): FastifyReply {
+      const found = find()
+      if (found !== null) return send(reply, found.body, found.keys.split(' '), found.etag)
+      const since = renders.position()
+      const { stored, article } = make()
+      const body = reply.serializeInput(article, '200', 'application/json') as string
+      const keys = [...new Set(articleKeys(stored, article))]
+      const etag = makeEtag(body, article.version)
+      renders.put([{ articleId: stored.id, kind: kind, base: ctx.base, body, etag, keys: keys.join(' ') }], since)
+      return send(reply, body, keys, etag)
+    },
+
+    /**
+     * A page of summaries (`load` runs the list query) as the list's JSON, each summary its
+     * stored render; `membership` are the keys of the list itself.
+     */
+    page(
+      reply: FastifyReply,
+      ctx: EmbedContext,
+      load: () => { data: StoredSummary[]; nextCursor: string | null },
+      membership: string[],
+    ): FastifyReply {
+      const since = renders.position()
+      const page = load()
+      const found = renders.byIds('summary', ctx.base, page.data.map((summary) => summary.id))
+      const missing = page.data.filter((summary) => !found.has(summary.id))
+      if (missing.length > 0) {
+        const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
+        const made: NewRender[] = []
+        for (const summary of embed.summaries(missing, ctx)) {
+          const render = { body: serialize(summary), etag: null, keys: summaryKeys(summary, []).join(' ') }
+          found.set(summary.id, render)
+          made.push({ ...render, articleId: summary.id, kind: 'summary', base: ctx.base })
+        }
+        renders.put(made, since)
+      }
+      const keys = membership
+      const parts: string[] = []
+      for (const summary of page.data) {
+        const render = found.get(summary.id)!
+        parts.push(render.body)
+        for (const key of render.keys.split(' ')) keys.push(key)
+      }
+      return send(reply, `{"data":[${parts.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`, keys, null)
+    },
+  }
+}
+
+function send(reply: FastifyReply, body: string, keys: readonly string[], etag: string | null): FastifyReply {
+  setSurrogateKeys(reply, () => keys)
+  if (etag !== null) reply.header('etag', etag)
+  return reply.type(JSON_TYPE).send(body)
+}

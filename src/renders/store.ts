@@ -1,0 +1,112 @@
+// Stored renders: each published article's public answers (its JSON, its summary, its feed
+// entries) kept as the exact bytes readers get, so that a read that misses the response cache
+// is still one row and no embedding, serialization or hashing. A render is made by the first
+// read that finds none and deleted by the trigger `renders_evict` (migration stored-renders) in
+// the transaction of any change that logs one of its surrogate keys: the keys that already name
+// everything an answer shows, for the response cache and the CDN. So it is never stale, whoever
+// writes (this process, another worker, the command line), and a change costs the next reader
+// one render, not a rebuild of everything that embeds what changed.
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { transactional } from '../db/client.js'
+import type { InvalidationFeed } from '../db/invalidations.js'
+import { lookupByIds } from '../db/lookup-by-ids.js'
+import { articles } from '../db/schema.js'
+import { renderKeys, renders } from '../db/schema-background.js'
+
+/** What a stored render holds. */
+export interface Render {
+  body: string
+  /** A whole answer's ETag; null for a part of one. */
+  etag: string | null
+  /** Space-separated surrogate keys. */
+  keys: string
+}
+
+export interface NewRender extends Render {
+  articleId: string
+  kind: string
+  base: string
+}
+
+export type RenderStore = ReturnType<typeof createRenderStore>
+
+export function createRenderStore(db: Db, log: InvalidationFeed) {
+  const ph = sql.placeholder
+  const stored = { body: renders.body, etag: renders.etag, keys: renders.keys }
+  const byId = db
+    .select(stored)
+    .from(renders)
+    .where(and(eq(renders.articleId, ph('id')), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+    .prepare()
+  // The slug's article must still be the published one: a render outlives nothing, but the
+  // check is free with the row at hand.
+  const bySlug = db
+    .select(stored)
+    .from(articles)
+    .innerJoin(renders, and(eq(renders.articleId, articles.id), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+    .where(and(eq(articles.locale, ph('locale')), eq(articles.slug, ph('slug')), eq(articles.status, 'published')))
+    .prepare()
+  const byIds = lookupByIds((ids) =>
+    db
+      .select({ articleId: renders.articleId, ...stored })
+      .from(renders)
+      .where(and(inArray(renders.articleId, ids), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+      .prepare(),
+  )
+  const upsert = db
+    .insert(renders)
+    .values({ articleId: ph('articleId'), kind: ph('kind'), base: ph('base'), body: ph('body'), etag: ph('etag'), keys: ph('keys') })
+    .onConflictDoUpdate({ target: [renders.articleId, renders.kind, renders.base], set: { body: sql`excluded.body`, etag: sql`excluded.etag`, keys: sql`excluded.keys` } })
+    .prepare()
+  const addKey = db.insert(renderKeys).values({ key: ph('key'), articleId: ph('articleId') }).onConflictDoNothing().prepare()
+
+  const store = transactional(db, (made: readonly NewRender[], since: number) => {
+    // What changed after the reads that made these began: a render showing any of it may hold
+    // the old state (another process wrote in between), so it is not kept.
+    const later = log.after(since)
+    if (later === null) return
+    const changed = new Set(later.keys)
+    for (const render of made) {
+      const keys = render.keys.split(' ')
+      if (keys.some((key) => changed.has(key))) continue
+      upsert.run({ ...render })
+      for (const key of keys) addKey.run({ key, articleId: render.articleId })
+    }
+  })
+
+  return {
+    /** The log's position before a render's reads: pass it to `put`. */
+    position: (): number => log.head(),
+
+    byId(kind: string, base: string, id: string): Render | null {
+      return byId.get({ id, kind, base }) ?? null
+    },
+
+    /** The render of the published article with this slug in this (canonical) locale. */
+    bySlug(kind: string, base: string, locale: string, slug: string): Render | null {
+      return bySlug.get({ kind, base, locale, slug }) ?? null
+    },
+
+    /** The renders found of these articles, by id. */
+    byIds(kind: string, base: string, ids: readonly string[]): Map<string, Render> {
+      const found = new Map<string, Render>()
+      if (ids.length === 0) return found
+      for (const row of byIds(ids, { kind, base })) found.set(row.articleId, row)
+      return found
+    },
+
+    /**
+     * Keeps renders made from reads that began at log position `since`, unless a key one shows
+     * was logged since then. A busy database (another process writing) only means it is not kept.
+     */
+    put(made: readonly NewRender[], since: number): void {
+      if (made.length === 0) return
+      try {
+        store(made, since)
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error
+      }
+    },
+  }
+}
