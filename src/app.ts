@@ -35,6 +35,7 @@ import { createDistributionRepository } from './distribution/repository.js'
 import { distributionRoutes } from './distribution/routes.js'
 import { createSitemaps } from './distribution/sitemaps.js'
 import { createStories } from './distribution/stories.js'
+import { createFeedPages } from './distribution/feed-pages.js'
 import { authPlugin } from './http/auth.js'
 import { CacheFront } from './http/cache-front.js'
 import { conditionalPlugin } from './http/conditional.js'
@@ -294,7 +295,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(commentRoutes, { prefix: '/v1', config, articles, comments })
   await app.register(webhookRoutes, { prefix: '/v1/webhooks', webhooks, wakeDeliveries: () => deliveryWorker?.wake(), allowPrivateTargets: config.webhookAllowPrivate })
   await app.register(importRoutes, { prefix: '/v1/import', config, articles, authors, media, comments, records: importRecords, storage })
-  await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, stories, sitemaps, canonicalUrl, authors })
+  const feeds = createFeedPages({ articles, distribution, stories, renders })
+  await app.register(distributionRoutes, { prefix: '/v1', config, articles, distribution, feeds, sitemaps, canonicalUrl, authors })
   await app.register(articleFormatRoutes, { prefix: '/v1/articles', config, articles, embed, stories, canonicalUrl })
   await app.register(changeRoutes, { prefix: '/v1/changes', changes, retentionDays: config.changesRetentionDays })
 

@@ -41,7 +41,7 @@ export interface ArticleRouteDeps {
 
 export async function articleRoutes(app: FastifyInstance, { config, articles, embed, bodyHtml, renders }: ArticleRouteDeps) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
-  const stored = renders === null ? null : createStoredReads(renders, embed)
+  const stored = createStoredReads(renders, embed)
   const tags = ['articles']
   const editorOnly = requireRole('editor')
 
@@ -74,7 +74,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
     load: () => StoredArticle,
   ): Article | FastifyReply => {
     const ctx = context(request)
-    if (stored === null || ctx.includeUnpublished) {
+    if (ctx.includeUnpublished) {
       const article = load()
       const answer = shown(article, request.query, ctx)
       // The HTML shows what the article shows: the same keys.
@@ -86,7 +86,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       reply,
       ctx,
       kind,
-      () => find(renders!, kind, ctx.base),
+      (store) => find(store, kind, ctx.base),
       () => {
         const article = load()
         return { stored: article, article: shown(article, request.query, ctx) }
@@ -145,7 +145,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         throw forbidden('Only editors may list articles that are not published.')
       }
       const load = () => articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
-      if (stored !== null && !visibility.includeUnpublished) return stored.page(reply, context(request), load, membershipKeys(request.query))
+      if (!visibility.includeUnpublished) return stored.page(reply, context(request), load, membershipKeys(request.query))
       const page = load()
       const data = embed.summaries(page.data, context(request))
       setSurrogateKeys(reply, () => listKeys(request.query, data))

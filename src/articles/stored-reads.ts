@@ -1,9 +1,11 @@
 // Readers' reads of articles through stored renders (src/renders/store.ts): an article is its
 // stored bytes, a page of the list is its summaries' stored bytes joined; what is not stored yet
 // is made as any read makes it, serialized by the route's own serializer, and stored for the
-// next reader. Editors never come here: they see drafts and unpublished teasers.
+// next reader (when renders are kept at all: without, the same code makes every read anew, so
+// the bytes and ETags are the same either way). Editors never come here: they see drafts and
+// unpublished teasers.
 import type { FastifyReply } from 'fastify'
-import { makeEtag } from '../http/conditional.js'
+import { composedEtag, digest, makeEtag } from '../http/conditional.js'
 import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import type { NewRender, Render, RenderStore } from '../renders/store.js'
@@ -18,7 +20,7 @@ const SUMMARY = { ...ref(ArticleSummary) }
 
 export type StoredReads = ReturnType<typeof createStoredReads>
 
-export function createStoredReads(renders: RenderStore, embed: ArticleEmbedder) {
+export function createStoredReads(renders: RenderStore | null, embed: ArticleEmbedder) {
   return {
     /**
      * One article: `find`'s stored render, or `make`'s article serialized as the route does
@@ -28,17 +30,17 @@ export function createStoredReads(renders: RenderStore, embed: ArticleEmbedder) 
       reply: FastifyReply,
       ctx: EmbedContext,
       kind: string,
-      find: () => Render | null,
+      find: (store: RenderStore) => Render | null,
       make: () => { stored: StoredArticle; article: Article },
     ): FastifyReply {
-      const found = find()
-      if (found !== null) return send(reply, found.body, found.keys.split(' '), found.etag)
-      const since = renders.position()
+      const found = renders === null ? null : find(renders)
+      if (found !== null) return send(reply, found.body, found.keys.split(' '), found.etag!)
+      const since = renders?.position() ?? 0
       const { stored, article } = make()
       const body = reply.serializeInput(article, '200', 'application/json') as string
       const keys = [...new Set(articleKeys(stored, article))]
       const etag = makeEtag(body, article.version)
-      renders.put([{ articleId: stored.id, kind: kind, base: ctx.base, body, etag, keys: keys.join(' ') }], since)
+      renders?.put([{ articleId: stored.id, kind, base: ctx.base, body, etag, keys: keys.join(' ') }], since)
       return send(reply, body, keys, etag)
     },
 
@@ -52,34 +54,37 @@ export function createStoredReads(renders: RenderStore, embed: ArticleEmbedder) 
       load: () => { data: StoredSummary[]; nextCursor: string | null },
       membership: string[],
     ): FastifyReply {
-      const since = renders.position()
+      const since = renders?.position() ?? 0
       const page = load()
-      const found = renders.byIds('summary', ctx.base, page.data.map((summary) => summary.id))
+      const found = renders?.byIds('summary', ctx.base, page.data.map((summary) => summary.id)) ?? new Map<string, Render>()
       const missing = page.data.filter((summary) => !found.has(summary.id))
       if (missing.length > 0) {
         const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
         const made: NewRender[] = []
         for (const summary of embed.summaries(missing, ctx)) {
-          const render = { body: serialize(summary), etag: null, keys: summaryKeys(summary, []).join(' ') }
+          const body = serialize(summary)
+          const render = { body, etag: digest(body), keys: summaryKeys(summary, []).join(' ') }
           found.set(summary.id, render)
           made.push({ ...render, articleId: summary.id, kind: 'summary', base: ctx.base })
         }
-        renders.put(made, since)
+        renders?.put(made, since)
       }
       const keys = membership
       const parts: string[] = []
+      const digests: string[] = []
       for (const summary of page.data) {
         const render = found.get(summary.id)!
         parts.push(render.body)
+        digests.push(render.etag!)
         for (const key of render.keys.split(' ')) keys.push(key)
       }
-      return send(reply, `{"data":[${parts.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`, keys, null)
+      const cursor = JSON.stringify(page.nextCursor)
+      return send(reply, `{"data":[${parts.join(',')}],"nextCursor":${cursor}}`, keys, composedEtag(cursor, digests))
     },
   }
 }
 
-function send(reply: FastifyReply, body: string, keys: readonly string[], etag: string | null): FastifyReply {
+function send(reply: FastifyReply, body: string, keys: readonly string[], etag: string): FastifyReply {
   setSurrogateKeys(reply, () => keys)
-  if (etag !== null) reply.header('etag', etag)
-  return reply.type(JSON_TYPE).send(body)
+  return reply.header('etag', etag).type(JSON_TYPE).send(body)
 }

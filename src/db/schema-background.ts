@@ -54,7 +54,7 @@ export const renders = sqliteTable(
     /** The base of its absolute URLs (PUBLIC_URL, or the allowed host it was asked through). */
     base: text('base').notNull(),
     body: text('body').notNull(),
-    /** The ETag of a whole answer (`article`), null for a part of one. */
+    /** The ETag of a whole answer (`article`), or the digest of a part of one (a summary, an entry). */
     etag: text('etag'),
     /** Its surrogate keys, space-separated: what a page made of it adds to its own. */
     keys: text('keys').notNull(),

@@ -27,8 +27,8 @@ export const entryId = (articleId: string): string => `urn:cms:article:${article
 /** The time an empty feed gives as its last change: fixed, so its ETag stays put too. */
 export const NEVER = '1970-01-01T00:00:00.000Z'
 
-export const newestChange = (stories: readonly Story[]): string =>
-  stories.reduce((newest, story) => (story.article.updatedAt > newest ? story.article.updatedAt : newest), NEVER)
+export const newestChange = (articles: readonly { updatedAt: string }[]): string =>
+  articles.reduce((newest, article) => (article.updatedAt > newest ? article.updatedAt : newest), NEVER)
 
 const rfc822 = (iso: string): string => new Date(iso).toUTCString()
 
@@ -51,7 +51,8 @@ function mediaContent(lead: Media): string {
   return inner === '' ? `<media:content${attributes}/>` : `<media:content${attributes}>${inner}</media:content>`
 }
 
-function rssItem(story: Story): string {
+/** One story as an RSS item: a fragment that depends on the story alone, so it can be stored (src/renders/). */
+export function rssItem(story: Story): string {
   const { article, lead } = story
   let item = '<item>'
   item += xmlElement('title', article.title)
@@ -74,18 +75,19 @@ function rssItem(story: Story): string {
   return `${item}</item>`
 }
 
-export function rss(meta: FeedMeta, stories: readonly Story[]): string {
+/** An RSS document around items made by `rssItem`. */
+export function rss(meta: FeedMeta, items: readonly string[]): string {
   const namespaces = xmlAttributes({ version: '2.0', 'xmlns:atom': NS.atom, 'xmlns:content': NS.content, 'xmlns:dc': NS.dc, 'xmlns:media': NS.media })
   let channel = xmlElement('title', meta.title) + xmlElement('link', meta.home) + xmlElement('description', meta.description)
   if (meta.language !== null) channel += xmlElement('language', meta.language)
   channel += xmlElement('lastBuildDate', rfc822(meta.updated))
   channel += xmlElement('generator', 'newsroom-cms')
   channel += xmlElement('atom:link', null, { href: meta.self, rel: 'self', type: 'application/rss+xml' })
-  for (const story of stories) channel += rssItem(story)
-  return `${XML_DECLARATION}<rss${namespaces}><channel>${channel}</channel></rss>\n`
+  return `${XML_DECLARATION}<rss${namespaces}><channel>${channel}${items.join('')}</channel></rss>\n`
 }
 
-function atomEntry(story: Story): string {
+/** One story as an Atom entry, a fragment like `rssItem`'s. */
+export function atomEntry(story: Story): string {
   const { article, lead } = story
   let entry = `<entry${xmlAttributes({ 'xml:lang': article.locale })}>`
   entry += xmlElement('id', entryId(article.id))
@@ -109,7 +111,8 @@ function atomEntry(story: Story): string {
   return `${entry}</entry>`
 }
 
-export function atom(meta: FeedMeta, stories: readonly Story[]): string {
+/** An Atom document around entries made by `atomEntry`. */
+export function atom(meta: FeedMeta, entries: readonly string[]): string {
   const namespaces = xmlAttributes({ xmlns: NS.atom, 'xmlns:media': NS.media, 'xml:lang': meta.language })
   let feed = xmlElement('id', meta.self) + xmlElement('title', meta.title, { type: 'text' })
   feed += xmlElement('subtitle', meta.description, { type: 'text' })
@@ -119,6 +122,5 @@ export function atom(meta: FeedMeta, stories: readonly Story[]): string {
   // Atom wants an author for every entry: the publication stands in for a story without a byline.
   feed += `<author>${xmlElement('name', meta.siteName)}</author>`
   feed += xmlElement('generator', 'newsroom-cms')
-  for (const story of stories) feed += atomEntry(story)
-  return `${XML_DECLARATION}<feed${namespaces}>${feed}</feed>\n`
+  return `${XML_DECLARATION}<feed${namespaces}>${feed}${entries.join('')}</feed>\n`
 }

@@ -8,6 +8,9 @@ const MEDIA_RSS = 'https://www.rssboard.org/media-rss'
 
 type Item = JsonFeed['items'][number]
 
+/** One story as a JSON Feed item, serialized: a fragment like `rssItem`'s. */
+export const jsonFeedItem = (story: Story): string => JSON.stringify(item(story))
+
 function item(story: Story): Item {
   const { article, lead } = story
   const description = descriptionOf(article)
@@ -37,8 +40,9 @@ function item(story: Story): Item {
   return out
 }
 
-export function jsonFeed(meta: FeedMeta, stories: readonly Story[]): JsonFeed {
-  return {
+/** A JSON Feed document around items made by `jsonFeedItem`. */
+export function jsonFeed(meta: FeedMeta, items: readonly string[]): string {
+  const head: Omit<JsonFeed, 'items'> = {
     version: 'https://jsonfeed.org/version/1.1',
     title: meta.title,
     home_page_url: meta.home,
@@ -46,6 +50,7 @@ export function jsonFeed(meta: FeedMeta, stories: readonly Story[]): JsonFeed {
     description: meta.description,
     ...(meta.language !== null && { language: meta.language }),
     authors: [{ name: meta.siteName, url: meta.home }],
-    items: stories.map(item),
   }
+  // The items last, as the schema (JsonFeed) lists them: the head's object without its closing brace.
+  return `${JSON.stringify(head).slice(0, -1)},"items":[${items.join(',')}]}`
 }

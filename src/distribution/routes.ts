@@ -10,31 +10,28 @@ import type { Config } from '../config.js'
 import { optionalBearer } from '../http/auth.js'
 import { canonicalLocale } from '../text/locale.js'
 import { baseUrl } from '../http/base-url.js'
-import { noneMatch } from '../http/conditional.js'
+import { composedEtag, noneMatch } from '../http/conditional.js'
 import { notFound } from '../http/problems.js'
 import { problems } from '../http/schemas.js'
-import { visibilityOf } from '../http/visibility.js'
 import { type CanonicalUrl, siteHome } from './canonical-url.js'
-import { atom, type FeedMeta, newestChange, rss } from './feeds.js'
-import { jsonFeed } from './json-feed.js'
+import type { EntryFormat, FeedPage, FeedPages } from './feed-pages.js'
+import { atom, atomEntry, type FeedMeta, rss, rssItem } from './feeds.js'
+import { jsonFeed, jsonFeedItem } from './json-feed.js'
 import type { DistributionRepository } from './repository.js'
 import { FeedQuery, JsonFeed, SitemapPageParams } from './schemas.js'
 import type { Sitemaps } from './sitemaps.js'
-import type { Stories, Story } from './stories.js'
-import { feedKeys, listKeys, tagAnswer } from './surrogate-keys.js'
+import { listKeys, tagAnswer } from './surrogate-keys.js'
 
 export interface DistributionRouteDeps {
   config: Config
   articles: ArticlesRepository
   distribution: DistributionRepository
-  stories: Stories
+  feeds: FeedPages
   sitemaps: Sitemaps
   canonicalUrl: CanonicalUrl
   /** For the title of a feed filtered by `authorId`: the profile's name. */
   authors: Pick<AuthorsRepository, 'getById'>
 }
-
-const READERS = visibilityOf({ role: 'anonymous' })
 
 export const MEDIA_TYPES = {
   rss: 'application/rss+xml; charset=utf-8',
@@ -42,6 +39,13 @@ export const MEDIA_TYPES = {
   json: 'application/feed+json; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
 } as const
+
+/** Each feed format's entries, stored as renders of their own kind. */
+const FORMATS = {
+  rss: { kind: 'rss-item', entry: rssItem },
+  atom: { kind: 'atom-entry', entry: atomEntry },
+  json: { kind: 'json-feed-item', entry: jsonFeedItem },
+} as const satisfies Record<string, EntryFormat>
 
 /** The article list's query for a feed's filters: the one place where feed filters meet the list's (authorId joins here). */
 function listQueryOf(query: FeedQuery): ListQuery {
@@ -65,14 +69,13 @@ const FEED_FILTERS =
   'articles never appear, as entries or as translations.'
 
 export async function distributionRoutes(app: FastifyInstance, deps: DistributionRouteDeps) {
-  const { config, articles, distribution, stories, sitemaps, canonicalUrl, authors } = deps
+  const { config, feeds, sitemaps, canonicalUrl, authors } = deps
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
 
-  /** The page of stories a feed shows, and what the feed says about itself. */
-  function feedOf(request: FastifyRequest<{ Querystring: FeedQuery }>): { meta: FeedMeta; list: Story[] } {
+  /** A feed's page in `format`, and what the feed says about itself, with the answer's keys named. */
+  function feedOf(request: FastifyRequest<{ Querystring: FeedQuery }>, reply: FastifyReply, format: EntryFormat): { meta: FeedMeta; page: FeedPage } {
     const base = baseUrl(request, config)
-    const page = articles.list(listQueryOf(request.query), READERS)
-    const list = stories.fromPublished(distribution.publishedByIds(page.data.map((summary) => summary.id)), base)
+    const page = feeds.page(listQueryOf(request.query), base, format)
     const { section, tag, author, authorId, locale } = request.query
     const profile = authorId === undefined ? undefined : (authors.getById(authorId)?.name ?? authorId)
     const chosen = [section, tag === undefined ? undefined : `#${tag}`, author, profile, locale].filter((part) => part !== undefined)
@@ -84,9 +87,15 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
       home: siteHome(canonicalUrl, base),
       self: `${base}${request.url}`,
       language: locale === undefined ? null : (canonicalLocale(locale) ?? locale),
-      updated: newestChange(list),
+      updated: page.updated,
     }
-    return { meta, list }
+    return { meta, page }
+  }
+
+  /** A feed document made of stored entries; its ETag from theirs and the rest (composedEtag). */
+  function sendFeed(reply: FastifyReply, type: string, page: FeedPage, document: (entries: readonly string[]) => string) {
+    tagAnswer(reply, () => page.keys)
+    return reply.header('etag', composedEtag(document([]), page.digests)).type(type).send(document(page.entries))
   }
 
   const tags = ['distribution']
@@ -106,9 +115,8 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
       },
     },
     async (request, reply) => {
-      const { meta, list } = feedOf(request)
-      tagAnswer(reply, () => feedKeys(list))
-      return reply.type(MEDIA_TYPES.rss).send(rss(meta, list))
+      const { meta, page } = feedOf(request, reply, FORMATS.rss)
+      return sendFeed(reply, MEDIA_TYPES.rss, page, (entries) => rss(meta, entries))
     },
   )
 
@@ -127,9 +135,8 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
       },
     },
     async (request, reply) => {
-      const { meta, list } = feedOf(request)
-      tagAnswer(reply, () => feedKeys(list))
-      return reply.type(MEDIA_TYPES.atom).send(atom(meta, list))
+      const { meta, page } = feedOf(request, reply, FORMATS.atom)
+      return sendFeed(reply, MEDIA_TYPES.atom, page, (entries) => atom(meta, entries))
     },
   )
 
@@ -148,9 +155,9 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
       },
     },
     async (request, reply) => {
-      const { meta, list } = feedOf(request)
-      tagAnswer(reply, () => feedKeys(list))
-      return reply.type(MEDIA_TYPES.json).send(jsonFeed(meta, list))
+      const { meta, page } = feedOf(request, reply, FORMATS.json)
+      // Written as text (its items are stored renders): a string goes out as it is, unserialized.
+      return sendFeed(reply, MEDIA_TYPES.json, page, (entries) => jsonFeed(meta, entries))
     },
   )
 

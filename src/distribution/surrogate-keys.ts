@@ -47,17 +47,6 @@ export function structuredDataKeys(story: Story): string[] {
   return keys
 }
 
-/**
- * A feed: the list, and the media and author profiles its stories print (a new caption, or a
- * profile's new slug, logs only its own key).
- * Article keys would add nothing `articles` does not cover, and would make a feed of 100 too long
- * a header for a CDN.
- */
-export const feedKeys = (stories: readonly Story[]): string[] => [
-  ...listKeys(),
-  ...stories.flatMap((story) => storyKeys(story).filter((key) => key.startsWith('media-') || key.startsWith('author-'))),
-]
-
 export function tagAnswer(reply: FastifyReply, keys: () => Iterable<string>): void {
   setSurrogateKeys(reply, keys)
 }

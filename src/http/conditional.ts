@@ -2,7 +2,8 @@
 // If-Match turned into a version the repositories check atomically, and Cache-Control.
 //
 // An ETag is `"<version>-<digest>"` for a single resource (its JSON has a `version`) and
-// `"<digest>"` for anything else, the digest being a hash of the exact bytes sent. The digest
+// `"<digest>"` for anything else, the digest being a hash of the exact bytes sent (for a page
+// made of stored parts, of their digests and the rest: composedEtag). The digest
 // makes it strong: any change to what a reader gets (an embedded photo's new caption, a new
 // approved comment) changes it. If-Match compares the whole tag with the one a GET of the same
 // URL by the same caller answers now (RFC 9110 13.1.1), so a tag with the right version and a
@@ -57,6 +58,17 @@ export function digest(payload: string | Buffer): string {
 
 export function makeEtag(payload: string | Buffer, version?: number): string {
   return version === undefined ? `"${digest(payload)}"` : `"${version}-${digest(payload)}"`
+}
+
+/**
+ * The ETag of an answer made of stored parts (src/renders/) and the text around them (`frame`):
+ * a digest of the parts' digests and the frame, so that a page of a hundred feed entries is not
+ * hashed whole on every read (sha256 of 230 KB: 0.35 ms). Strong all the same: the parts'
+ * digests are their bytes' (fixed length, so the encoding is one-to-one), and any change to
+ * the bytes sent changes a part or the frame.
+ */
+export function composedEtag(frame: string, digests: readonly string[]): string {
+  return `"${digest(`${digests.length}\u0000${digests.join('')}\u0000${frame}`)}"`
 }
 
 /** The entity tags of an If-None-Match or If-Match header; `*` stays `*`. */

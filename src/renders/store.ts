@@ -17,7 +17,7 @@ import { renderKeys, renders } from '../db/schema-background.js'
 /** What a stored render holds. */
 export interface Render {
   body: string
-  /** A whole answer's ETag; null for a part of one. */
+  /** A whole answer's ETag, or a part's digest (composedEtag in src/http/conditional.ts). */
   etag: string | null
   /** Space-separated surrogate keys. */
   keys: string

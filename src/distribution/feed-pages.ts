@@ -1,0 +1,95 @@
+// A feed's page in any of its three formats: the list's newest articles, each printed as the
+// format's entry. An entry depends on its story alone, so it is kept as a stored render
+// (src/renders/) of its own kind: a feed is then the list's query, one lookup of its entries and
+// the document around them, and an edit re-prints only the entries of what it touched.
+import type { ArticlesRepository } from '../articles/repository.js'
+import { articleKey } from '../http/surrogate-keys.js'
+import { visibilityOf } from '../http/visibility.js'
+import { digest } from '../http/conditional.js'
+import type { NewRender, Render, RenderStore } from '../renders/store.js'
+import { newestChange } from './feeds.js'
+import { type DistributionRepository, groupOf } from './repository.js'
+import type { Stories, Story } from './stories.js'
+import { listKeys, storyKeys, translationsKey } from './surrogate-keys.js'
+import type { ListQuery } from '../articles/repository.js'
+
+const READERS = visibilityOf({ role: 'anonymous' })
+
+/** One feed format's entry: its kind of stored render, and how a story is printed as one. */
+export interface EntryFormat {
+  kind: string
+  entry: (story: Story) => string
+}
+
+export interface FeedPage {
+  /** The entries, newest first. */
+  entries: string[]
+  /** Their digests, for the feed's ETag (composedEtag). */
+  digests: string[]
+  /** The newest change among them. */
+  updated: string
+  keys: string[]
+}
+
+export interface FeedPageDeps {
+  articles: Pick<ArticlesRepository, 'list'>
+  distribution: Pick<DistributionRepository, 'publishedByIds'>
+  stories: Pick<Stories, 'fromPublished'>
+  /** Null when STORED_RENDERS is off (or links have no fixed base): every entry is printed anew. */
+  renders: RenderStore | null
+}
+
+/**
+ * What an entry shows: the story (its article, media, authors' profiles, teased articles) and its
+ * translations (the group's key, and the original's, whose own changes log only its article key).
+ */
+function entryKeys(story: Story): string[] {
+  const keys = storyKeys(story)
+  const group = groupOf(story.article)
+  keys.push(translationsKey(group))
+  if (group !== story.article.id) keys.push(articleKey(group))
+  return keys
+}
+
+/**
+ * A feed carries the list's keys and the media and author profiles its entries print (a new
+ * caption, or a profile's new slug, logs only its own key). Article keys would add nothing
+ * `articles` does not cover, and would make a feed of 100 too long a header for a CDN.
+ */
+const printedKeys = (keys: readonly string[]): string[] => keys.filter((key) => key.startsWith('media-') || key.startsWith('author-'))
+
+export function createFeedPages({ articles, distribution, stories, renders }: FeedPageDeps) {
+  return {
+    page(query: ListQuery, base: string, format: EntryFormat): FeedPage {
+      const since = renders?.position() ?? 0
+      const list = articles.list(query, READERS).data
+      const ids = list.map((summary) => summary.id)
+      const found = renders?.byIds(format.kind, base, ids) ?? new Map<string, Render>()
+      const missing = ids.filter((id) => !found.has(id))
+      if (missing.length > 0) {
+        const made: NewRender[] = []
+        for (const story of stories.fromPublished(distribution.publishedByIds(missing), base)) {
+          const body = format.entry(story)
+          const render = { body, etag: digest(body), keys: [...new Set(entryKeys(story))].join(' ') }
+          found.set(story.article.id, render)
+          made.push({ ...render, articleId: story.article.id, kind: format.kind, base })
+        }
+        renders?.put(made, since)
+      }
+      const entries: string[] = []
+      const digests: string[] = []
+      const keys = listKeys()
+      for (const id of ids) {
+        // An article deleted between the list and its lookup has no entry: it is gone.
+        const render = found.get(id)
+        if (render === undefined) continue
+        entries.push(render.body)
+        digests.push(render.etag!)
+        keys.push(...printedKeys(render.keys.split(' ')))
+      }
+      return { entries, digests, updated: newestChange(list), keys }
+    },
+  }
+}
+
+export type FeedPages = ReturnType<typeof createFeedPages>
