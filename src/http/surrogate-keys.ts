@@ -1,7 +1,8 @@
 // Surrogate keys: the names of what an answer shows, so that a change evicts exactly the answers
 // that show what it touched, in the response cache and in caches in front of the service (the
 // `Surrogate-Key` header; CDN_PURGE_URLS). The same names are written by the database triggers
-// of migrations surrogate-keys and list-keys, which log the keys of every change; keep the two in step.
+// of migrations surrogate-keys and list-keys, which log the keys of every change; keep the two in
+// step. Search-term keys are logged by the articles repository instead (articles/search-keys.ts).
 import type { FastifyReply } from 'fastify'
 
 /**
