@@ -10,7 +10,9 @@
 // - which articles are published and their order: `articles`, logged by the triggers when one
 //   appears, goes or moves (a draft published or unpublished, a new date);
 // - the summaries shown: their own keys (listKeys).
-// Drafts log nothing: readers never see them, and their publication logs `articles`.
+// Drafts log nothing: readers never see them, and their publication logs `articles`. (Left as it
+// was: a search with more than SEARCH_WINDOW hits ranks only the newest rows of the index, drafts'
+// among them, so a new draft holding a common term moves that window without logging a key.)
 import type { Db } from '../db/client.js'
 import { invalidationLog } from '../db/invalidations.js'
 import { ARTICLE_SEARCHES, SEARCH_PREFIX_LENGTH, searchPrefixKey, searchTermKey } from '../http/surrogate-keys.js'
