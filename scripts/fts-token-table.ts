@@ -44,7 +44,7 @@ function probe(): ('s' | 'd' | number)[] {
       continue
     }
     const folded = [...inside[0]!].slice(1, -1)
-    const opens = terms.get(`opening${c}`)![0] !== 'x' || folded.join('') === 'x'
+    const opens = terms.get(`opening${c}`)![0] !== 'x'
     if (folded.length > 1 || (folded.length === 0) === opens) throw new Error(`U+${c.toString(16)}: unexpected ${JSON.stringify(inside)}`)
     kinds.push(folded.length === 0 ? 'd' : folded[0]!.codePointAt(0)! - c)
   }
