@@ -75,8 +75,8 @@ t.test("editing an article evicts its answers and the lists that show it; other 
   await patch(ta, urls.x, { title: 'Harbour cranes replaced after forty years' })
   t.same(
     await ta.evicted(...all),
-    [urls.x, urls.xBySlug, urls.list, urls.business, urls.search],
-    'the article, the lists showing it and searches (which it could now match) are made again; the other story and its section stay',
+    [urls.x, urls.xBySlug, urls.list, urls.business],
+    'the article and the lists showing it are made again; the other story, its section and a search for a word the edit left alone stay',
   )
   t.equal((await ta.read(urls.x)).title, 'Harbour cranes replaced after forty years')
 
@@ -234,7 +234,11 @@ t.test('Surrogate-Key names what each anonymous answer shows, with the response 
     t.same(await keysOf(`/v1/articles/slug/${article.slug}`), [a, tg, h, m])
     t.same(await keysOf(`/v1/articles/${article.id}`), [a, tg, h, m], 'the same from the cache')
     t.same(await keysOf('/v1/articles?limit=2'), ['articles', a, tg, m], 'a page of the list: what it holds and each summary')
-    t.same(await keysOf('/v1/articles?q=coast'), ['articles', 'articles-content', a], 'a search: any edit can change what it matches')
+    t.same(await keysOf('/v1/articles?q=coast'), ['articles', 'articles-search', 'search-prefix-coa', a], 'a search: the terms it looks up, the last one as a prefix')
+    t.same(await keysOf('/v1/articles?q=Path%20COAS'), ['articles', 'articles-search', 'search-path', 'search-prefix-coa', a], 'each word as the index folds it')
+    t.same(await keysOf('/v1/articles?q=co'), ['articles', 'articles-content', a], 'a prefix too short for a key of its own: any edit')
+    const many = encodeURIComponent(Array.from({ length: 12 }, (_, i) => `${'海岸'.repeat(6)}${i}`).join(' '))
+    t.same(await keysOf(`/v1/articles?q=${many}`), ['articles', 'articles-content'], 'more bytes of term keys than the header should hold: any edit')
     // The section is the slug made from the name the article gave, and so is the filter's value.
     t.same(await keysOf(`/v1/articles?section=${encodeURIComponent('Travel & Leisure')}`), [listFilterKey('section', 'travel-leisure'), a])
     t.same(await keysOf(`/v1/articles/${article.id}/related`), [a, tg, m], 'related links: the article and each target')
@@ -290,4 +294,67 @@ t.test('the triggers write a filter value into a key exactly as listFilterKey do
   t.not(listFilterKey('section', 'École'), listFilterKey('section', 'école'), 'and only ASCII, as SQLite folds it')
   t.equal(keyPart('a.b-c_9'), 'a.b-c_9')
   t.pass('SQL and TypeScript agree')
+})
+
+t.test('a save evicts the searches it can change: the words it adds, removes or moves, and prefixes they match', async (t) => {
+  const ta = await observedApp(t)
+  // Pages that show `x` carry its key and go with any edit of it: these show `y`, which is newer.
+  const x = await createArticle(ta, { title: 'Harbour cranes replaced', body: [{ type: 'paragraph', text: 'The quay was rebuilt in spring.' }] }, { published: true })
+  const y = await createArticle(
+    ta,
+    { title: 'Choir wins regional prize', body: [{ type: 'paragraph', text: 'The quay hosted the concert. A ferry brought the singers.' }] },
+    { published: true },
+  )
+  const urls = {
+    ferry: '/v1/articles?q=ferry&limit=1',
+    fer: '/v1/articles?q=fer&limit=1',
+    ferryHarbour: '/v1/articles?q=ferry%20harbour',
+    quay: '/v1/articles?q=quay&limit=1',
+    choir: '/v1/articles?q=choir',
+    concert: '/v1/articles?q=concert%20singers',
+    list: '/v1/articles?limit=1',
+  }
+  const all = Object.values(urls)
+  const ids = async (url: string) => (await ta.read(url)).data.map((a: { id: string }) => a.id)
+  const more = async (url: string) => (await ta.read(url)).nextCursor !== null
+  t.same(await ta.evicted(...all), all, 'first reads are made')
+  t.same([await more(urls.ferry), await more(urls.fer), await ids(urls.ferryHarbour)], [false, false, []], 'only the newer story has "ferry"')
+
+  await patch(ta, `/v1/articles/${x.id}`, { body: [{ type: 'paragraph', text: 'The quay was rebuilt in spring. A FERRY docks there.' }] })
+  t.same(
+    await ta.evicted(...all),
+    [urls.ferry, urls.fer, urls.ferryHarbour],
+    'a word added: its searches, as a word and as a prefix it newly matches; not searches for words the edit left alone, nor the list',
+  )
+  t.same([await more(urls.ferry), await more(urls.fer), await ids(urls.ferryHarbour)], [true, true, [x.id]], 'which now find it')
+
+  await patch(ta, `/v1/articles/${x.id}`, { body: [{ type: 'paragraph', text: 'The quay was rebuilt in spring.' }] })
+  t.same(await ta.evicted(...all), [urls.ferry, urls.fer, urls.ferryHarbour], 'a word removed: its searches')
+  t.same([await more(urls.ferry), await more(urls.fer), await ids(urls.ferryHarbour)], [false, false, []], 'which no longer find it')
+
+  t.same(await ids(urls.quay), [y.id], 'both hold "quay" in the body: the newest first')
+  await patch(ta, `/v1/articles/${x.id}`, { title: 'Harbour cranes replaced on the quay', body: [{ type: 'paragraph', text: 'Rebuilt in spring.' }] })
+  t.same(await ta.evicted(...all), [urls.quay], 'a word moved from the body to the title: its search, whose ranking it changes')
+  t.same(await ids(urls.quay), [x.id], 'a title ranks above a body')
+
+  await ta.app.inject({ method: 'POST', url: `/v1/articles/${x.id}/unpublish`, headers: auth(ta.editor) })
+  t.same(await ta.evicted(...all), all, 'unpublishing evicts every search and list')
+  t.same(await ids(urls.quay), [y.id], 'an unpublished story is found by no search')
+
+  await patch(ta, `/v1/articles/${x.id}`, { title: 'Choir concert', body: [] })
+  t.same(await ta.evicted(...all), [], 'a draft changes no search')
+})
+
+t.test('a rewrite that changes more terms than are worth naming evicts every search, once', async (t) => {
+  const ta = await observedApp(t)
+  const x = await createArticle(ta, { title: 'Bridge repairs begin' }, { published: true })
+  await createArticle(ta, { title: 'Choir wins regional prize' }, { published: true })
+  const urls = ['/v1/articles?q=choir', '/v1/articles?q=regional%20prize', '/v1/articles?limit=1']
+  t.same(await ta.evicted(...urls), urls)
+  const text = Array.from({ length: 250 }, (_, i) => `word${i.toString(36)}`).join(' ')
+  const before = ta.app.db.$client.prepare('SELECT max(seq) FROM invalidations').pluck().get() as number
+  await patch(ta, `/v1/articles/${x.id}`, { body: [{ type: 'paragraph', text }] })
+  const logged = ta.app.db.$client.prepare('SELECT key FROM invalidations WHERE seq > ?').pluck().all(before) as string[]
+  t.ok(logged.includes('articles-search') && !logged.some((key) => key.startsWith('search-')), 'one key for every search, not hundreds')
+  t.same(await ta.evicted(...urls), urls.slice(0, 2), 'every search goes; the list (showing the other story) stays')
 })

@@ -62,7 +62,7 @@ t.test('each committed change is purged at every URL, in order, with the keys it
   t.equal(patched.statusCode, 200)
   const next = await varnish.waitFor(sent + 1)
   // The keys of one change come in the order its triggers fire, which SQLite leaves open.
-  t.same(new Set(String(next[sent]!.headers['xkey-purge']).split(' ')), new Set(['changes', `article-${article.id}`, 'articles-content']), 'the edit, after the publication: the story, and what any edit may change (searches, feeds)')
+  t.same(new Set(String(next[sent]!.headers['xkey-purge']).split(' ')), new Set(['changes', `article-${article.id}`, 'articles-content', 'search-called', 'search-prefix-cal']), 'the edit, after the publication: the story, the searches for the word it took out, and what any edit may change (feeds)')
   t.equal(varnish.received[0]!.path, '/hook?token=secret', 'sent to the URL as configured')
 })
 

@@ -17,6 +17,7 @@ import { createListQuery } from './list-query.js'
 import { bylines, cleanList, cleanSection, cleanTitle, sanitizeBlocks } from './normalize.js'
 import { createReferenceCheck, relatedTargets } from './references.js'
 import { createRevisions } from './revisions.js'
+import { createSearchKeyLog } from './search-keys.js'
 import type { ArticleCreate, ArticlePatch, StoredArticle } from './schemas.js'
 import { slugify } from './slug.js'
 
@@ -86,6 +87,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
   const sections = createSectionTree(db)
   const profiles = createAuthorLookup(db)
   const derived = createDerivedRows(db, sections)
+  const logSearchKeys = createSearchKeyLog(db)
   const revisions = createRevisions(db)
   const references = createReferenceCheck(db)
   const { list, summariesByIds } = createListQuery(db)
@@ -163,6 +165,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     }
     if (changes === 0) throw preconditionFailed('The article changed while this request was being handled; fetch it again.')
     derived.write(next, seqOf.get({ id: next.id })!.seq, before)
+    logSearchKeys(before, next)
     revisions.record(next, keyId)
     const event = transitionEvent(before, next)
     if (event !== null) recordEvent(event, next)

@@ -11,11 +11,7 @@ const MAX_TERMS = 12
  * The two find the same articles.
  */
 export function toFtsQuery(q: string, expand?: (prefix: string) => string[] | null): string | null {
-  const words = q
-    .normalize('NFKC')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word.length > 0)
-    .slice(0, MAX_TERMS)
+  const words = searchWords(q)
   if (words.length === 0) return null
   const phrases = words.map((word) => `"${word}"`)
   // The last word is a prefix, so that search-as-you-type finds "ukrain" → "ukraine".
@@ -27,4 +23,13 @@ export function toFtsQuery(q: string, expand?: (prefix: string) => string[] | nu
   // FTS5 takes a parenthesised OR only between explicit ANDs.
   phrases[phrases.length - 1] = `(${terms.map((term) => `"${term}"`).join(' OR ')})`
   return phrases.join(' AND ')
+}
+
+/** The words of a query that the search looks up, the last one as a prefix (surrogate keys name the same). */
+export function searchWords(q: string): string[] {
+  return q
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0)
+    .slice(0, MAX_TERMS)
 }

@@ -6,6 +6,7 @@ import { ARTICLE_CONTENT, ARTICLE_LISTS, articleKey, authorKey, listFilterKey, m
 import { sectionSlug } from '../sections/slug.js'
 import { cleanSection, filterKey } from './normalize.js'
 import type { Article, ArticleSummary, StoredArticle } from './schemas.js'
+import { searchQueryKeys } from './search-keys.js'
 
 /**
  * An article as readers get it: its own key, its media, its authors' profiles with their photos,
@@ -59,9 +60,11 @@ export function summaryKeys(summary: ArticleSummary, keys: string[]): string[] {
  * triggers log when a published article with that value joins, leaves or moves (for a section,
  * in it or in a section below it: the article_sections rows). An unfiltered list carries
  * `articles`, logged when a published article appears, goes or moves: an edit that does neither
- * changes only the pages that show the article, which carry its key. Any other list (a search, or
- * a filter without a key of its own, such as `locale` or one added later) may gain or lose an
- * article by any edit, and carries `articles-content` too.
+ * changes only the pages that show the article, which carry its key. A search carries `articles`
+ * and the keys of its terms, which the edits that add or remove them log (search-keys.ts). Any
+ * other list (a filter without a key of its own, such as `locale` or one added later, or a search
+ * whose terms cannot all have keys) may gain or lose an article by any edit, and carries
+ * `articles-content` too.
  */
 export function membershipKeys(query: Readonly<Record<string, unknown>>): string[] {
   const keys: string[] = []
@@ -70,6 +73,13 @@ export function membershipKeys(query: Readonly<Record<string, unknown>>): string
     // Readers see published articles only: asking for them narrows nothing.
     if (name === 'status' && value === 'published') continue
     if (typeof value !== 'string') return [ARTICLE_LISTS, ARTICLE_CONTENT]
+    if (name === 'q') {
+      // Order and publication decide a search's page as they do an unfiltered list's.
+      const terms = searchQueryKeys(value)
+      if (terms === null) return [ARTICLE_LISTS, ARTICLE_CONTENT]
+      keys.push(ARTICLE_LISTS, ...terms)
+      continue
+    }
     // As the list reads the value: a section as its slug ("Local News" is `local-news`).
     if (name === 'section') keys.push(listFilterKey('section', sectionSlug(cleanSection(value) ?? '')))
     else if (name === 'tag' || name === 'author') keys.push(listFilterKey(name, filterKey(value)))

@@ -113,3 +113,14 @@ export function startInvalidationPruner(db: Db, options: PrunerOptions): () => v
     clearInterval(timer)
   }
 }
+
+/**
+ * Logs keys in the caller's transaction, for changes that no trigger can name: the search terms
+ * an edit changes are the tokenizer's, which SQL cannot call (src/articles/search-keys.ts).
+ */
+export function invalidationLog(db: Db): (keys: Iterable<string>) => void {
+  const insert = db.insert(invalidations).values({ key: sql.placeholder('key') }).prepare()
+  return (keys) => {
+    for (const key of keys) insert.run({ key })
+  }
+}

@@ -1,7 +1,8 @@
 // Surrogate keys: the names of what an answer shows, so that a change evicts exactly the answers
 // that show what it touched, in the response cache and in caches in front of the service (the
 // `Surrogate-Key` header; CDN_PURGE_URLS). The same names are written by the database triggers
-// of migrations surrogate-keys and list-keys, which log the keys of every change; keep the two in step.
+// of migrations surrogate-keys and list-keys, which log the keys of every change; keep the two in
+// step. Search-term keys are logged by the articles repository instead (articles/search-keys.ts).
 import type { FastifyReply } from 'fastify'
 
 /**
@@ -13,7 +14,7 @@ export const ARTICLE_LISTS = 'articles'
 /**
  * Logged on every editorial change to a published article (migration list-keys): carried besides
  * `articles` by the answers an edit can change without touching a key they hold, such as a
- * search that an edited article now matches, or a sitemap's `lastmod`.
+ * sitemap's `lastmod`, a list by locale, or a search whose terms cannot all have keys.
  */
 export const ARTICLE_CONTENT = 'articles-content'
 
@@ -21,6 +22,30 @@ export const articleKey = (id: string): string => `article-${id}`
 export const mediaKey = (id: string): string => `media-${id}`
 /** An author profile: its own answers, and the articles that embed it. */
 export const authorKey = (id: string): string => `author-${id}`
+
+/**
+ * Every search (src/articles/search-keys.ts): logged by an edit of a published article that
+ * changes more search terms than are worth naming one by one.
+ */
+export const ARTICLE_SEARCHES = 'articles-search'
+/** The searches that look up `term` (a term of the search index, src/text/fts-terms.ts). */
+export const searchTermKey = (term: string): string => `search-${keyPart(firstCodePoints(term, MAX_KEYED_TERM))}`
+/**
+ * The prefix searches whose last word starts with the term's first SEARCH_PREFIX_LENGTH
+ * characters: a term that an article gains or loses logs it, so that a search for `ukr` is
+ * evicted by `ukraine`. Terms hold no `-` (a separator to the tokenizer), so no term key reads
+ * like one.
+ */
+export const searchPrefixKey = (term: string): string => `search-prefix-${keyPart(firstCodePoints(term, SEARCH_PREFIX_LENGTH))}`
+/** A prefix search whose last term is shorter carries `articles-content` instead. */
+export const SEARCH_PREFIX_LENGTH = 3
+/** Terms that share this many first characters share a key: an eviction too many, never a stale answer. */
+const MAX_KEYED_TERM = 32
+
+function firstCodePoints(text: string, count: number): string {
+  // Code points, not UTF-16 units: the key of a term cut in a surrogate pair would not be UTF-8.
+  return text.length <= count ? text : Array.from(text).slice(0, count).join('')
+}
 
 /** The list of author profiles, every section answer, and the tag list (migration authors-sections-keys). */
 export const AUTHOR_LIST = 'authors'
