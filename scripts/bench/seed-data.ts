@@ -211,6 +211,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
   const mediaUses = bulkInsert(sqlite, 'INSERT OR IGNORE INTO article_media (article_id, media_id)', '(?, ?)')
   // One row a statement: FTS5 takes a multi-row INSERT at half the speed (measured).
   const searchRows = bulkInsert(sqlite, 'INSERT INTO articles_fts (rowid, title, subtitle, summary, body, tags)', '(?, ?, ?, ?, ?, ?)', 1)
+  const tagsSearchRows = bulkInsert(sqlite, 'INSERT INTO articles_fts_tags (rowid, tags)', '(?, ?)', 1)
   const relatedLinks = bulkInsert(
     sqlite,
     'INSERT OR FAIL INTO related_links (id, article_id, position, target_article_id, url, title, created_at)',
@@ -228,7 +229,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
     'INSERT OR FAIL INTO comment_moderations (id, comment_id, article_id, from_status, to_status, key_id, created_at)',
     "(?, ?, ?, NULL, 'approved', NULL, ?)",
   )
-  const writers = [media, articles, articleTags, articleAuthors, articleProfiles, articleSections, mediaUses, searchRows, relatedLinks, linkLists, commentRows, moderations]
+  const writers = [media, articles, articleTags, articleAuthors, articleProfiles, articleSections, mediaUses, searchRows, tagsSearchRows, relatedLinks, linkLists, commentRows, moderations]
   const flushAll = () => {
     for (const writer of writers) writer.flush()
   }
@@ -315,6 +316,7 @@ export async function seedDatabase(path: string, options: SeedOptions): Promise<
       for (const ancestor of SECTION_PATHS.get(section)!.split('/')) articleSections.add(seq, ancestor, time)
       mediaUses.add(id, leadMediaId)
       searchRows.add(seq, titleText, subtitle, summary, paragraphs.join('\n'), tags.join(' '))
+      tagsSearchRows.add(seq, tags.join(' '))
 
       // Two links to earlier stories and one to the web; the list was written three times.
       if (seq > 2) {

@@ -1,12 +1,12 @@
 // The rows derived from each article: tags, authors, author profiles, sections, media use and
-// its search-index row.
+// its search-index rows.
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
 import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
 import type { SectionTree } from '../sections/tree.js'
 import { stripTags } from '../text/sanitize.js'
-import { articlesFts } from '../db/search-index.js'
+import { articlesFts, articlesFtsTags } from '../db/search-index.js'
 import { bodyText, filterKey } from './normalize.js'
 import type { StoredArticle } from './schemas.js'
 
@@ -79,6 +79,9 @@ export function createDerivedRows(db: Db, sections: SectionTree) {
       tags: sql.placeholder('tags'),
     })
     .prepare()
+  // The tags once more in their own index, which search reads to score them (search-index.ts).
+  const deleteTagsSearchRow = db.delete(articlesFtsTags).where(eq(articlesFtsTags.rowid, seq)).prepare()
+  const insertTagsSearchRow = db.insert(articlesFtsTags).values({ rowid: seq, tags: sql.placeholder('tags') }).prepare()
 
   return {
     /**
@@ -141,11 +144,16 @@ export function createDerivedRows(db: Db, sections: SectionTree) {
           tags: a.tags.join(' '),
         })
       }
+      if (before === null || !sameList(before.tags, a.tags)) {
+        if (before !== null) deleteTagsSearchRow.run({ seq: articleSeq })
+        insertTagsSearchRow.run({ seq: articleSeq, tags: a.tags.join(' ') })
+      }
     },
 
-    /** Removes the article's search row; the other rows go with the article by foreign keys. */
+    /** Removes the article's search rows; the other rows go with the article by foreign keys. */
     removeSearchRow(articleSeq: number): void {
       deleteSearchRow.run({ seq: articleSeq })
+      deleteTagsSearchRow.run({ seq: articleSeq })
     },
   }
 }

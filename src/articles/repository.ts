@@ -6,7 +6,7 @@ import { articles } from '../db/schema.js'
 import { isUniqueViolation } from '../db/statements.js'
 import { fastRows } from '../db/row-mapper.js'
 import { badRequest, conflict, invalidField, notFound, preconditionFailed } from '../http/problems.js'
-import { canonicalLocale } from '../text/locale.js'
+import { canonicalLocale, slugLocales } from '../text/locale.js'
 import { createTranslationGroups, type TranslationGroups } from '../translations/groups.js'
 import { createAuthorLookup } from '../authors/lookup.js'
 import { createSectionTree } from '../sections/tree.js'
@@ -80,9 +80,7 @@ function localeOf(raw: string, path: string): string {
 /** Every write also keeps the derived rows (tags, authors, media use, search) and a revision in step. */
 export function createArticlesRepository(db: Db, recordEvent: RecordEvent, options: ArticlesOptions = {}) {
   const defaultLocale = options.defaultLocale ?? 'en'
-  const canonicalDefault = canonicalLocale(defaultLocale) ?? defaultLocale
-  // Most reads name no locale: the default's canonical form is worked out once (Intl is not free).
-  const slugLocale = (locale?: string): string => (locale === undefined ? canonicalDefault : (canonicalLocale(locale) ?? locale))
+  const slugLocale = slugLocales(defaultLocale)
   const groups = options.translations ?? createTranslationGroups(db)
   const sections = createSectionTree(db)
   const profiles = createAuthorLookup(db)
@@ -374,10 +372,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
       return read(byId.get({ id }))
     },
 
-    /** The locale a slug is looked up in: DEFAULT_LOCALE when not given, a given one in its canonical form. */
+    /** The locale getBySlug looks in (src/text/locale.ts). */
     slugLocale,
-
-    /** By slug within a locale (see `slugLocale`). */
     getBySlug(slug: string, locale?: string): StoredArticle | null {
       return read(bySlug.get({ slug, locale: slugLocale(locale) }))
     },

@@ -15,3 +15,12 @@ export function canonicalLocale(tag: string): string | null {
     return null
   }
 }
+
+/**
+ * The locale a lookup by slug reads: the default when none is given (made canonical once, as
+ * most reads name none and Intl is not free), else the given one in its canonical form.
+ */
+export function slugLocales(defaultLocale: string): (locale?: string) => string {
+  const fallback = canonicalLocale(defaultLocale) ?? defaultLocale
+  return (locale) => (locale === undefined ? fallback : (canonicalLocale(locale) ?? locale))
+}

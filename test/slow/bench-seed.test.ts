@@ -42,6 +42,12 @@ t.test('the seeded database is the one the service would have written', async (t
     t.equal(one('SELECT count(*) FROM articles'), seed.articles)
     t.equal(one("SELECT count(*) FROM articles WHERE status = 'published'"), seed.articles)
     t.equal(one('SELECT count(*) FROM articles_fts'), seed.articles)
+    t.equal(one('SELECT count(*) FROM articles_fts_tags'), seed.articles, 'a row in the tags index for each')
+    t.equal(
+      one('SELECT count(*) FROM articles_fts_tags WHERE articles_fts_tags MATCH ?', `"${seed.popularTag.split(' ')[0]}"`),
+      one(`SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '{tags} : ' || ?`, `"${seed.popularTag.split(' ')[0]}"`),
+      'holding what the search index holds in its tags column',
+    )
     t.equal(one('SELECT count(*) FROM media'), seed.media)
     t.equal(one("SELECT count(*) FROM comments WHERE status = 'approved'"), seed.comments)
     t.equal(one('SELECT count(*) FROM related_links'), seed.relatedLinks)

@@ -93,6 +93,8 @@ t.test('SIGKILL during writes loses no acknowledged write and leaves nothing hal
   t.equal(noFts, 0, 'every article has its search row')
   const strayFts = db.prepare('SELECT count(*) FROM articles_fts f WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.seq = f.rowid)').pluck().get()
   t.equal(strayFts, 0, 'no search row without its article')
+  const tagsRows = db.prepare('SELECT count(*) FROM articles_fts_tags').pluck().get()
+  t.equal(tagsRows, db.prepare('SELECT count(*) FROM articles').pluck().get(), 'a row in the tags search index for each article')
   const badTags = db
     .prepare('SELECT count(*) FROM articles a WHERE json_array_length(a.tags) <> (SELECT count(*) FROM article_tags t WHERE t.article_seq = a.seq)')
     .pluck()
