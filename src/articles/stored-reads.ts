@@ -5,10 +5,10 @@
 // the bytes and ETags are the same either way). Editors never come here: they see drafts and
 // unpublished teasers.
 import type { FastifyReply } from 'fastify'
-import { composedEtag, digest, makeEtag } from '../http/conditional.js'
+import { composedEtag, makeEtag } from '../http/conditional.js'
 import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
-import type { NewRender, Render, RenderStore } from '../renders/store.js'
+import { pageParts, type Render, type RenderStore } from '../renders/store.js'
 import type { EmbedContext, ArticleEmbedder } from './embed.js'
 import type { StoredSummary } from './list-query.js'
 import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
@@ -56,30 +56,17 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
     ): FastifyReply {
       const since = renders?.position() ?? 0
       const page = load()
-      const found = renders?.byIds('summary', ctx.base, page.data.map((summary) => summary.id)) ?? new Map<string, Render>()
-      const missing = page.data.filter((summary) => !found.has(summary.id))
-      if (missing.length > 0) {
-        const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
-        const made: NewRender[] = []
-        for (const summary of embed.summaries(missing, ctx)) {
-          const body = serialize(summary)
-          const render = { body, etag: digest(body), keys: summaryKeys(summary, []).join(' ') }
-          found.set(summary.id, render)
-          made.push({ ...render, articleId: summary.id, kind: 'summary', base: ctx.base })
-        }
-        renders?.put(made, since)
-      }
+      const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
+      const parts = pageParts(renders, { kind: 'summary', base: ctx.base, since, ids: page.data.map((summary) => summary.id) }, (missing) => {
+        const wanted = new Set(missing)
+        return embed
+          .summaries(page.data.filter((summary) => wanted.has(summary.id)), ctx)
+          .map((summary) => ({ articleId: summary.id, body: serialize(summary), keys: summaryKeys(summary, []) }))
+      })
       const keys = membership
-      const parts: string[] = []
-      const digests: string[] = []
-      for (const summary of page.data) {
-        const render = found.get(summary.id)!
-        parts.push(render.body)
-        digests.push(render.etag!)
-        for (const key of render.keys.split(' ')) keys.push(key)
-      }
+      for (const shown of parts.keys) keys.push(...shown)
       const cursor = JSON.stringify(page.nextCursor)
-      return send(reply, `{"data":[${parts.join(',')}],"nextCursor":${cursor}}`, keys, composedEtag(cursor, digests))
+      return send(reply, `{"data":[${parts.bodies.join(',')}],"nextCursor":${cursor}}`, keys, composedEtag(cursor, parts.digests))
     },
   }
 }

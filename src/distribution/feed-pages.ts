@@ -5,8 +5,7 @@
 import type { ArticlesRepository } from '../articles/repository.js'
 import { articleKey } from '../http/surrogate-keys.js'
 import { visibilityOf } from '../http/visibility.js'
-import { digest } from '../http/conditional.js'
-import type { NewRender, Render, RenderStore } from '../renders/store.js'
+import { pageParts, type RenderStore } from '../renders/store.js'
 import { newestChange } from './feeds.js'
 import { type DistributionRepository, groupOf } from './repository.js'
 import type { Stories, Story } from './stories.js'
@@ -63,31 +62,14 @@ export function createFeedPages({ articles, distribution, stories, renders }: Fe
     page(query: ListQuery, base: string, format: EntryFormat): FeedPage {
       const since = renders?.position() ?? 0
       const list = articles.list(query, READERS).data
-      const ids = list.map((summary) => summary.id)
-      const found = renders?.byIds(format.kind, base, ids) ?? new Map<string, Render>()
-      const missing = ids.filter((id) => !found.has(id))
-      if (missing.length > 0) {
-        const made: NewRender[] = []
-        for (const story of stories.fromPublished(distribution.publishedByIds(missing), base)) {
-          const body = format.entry(story)
-          const render = { body, etag: digest(body), keys: [...new Set(entryKeys(story))].join(' ') }
-          found.set(story.article.id, render)
-          made.push({ ...render, articleId: story.article.id, kind: format.kind, base })
-        }
-        renders?.put(made, since)
-      }
-      const entries: string[] = []
-      const digests: string[] = []
+      const parts = pageParts(renders, { kind: format.kind, base, since, ids: list.map((summary) => summary.id) }, (missing) =>
+        stories
+          .fromPublished(distribution.publishedByIds(missing), base)
+          .map((story) => ({ articleId: story.article.id, body: format.entry(story), keys: entryKeys(story) })),
+      )
       const keys = listKeys()
-      for (const id of ids) {
-        // An article deleted between the list and its lookup has no entry: it is gone.
-        const render = found.get(id)
-        if (render === undefined) continue
-        entries.push(render.body)
-        digests.push(render.etag!)
-        keys.push(...printedKeys(render.keys.split(' ')))
-      }
-      return { entries, digests, updated: newestChange(list), keys }
+      for (const shown of parts.keys) keys.push(...printedKeys(shown))
+      return { entries: parts.bodies, digests: parts.digests, updated: newestChange(list), keys }
     },
   }
 }

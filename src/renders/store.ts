@@ -9,6 +9,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { transactional } from '../db/client.js'
+import { digest } from '../http/conditional.js'
 import type { InvalidationFeed } from '../db/invalidations.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { articles } from '../db/schema.js'
@@ -109,4 +110,52 @@ export function createRenderStore(db: Db, log: InvalidationFeed) {
       }
     },
   }
+}
+
+/** A page's parts, in its order: their bytes, their digests (for composedEtag) and their keys. */
+export interface Parts {
+  bodies: string[]
+  digests: string[]
+  keys: string[][]
+}
+
+/** A part made anew: the article it prints, its bytes and the keys of what it shows. */
+export interface MadePart {
+  articleId: string
+  body: string
+  keys: readonly string[]
+}
+
+/**
+ * The parts of a page (summaries, feed entries) of these articles, as renders of `kind`: the
+ * stored ones, and the others made by `make` and stored, unless the reads that found the
+ * articles (begun at log position `since`) were overtaken. `renders` null: all made anew. An
+ * article that `make` no longer finds (deleted meanwhile) is left out.
+ */
+export function pageParts(
+  renders: RenderStore | null,
+  page: { kind: string; base: string; since: number; ids: readonly string[] },
+  make: (missing: string[]) => MadePart[],
+): Parts {
+  const { kind, base, since, ids } = page
+  const found = renders?.byIds(kind, base, ids) ?? new Map<string, Render>()
+  const missing = ids.filter((id) => !found.has(id))
+  if (missing.length > 0) {
+    const made: NewRender[] = []
+    for (const part of make(missing)) {
+      const render = { body: part.body, etag: digest(part.body), keys: [...new Set(part.keys)].join(' ') }
+      found.set(part.articleId, render)
+      made.push({ ...render, articleId: part.articleId, kind, base })
+    }
+    renders?.put(made, since)
+  }
+  const parts: Parts = { bodies: [], digests: [], keys: [] }
+  for (const id of ids) {
+    const render = found.get(id)
+    if (render === undefined) continue
+    parts.bodies.push(render.body)
+    parts.digests.push(render.etag!)
+    parts.keys.push(render.keys.split(' '))
+  }
+  return parts
 }
