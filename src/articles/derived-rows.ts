@@ -5,9 +5,9 @@ import type { Db } from '../db/client.js'
 import { articleAuthors, articleMedia, articleTags } from '../db/schema.js'
 import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
 import type { SectionTree } from '../sections/tree.js'
-import { stripTags } from '../text/sanitize.js'
 import { articlesFts, articlesFtsTags } from '../db/search-index.js'
-import { bodyText, filterKey } from './normalize.js'
+import { filterKey } from './normalize.js'
+import { searchColumns } from './search-keys.js'
 import type { StoredArticle } from './schemas.js'
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((value, i) => value === b[i])
@@ -135,14 +135,9 @@ export function createDerivedRows(db: Db, sections: SectionTree) {
 
       if (before === null || !sameSearchText(before, a)) {
         if (before !== null) deleteSearchRow.run({ seq: articleSeq })
-        insertSearchRow.run({
-          seq: articleSeq,
-          title: stripTags(a.title),
-          subtitle: stripTags(a.subtitle),
-          summary: stripTags(a.summary),
-          body: bodyText(a.body),
-          tags: a.tags.join(' '),
-        })
+        // The very text the searches' surrogate keys are worked out from (search-keys.ts).
+        const [title, subtitle, summary, body, tags] = searchColumns(a)
+        insertSearchRow.run({ seq: articleSeq, title, subtitle, summary, body, tags })
       }
       if (before === null || !sameList(before.tags, a.tags)) {
         if (before !== null) deleteTagsSearchRow.run({ seq: articleSeq })
