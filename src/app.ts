@@ -27,7 +27,7 @@ import { type Config, unusablePath } from './config.js'
 import { closeDatabase, type Db, openDatabase } from './db/client.js'
 import { deferCheckpoints, startCheckpointer } from './db/checkpointer.js'
 import { invalidationFeed, startInvalidationPruner } from './db/invalidations.js'
-import { createRenderStore } from './renders/store.js'
+import { openRenderStore } from './renders/generation.js'
 import { type BackgroundJob, createLeases, type LeasedJobs, runUnderLease } from './db/lease.js'
 import { articleFormatRoutes } from './distribution/article-routes.js'
 import { createAuthorUrl, createCanonicalUrl } from './distribution/canonical-url.js'
@@ -279,10 +279,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   let deliveryWorker: DeliveryWorker | undefined
 
   await app.register(keyRoutes, { prefix: '/v1/keys', keys })
-  // Kept only where the base of links is one of a few the operator named: with neither PUBLIC_URL
-  // nor ALLOWED_HOSTS, every Host a client invents would be a set of renders of its own.
-  const bounded = config.publicUrl !== null || config.allowedHosts.length > 0
-  const renders = config.storedRenders && bounded ? createRenderStore(db, invalidationFeed(db)) : null
+  const renders = openRenderStore(config, db)
   await app.register(articleRoutes, { prefix: '/v1/articles', config, articles, embed, bodyHtml: stories.bodyHtml, renders })
   await app.register(mediaRoutes, { prefix: '/v1/media', config, media, storage, renditions })
   await app.register(authorRoutes, { prefix: '/v1/authors', config, authors, media })

@@ -8,8 +8,9 @@ import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/db/client.js'
 import { invalidationFeed } from '../src/db/invalidations.js'
-import { renderKeys, renders } from '../src/db/schema-background.js'
+import { renderGenerations, renderKeys, renders } from '../src/db/schema-background.js'
 import { createKeysRepository } from '../src/keys/repository.js'
+import { renderGeneration } from '../src/renders/generation.js'
 import { createRenderStore } from '../src/renders/store.js'
 import { mediaDir } from './fixtures/media.js'
 import { auth, testConfig, type TestContext } from './helpers.js'
@@ -195,7 +196,7 @@ t.test('a render made from reads that a change overtook is not kept', async (t) 
   const { db, write, rows } = await twinApps(t)
   const made = await write('POST', '/v1/articles', { title: 'Overtaken' })
   await write('POST', `/v1/articles/${made.id}/publish`)
-  const store = createRenderStore(db, invalidationFeed(db))
+  const store = createRenderStore(db, invalidationFeed(db), 'test')
   const since = store.position()
   // Another writer commits between the reads and the store: the render shows the old state.
   await write('PATCH', `/v1/articles/${made.id}`, { subtitle: 'changed meanwhile' })
@@ -209,4 +210,22 @@ t.test('a render made from reads that a change overtook is not kept', async (t) 
     ['article-someone-else'],
     'with its keys',
   )
+})
+
+t.test('renders are read only by the generation that made them: new code or new URL settings start afresh', async (t) => {
+  const { db, write, rows, stored } = await twinApps(t)
+  const made = await write('POST', '/v1/articles', { title: 'Generations' })
+  await write('POST', `/v1/articles/${made.id}/publish`)
+  await stored.inject({ url: `/v1/articles/${made.id}` })
+  t.equal(rows().length, 1)
+  const config = testConfig({ PUBLIC_URL: 'https://news.example' })
+  t.equal(renderGeneration(config), renderGeneration(testConfig({ PUBLIC_URL: 'https://news.example' })), 'the same code and settings: the same generation')
+  t.not(renderGeneration(config), renderGeneration(testConfig({ PUBLIC_URL: 'https://news.example', SITE_URL_TEMPLATE: '{publicUrl}/news/{slug}' })), 'another SITE_URL_TEMPLATE: another')
+  const next = createRenderStore(db, invalidationFeed(db), 'next build')
+  t.equal(rows().length, 0, 'a store of another generation empties the table when it opens')
+  t.same(db.select().from(renderGenerations).all(), [{ generation: 'next build' }])
+  t.equal(next.byId('article', 'https://news.example', made.id), null)
+  const again = await stored.inject({ url: `/v1/articles/${made.id}` })
+  t.equal(again.statusCode, 200)
+  t.equal(next.byId('article', 'https://news.example', made.id), null, "and never reads what the older one stores meanwhile (a process of the old code still running)")
 })

@@ -53,14 +53,22 @@ export const renders = sqliteTable(
     kind: text('kind').notNull(),
     /** The base of its absolute URLs (PUBLIC_URL, or the allowed host it was asked through). */
     base: text('base').notNull(),
+    /** The code and settings that made it (src/renders/generation.ts): another's renders are never read. */
+    generation: text('generation').notNull(),
     body: text('body').notNull(),
     /** The ETag of a whole answer (`article`), or the digest of a part of one (a summary, an entry). */
     etag: text('etag'),
     /** Its surrogate keys, space-separated: what a page made of it adds to its own. */
     keys: text('keys').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.articleId, t.kind, t.base] })],
+  (t) => [primaryKey({ columns: [t.articleId, t.kind, t.base, t.generation] })],
 )
+
+// The generation whose renders the table holds: a service that starts with another (new code, or a
+// setting that changes what answers say) empties `renders` and `render_keys` first.
+export const renderGenerations = sqliteTable('render_generation', {
+  generation: text('generation').primaryKey(),
+})
 
 // Which stored renders show what: one row per key of an article's renders (the union over its
 // kinds), for the trigger to find them by the key a change logs.

@@ -13,7 +13,7 @@ import { digest } from '../http/conditional.js'
 import type { InvalidationFeed } from '../db/invalidations.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { articles } from '../db/schema.js'
-import { renderKeys, renders } from '../db/schema-background.js'
+import { renderGenerations, renderKeys, renders } from '../db/schema-background.js'
 
 /** What a stored render holds. */
 export interface Render {
@@ -32,33 +32,40 @@ export interface NewRender extends Render {
 
 export type RenderStore = ReturnType<typeof createRenderStore>
 
-export function createRenderStore(db: Db, log: InvalidationFeed) {
+/**
+ * The store of renders of `generation` (src/renders/generation.ts). Renders of any other are
+ * never read; when the table holds another's, it is emptied first (one statement each: SQLite
+ * drops a whole table's pages without reading its rows).
+ */
+export function createRenderStore(db: Db, log: InvalidationFeed, generation: string) {
+  adopt(db, generation)
   const ph = sql.placeholder
   const stored = { body: renders.body, etag: renders.etag, keys: renders.keys }
+  const ours = eq(renders.generation, generation)
   const byId = db
     .select(stored)
     .from(renders)
-    .where(and(eq(renders.articleId, ph('id')), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+    .where(and(eq(renders.articleId, ph('id')), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
     .prepare()
   // The slug's article must still be the published one: a render outlives nothing, but the
   // check is free with the row at hand.
   const bySlug = db
     .select(stored)
     .from(articles)
-    .innerJoin(renders, and(eq(renders.articleId, articles.id), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+    .innerJoin(renders, and(eq(renders.articleId, articles.id), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
     .where(and(eq(articles.locale, ph('locale')), eq(articles.slug, ph('slug')), eq(articles.status, 'published')))
     .prepare()
   const byIds = lookupByIds((ids) =>
     db
       .select({ articleId: renders.articleId, ...stored })
       .from(renders)
-      .where(and(inArray(renders.articleId, ids), eq(renders.kind, ph('kind')), eq(renders.base, ph('base'))))
+      .where(and(inArray(renders.articleId, ids), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
       .prepare(),
   )
   const upsert = db
     .insert(renders)
-    .values({ articleId: ph('articleId'), kind: ph('kind'), base: ph('base'), body: ph('body'), etag: ph('etag'), keys: ph('keys') })
-    .onConflictDoUpdate({ target: [renders.articleId, renders.kind, renders.base], set: { body: sql`excluded.body`, etag: sql`excluded.etag`, keys: sql`excluded.keys` } })
+    .values({ articleId: ph('articleId'), kind: ph('kind'), base: ph('base'), generation, body: ph('body'), etag: ph('etag'), keys: ph('keys') })
+    .onConflictDoUpdate({ target: [renders.articleId, renders.kind, renders.base, renders.generation], set: { body: sql`excluded.body`, etag: sql`excluded.etag`, keys: sql`excluded.keys` } })
     .prepare()
   const addKey = db.insert(renderKeys).values({ key: ph('key'), articleId: ph('articleId') }).onConflictDoNothing().prepare()
 
@@ -110,6 +117,17 @@ export function createRenderStore(db: Db, log: InvalidationFeed) {
       }
     },
   }
+}
+
+function adopt(db: Db, generation: string): void {
+  const held = db.select().from(renderGenerations).all()
+  if (held.length === 1 && held[0]!.generation === generation) return
+  transactional(db, () => {
+    db.delete(renders).run()
+    db.delete(renderKeys).run()
+    db.delete(renderGenerations).run()
+    db.insert(renderGenerations).values({ generation }).run()
+  })()
 }
 
 /** A page's parts, in its order: their bytes, their digests (for composedEtag) and their keys. */
