@@ -2,9 +2,9 @@
 // what the linked SQLite's FTS5 does (`check`): how the search index's tokenizer (unicode61
 // remove_diacritics 2, migrations/0001_search.sql) treats each code point, asked of FTS5 itself
 // rather than rebuilt from Unicode data, whose version and rules differ from SQLite's.
-import { readFileSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { projectPath } from '../src/paths.js'
+import { writeOrCheck } from './generated-file.js'
 
 const SURROGATES = [0xd800, 0xdfff] as const
 
@@ -76,17 +76,9 @@ const generated = [
   '',
 ].join('\n')
 
-const mode = process.argv[2]
-if (mode === 'write') {
-  writeFileSync(file, generated)
-  process.stdout.write(`Wrote ${file}\n`)
-} else if (mode === 'check') {
-  if (readFileSync(file, 'utf8') !== generated) {
-    process.stderr.write('src/text/fts-token-table.ts differs from what FTS5 does: run `node dist/scripts/fts-token-table.js write`.\n')
-    process.exit(1)
-  }
-  process.stdout.write('src/text/fts-token-table.ts is up to date.\n')
-} else {
-  process.stderr.write('usage: fts-token-table.js write|check\n')
-  process.exit(2)
-}
+writeOrCheck(process.argv[2], {
+  file,
+  generated,
+  script: 'fts-token-table.js',
+  fix: 'FTS5 now tokenizes differently; run `node dist/scripts/fts-token-table.js write`',
+})
