@@ -192,6 +192,54 @@ t.test('pages of whole blocks: the index is summed from the summary the triggers
   t.same(recount, [{ block: 0, published: 1000 }, { block: 1, published: 1 }, { block: 2, published: 498 }])
 })
 
+t.test("the index's lastmod of a page follows the translations it lists, on whole blocks and on other page sizes", async (t) => {
+  for (const size of ['1000', '700']) {
+    const ta = await makeApp(t, { ...ENV, SITEMAP_PAGE_SIZE: size })
+    const sqlite = ta.app.db.$client
+    const insert = sqlite.prepare(
+      `INSERT INTO articles (id, slug, title, body, status, authors, tags, sources, locale, published_at, sort_at, created_at, updated_at)
+       VALUES (?, ?, ?, '[]', 'published', '[]', '[]', '[]', 'en', ?, ?, ?, ?)`,
+    )
+    const old = '2026-02-03T04:05:06.000Z'
+    sqlite.transaction(() => {
+      for (let i = 1; i <= 2_000; i++) insert.run(`b${i}`, `block-${i}`, `Block ${i}`, old, old, old, old)
+    })()
+    const lastmods = async () => many(parseXml((await ta.app.inject('/v1/sitemaps/index.xml')).body).sitemapindex.sitemap).map((s: any) => s.lastmod)
+    t.same(await lastmods(), Array(Math.ceil(2_000 / Number(size))).fill(old), `${size}: nothing changed yet`)
+
+    // A translation of article 10 (page 1) lands on the last page; an unrelated article there too.
+    const es = await createArticle(ta, { title: 'Bloque diez', locale: 'es', translationOf: 'b10' }, { published: true })
+    const other = await createArticle(ta, { title: 'Unrelated' }, { published: true })
+    let now = await lastmods()
+    t.equal(now[0], es.updatedAt, `${size}: publishing a translation moves the page of its original`)
+    t.equal(now[1], old, `${size}: a page without a member of the group does not move`)
+
+    const edited = await patch(ta, es.id, { title: 'Bloque diez, editado' })
+    t.equal(edited.statusCode, 200)
+    now = await lastmods()
+    t.equal(now[0], edited.json().updatedAt, `${size}: an edit of the translation moves it again`)
+    const before = now[0]
+    t.equal((await patch(ta, other.id, { title: 'Still unrelated' })).statusCode, 200)
+    t.equal((await lastmods())[0], before, `${size}: an article without translations moves only its own page`)
+
+    const unpublished = await unpublish(ta, es.id)
+    t.equal(unpublished.statusCode, 200)
+    // Departures are seen by the summary of whole blocks only (other sizes read what is published).
+    if (size === '1000') t.equal((await lastmods())[0], unpublished.json().updatedAt, 'an unpublished translation leaves the group: the page changes')
+    // The original's own edit moves the translation's page, which lists the original.
+    t.equal((await ta.app.inject({ method: 'POST', url: `/v1/articles/${es.id}/publish`, headers: auth(ta.editor) })).statusCode, 200)
+    const original = await patch(ta, 'b10', { title: 'Block ten' })
+    t.equal(original.statusCode, 200)
+    now = await lastmods()
+    t.equal(now[now.length - 1], original.json().updatedAt, `${size}: the translation's page moves with the original`)
+    if (size === '1000') {
+      const deleting = new Date().toISOString()
+      t.equal((await ta.app.inject({ method: 'DELETE', url: `/v1/articles/${es.id}`, headers: auth(ta.editor) })).statusCode, 204)
+      t.ok((await lastmods())[0] >= deleting, 'a deleted translation moves the page of its original')
+    }
+  }
+})
+
 t.test('an empty site still has a valid index, naming its first page', async (t) => {
   const ta = await makeApp(t, ENV)
   await createArticle(ta, { title: 'Only a draft' })

@@ -174,7 +174,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
         summary: 'Sitemap index of the article sitemap pages',
         description:
           'Lists `/v1/sitemaps/articles/{page}.xml` for every page that holds a published article, each with the time of ' +
-          'its newest change. Sitemaps may only list URLs of their own host: serve these under the website\'s host, or ' +
+          'its newest change: of its articles, or of the translations it lists as their alternates. Sitemaps may only list URLs of their own host: serve these under the website\'s host, or ' +
           'name this index in the website\'s robots.txt (`Sitemap: …`), which allows it.',
         operationId: 'getSitemapIndex',
         tags,

@@ -4,7 +4,7 @@
 // Page n holds the published articles among articles n·size−size+1 to n·size in the order they
 // were made (SITEMAP_PAGE_SIZE, at most the protocol's 50,000). An article therefore stays on its
 // page for life: publishing one touches the last page only, and a page's lastmod moves only when
-// one of its own articles changes, so crawlers refetch what changed and nothing else.
+// one of its own articles, or a translation it lists, changes, so crawlers refetch what changed.
 import { Readable } from 'node:stream'
 import { hash } from 'node:crypto'
 import { type MediaRepository, mediaUrl, type StoredMedia } from '../media/repository.js'
@@ -64,7 +64,8 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
   const pageCount = () => Math.max(1, Math.ceil(repository.lastSeq() / pageSize))
 
   /**
-   * The pages with a published article, and when each last changed. With pages made of whole
+   * The pages with a published article, and when each last changed: its own articles or the
+   * translations it lists as their alternates. With pages made of whole
    * blocks (SITEMAP_PAGE_SIZE a multiple of 1,000, as the default is) that is a sum over the
    * summary the triggers keep: a thousand rows at a million articles. Other sizes (small sites,
    * tests) read each page's range of the index instead.
@@ -83,7 +84,10 @@ export function createSitemaps({ repository, media, canonicalUrl, pageSize, site
     for (let page = 1; page <= pageCount(); page++) {
       const { after, until } = bounds(page)
       const state = repository.sitemapState(after, until)
-      if (state.count > 0) pages.set(page, state.lastmod!)
+      if (state.count === 0) continue
+      // The translations it lists elsewhere are part of the page (as the migration's triggers keep them for blocks).
+      const others = repository.sitemapAlternatesState(after, until).lastmod
+      pages.set(page, others !== null && others > state.lastmod! ? others : state.lastmod!)
     }
     return pages
   }
