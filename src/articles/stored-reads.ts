@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify'
 import { composedEtag, makeEtag } from '../http/conditional.js'
 import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
-import { pageParts, type Render, type RenderStore } from '../renders/store.js'
+import { framed, pageParts, type Render, type RenderStore } from '../renders/store.js'
 import type { EmbedContext, ArticleEmbedder } from './embed.js'
 import type { StoredSummary } from './list-query.js'
 import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
@@ -66,12 +66,13 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
       const keys = membership
       for (const shown of parts.keys) keys.push(...shown)
       const cursor = JSON.stringify(page.nextCursor)
-      return send(reply, `{"data":[${parts.bodies.join(',')}],"nextCursor":${cursor}}`, keys, composedEtag(cursor, parts.digests))
+      const body = framed({ open: '{"data":[', separator: ',', close: `],"nextCursor":${cursor}}` }, parts.bodies)
+      return send(reply, body, keys, composedEtag(cursor, parts.digests))
     },
   }
 }
 
-function send(reply: FastifyReply, body: string, keys: readonly string[], etag: string): FastifyReply {
+function send(reply: FastifyReply, body: string | Buffer, keys: readonly string[], etag: string): FastifyReply {
   setSurrogateKeys(reply, () => keys)
   return reply.header('etag', etag).type(JSON_TYPE).send(body)
 }

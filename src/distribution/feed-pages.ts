@@ -21,8 +21,8 @@ export interface EntryFormat {
 }
 
 export interface FeedPage {
-  /** The entries, newest first. */
-  entries: string[]
+  /** The entries' bytes, newest first. */
+  entries: Buffer[]
   /** Their digests, for the feed's ETag (composedEtag). */
   digests: string[]
   /** The newest change among them. */

@@ -3,6 +3,7 @@
 // `media:description` and the credit as `media:credit`), which feed readers and aggregators show.
 import type { Media } from '../media/schemas.js'
 import { descriptionOf, type Story } from './stories.js'
+import type { Frame } from '../renders/store.js'
 import { NS, XML_DECLARATION, xmlAttributes, xmlElement } from './xml.js'
 
 export interface FeedMeta {
@@ -75,15 +76,15 @@ export function rssItem(story: Story): string {
   return `${item}</item>`
 }
 
-/** An RSS document around items made by `rssItem`. */
-export function rss(meta: FeedMeta, items: readonly string[]): string {
+/** An RSS document, around items made by `rssItem`. */
+export function rss(meta: FeedMeta): Frame {
   const namespaces = xmlAttributes({ version: '2.0', 'xmlns:atom': NS.atom, 'xmlns:content': NS.content, 'xmlns:dc': NS.dc, 'xmlns:media': NS.media })
   let channel = xmlElement('title', meta.title) + xmlElement('link', meta.home) + xmlElement('description', meta.description)
   if (meta.language !== null) channel += xmlElement('language', meta.language)
   channel += xmlElement('lastBuildDate', rfc822(meta.updated))
   channel += xmlElement('generator', 'newsroom-cms')
   channel += xmlElement('atom:link', null, { href: meta.self, rel: 'self', type: 'application/rss+xml' })
-  return `${XML_DECLARATION}<rss${namespaces}><channel>${channel}${items.join('')}</channel></rss>\n`
+  return { open: `${XML_DECLARATION}<rss${namespaces}><channel>${channel}`, separator: '', close: '</channel></rss>\n' }
 }
 
 /** One story as an Atom entry, a fragment like `rssItem`'s. */
@@ -111,8 +112,8 @@ export function atomEntry(story: Story): string {
   return `${entry}</entry>`
 }
 
-/** An Atom document around entries made by `atomEntry`. */
-export function atom(meta: FeedMeta, entries: readonly string[]): string {
+/** An Atom document, around entries made by `atomEntry`. */
+export function atom(meta: FeedMeta): Frame {
   const namespaces = xmlAttributes({ xmlns: NS.atom, 'xmlns:media': NS.media, 'xml:lang': meta.language })
   let feed = xmlElement('id', meta.self) + xmlElement('title', meta.title, { type: 'text' })
   feed += xmlElement('subtitle', meta.description, { type: 'text' })
@@ -122,5 +123,5 @@ export function atom(meta: FeedMeta, entries: readonly string[]): string {
   // Atom wants an author for every entry: the publication stands in for a story without a byline.
   feed += `<author>${xmlElement('name', meta.siteName)}</author>`
   feed += xmlElement('generator', 'newsroom-cms')
-  return `${XML_DECLARATION}<feed${namespaces}>${feed}${entries.join('')}</feed>\n`
+  return { open: `${XML_DECLARATION}<feed${namespaces}>${feed}`, separator: '', close: '</feed>\n' }
 }

@@ -1,5 +1,6 @@
 // JSON Feed 1.1 from the same stories as RSS and Atom, with the lead picture as `image`, an
 // attachment, and the Media RSS fields in a `_media` extension; translations in `_translations`.
+import type { Frame } from '../renders/store.js'
 import { entryId, type FeedMeta } from './feeds.js'
 import type { JsonFeed } from './schemas.js'
 import { descriptionOf, type Story } from './stories.js'
@@ -40,8 +41,8 @@ function item(story: Story): Item {
   return out
 }
 
-/** A JSON Feed document around items made by `jsonFeedItem`. */
-export function jsonFeed(meta: FeedMeta, items: readonly string[]): string {
+/** A JSON Feed document, around items made by `jsonFeedItem`. */
+export function jsonFeed(meta: FeedMeta): Frame {
   const head: Omit<JsonFeed, 'items'> = {
     version: 'https://jsonfeed.org/version/1.1',
     title: meta.title,
@@ -52,5 +53,5 @@ export function jsonFeed(meta: FeedMeta, items: readonly string[]): string {
     authors: [{ name: meta.siteName, url: meta.home }],
   }
   // The items last, as the schema (JsonFeed) lists them: the head's object without its closing brace.
-  return `${JSON.stringify(head).slice(0, -1)},"items":[${items.join(',')}]}`
+  return { open: `${JSON.stringify(head).slice(0, -1)},"items":[`, separator: ',', close: ']}' }
 }

@@ -12,6 +12,7 @@ import { canonicalLocale } from '../text/locale.js'
 import { baseUrl } from '../http/base-url.js'
 import { composedEtag, noneMatch } from '../http/conditional.js'
 import { notFound } from '../http/problems.js'
+import { type Frame, framed } from '../renders/store.js'
 import { problems } from '../http/schemas.js'
 import { type CanonicalUrl, siteHome } from './canonical-url.js'
 import type { EntryFormat, FeedPage, FeedPages } from './feed-pages.js'
@@ -93,9 +94,9 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
   }
 
   /** A feed document made of stored entries; its ETag from theirs and the rest (composedEtag). */
-  function sendFeed(reply: FastifyReply, type: string, page: FeedPage, document: (entries: readonly string[]) => string) {
+  function sendFeed(reply: FastifyReply, type: string, page: FeedPage, document: Frame) {
     tagAnswer(reply, () => page.keys)
-    return reply.header('etag', composedEtag(document([]), page.digests)).type(type).send(document(page.entries))
+    return reply.header('etag', composedEtag(document.open + document.close, page.digests)).type(type).send(framed(document, page.entries))
   }
 
   const tags = ['distribution']
@@ -116,7 +117,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, page } = feedOf(request, reply, FORMATS.rss)
-      return sendFeed(reply, MEDIA_TYPES.rss, page, (entries) => rss(meta, entries))
+      return sendFeed(reply, MEDIA_TYPES.rss, page, rss(meta))
     },
   )
 
@@ -136,7 +137,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, page } = feedOf(request, reply, FORMATS.atom)
-      return sendFeed(reply, MEDIA_TYPES.atom, page, (entries) => atom(meta, entries))
+      return sendFeed(reply, MEDIA_TYPES.atom, page, atom(meta))
     },
   )
 
@@ -157,7 +158,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     async (request, reply) => {
       const { meta, page } = feedOf(request, reply, FORMATS.json)
       // Written as text (its items are stored renders): a string goes out as it is, unserialized.
-      return sendFeed(reply, MEDIA_TYPES.json, page, (entries) => jsonFeed(meta, entries))
+      return sendFeed(reply, MEDIA_TYPES.json, page, jsonFeed(meta))
     },
   )
 

@@ -15,16 +15,18 @@ import { lookupByIds } from '../db/lookup-by-ids.js'
 import { articles } from '../db/schema.js'
 import { renderGenerations, renderKeys, renders } from '../db/schema-background.js'
 
-/** What a stored render holds. */
+/** What a stored render holds, as read: its bytes as they are sent. */
 export interface Render {
-  body: string
+  body: Buffer
   /** A whole answer's ETag, or a part's digest (composedEtag in src/http/conditional.ts). */
   etag: string | null
   /** Space-separated surrogate keys. */
   keys: string
 }
 
-export interface NewRender extends Render {
+/** A render to store: its text as made. */
+export interface NewRender extends Omit<Render, 'body'> {
+  body: string
   articleId: string
   kind: string
   base: string
@@ -40,7 +42,10 @@ export type RenderStore = ReturnType<typeof createRenderStore>
 export function createRenderStore(db: Db, log: InvalidationFeed, generation: string) {
   adopt(db, generation)
   const ph = sql.placeholder
-  const stored = { body: renders.body, etag: renders.etag, keys: renders.keys }
+  // Raw: Drizzle has no CAST. The text's own UTF-8 bytes, as a Buffer: an answer made of renders
+  // is then copied out and sent as it is, never decoded into a string nor encoded back (for a
+  // feed of 100 whole stories, 230 KB, that was a third of its time).
+  const stored = { body: sql<Buffer>`CAST(${renders.body} AS BLOB)`, etag: renders.etag, keys: renders.keys }
   const ours = eq(renders.generation, generation)
   const byId = db
     .select(stored)
@@ -132,7 +137,7 @@ function adopt(db: Db, generation: string): void {
 
 /** A page's parts, in its order: their bytes, their digests (for composedEtag) and their keys. */
 export interface Parts {
-  bodies: string[]
+  bodies: Buffer[]
   digests: string[]
   keys: string[][]
 }
@@ -161,9 +166,9 @@ export function pageParts(
   if (missing.length > 0) {
     const made: NewRender[] = []
     for (const part of make(missing)) {
-      const render = { body: part.body, etag: digest(part.body), keys: [...new Set(part.keys)].join(' ') }
-      found.set(part.articleId, render)
-      made.push({ ...render, articleId: part.articleId, kind, base })
+      const render = { etag: digest(part.body), keys: [...new Set(part.keys)].join(' ') }
+      found.set(part.articleId, { ...render, body: Buffer.from(part.body) })
+      made.push({ ...render, body: part.body, articleId: part.articleId, kind, base })
     }
     renders?.put(made, since)
   }
@@ -176,4 +181,23 @@ export function pageParts(
     parts.keys.push(render.keys.split(' '))
   }
   return parts
+}
+
+/** A document around a page's parts: what comes before them, between two of them, and after. */
+export interface Frame {
+  open: string
+  separator: string
+  close: string
+}
+
+/** The document with these parts in it, as the bytes sent: one copy of each part. */
+export function framed(frame: Frame, parts: readonly Buffer[]): Buffer {
+  const pieces: Buffer[] = [Buffer.from(frame.open)]
+  const separator = Buffer.from(frame.separator)
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0 && separator.length > 0) pieces.push(separator)
+    pieces.push(parts[i]!)
+  }
+  pieces.push(Buffer.from(frame.close))
+  return Buffer.concat(pieces)
 }
