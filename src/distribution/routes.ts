@@ -157,7 +157,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
     },
     async (request, reply) => {
       const { meta, page } = feedOf(request, reply, FORMATS.json)
-      // Written as text (its items are stored renders): a string goes out as it is, unserialized.
+      // Written as bytes (its items are stored renders): a Buffer goes out as it is, unserialized.
       return sendFeed(reply, MEDIA_TYPES.json, page, jsonFeed(meta))
     },
   )

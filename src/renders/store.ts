@@ -44,7 +44,7 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
   const ph = sql.placeholder
   // Raw: Drizzle has no CAST. The text's own UTF-8 bytes, as a Buffer: an answer made of renders
   // is then copied out and sent as it is, never decoded into a string nor encoded back (for a
-  // feed of 100 whole stories, 230 KB, that was a third of its time).
+  // feed of 100 whole stories, 230 KB, that was a fifth of its time).
   const stored = { body: sql<Buffer>`CAST(${renders.body} AS BLOB)`, etag: renders.etag, keys: renders.keys }
   const ours = eq(renders.generation, generation)
   const byId = db
