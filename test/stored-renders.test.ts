@@ -46,8 +46,9 @@ t.test('a stored render is the answer a fresh read makes, after any sequence of 
     const made = await write('POST', '/v1/articles', fields)
     return write('POST', `/v1/articles/${made.id}/publish`)
   }
-  const teased = await publish({ title: 'Ferry timetable changes', leadMediaId: inline.id })
-  const linked = await publish({ title: 'Port budget approved' })
+  // Non-ASCII text in parts of one page: a page's renders are cut out of one buffer by byte length.
+  const teased = await publish({ title: 'Ferry timetable changes on Línea 3', leadMediaId: inline.id })
+  const linked = await publish({ title: 'Port budget approved — “at last”' })
   const story = await publish({
     title: 'Harbour cranes replaced',
     leadMediaId: lead.id,

@@ -60,9 +60,18 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
     .innerJoin(renders, and(eq(renders.articleId, articles.id), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
     .where(and(eq(articles.locale, ph('locale')), eq(articles.slug, ph('slug')), eq(articles.status, 'published')))
     .prepare()
+  // A page's renders in one row: their bytes joined by SQLite into one Buffer, and a line per
+  // render (its article, byte length, ETag and keys) in the same order, since both aggregates
+  // walk the same rows. better-sqlite3 allocates each Buffer it returns on its own (about 1.5 us,
+  // and a backing store the garbage collector sweeps): for a feed of 100 stories that was a
+  // third of its time; the parts are now views of one. Raw fragments: Drizzle has no aggregate
+  // but count and sum. A null in `||` would make a line vanish from group_concat, hence coalesce.
   const byIds = lookupByIds((ids) =>
     db
-      .select({ articleId: renders.articleId, ...stored })
+      .select({
+        bodies: sql<Buffer | null>`CAST(group_concat(${renders.body}, '') AS BLOB)`,
+        index: sql<string | null>`group_concat(${renders.articleId} || char(9) || length(CAST(${renders.body} AS BLOB)) || char(9) || coalesce(${renders.etag}, '') || char(9) || ${renders.keys}, char(10))`,
+      })
       .from(renders)
       .where(and(inArray(renders.articleId, ids), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
       .prepare(),
@@ -104,8 +113,15 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
     /** The renders found of these articles, by id. */
     byIds(kind: string, base: string, ids: readonly string[]): Map<string, Render> {
       const found = new Map<string, Render>()
-      if (ids.length === 0) return found
-      for (const row of byIds(ids, { kind, base })) found.set(row.articleId, row)
+      const [row] = byIds(ids, { kind, base })
+      if (row?.bodies == null || row.index === null) return found
+      let offset = 0
+      for (const line of row.index.split('\n')) {
+        const [articleId, length, etag, keys] = line.split('\t') as [string, string, string, string]
+        const end = offset + Number(length)
+        found.set(articleId, { body: row.bodies.subarray(offset, end), etag: etag === '' ? null : etag, keys })
+        offset = end
+      }
       return found
     },
 
