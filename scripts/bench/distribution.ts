@@ -1,21 +1,25 @@
-// `node dist/scripts/bench/distribution.js [--db FILE] [--articles N] [--no-seed] [--runs R] [--translations]`:
+// `node dist/scripts/bench/distribution.js [--db FILE] [--articles N] [--no-seed] [--runs R] [--translations] [--http]`:
 // the `distribution` scenario of `npm run bench` (distribution-reads.ts) on its own database,
 // with more runs. The number that matters: a 50,000-URL sitemap page under 1 s at 1,000,000
 // articles. Seed a million once (about four minutes, 6.5 GB), then measure with --no-seed.
 // `--translations` first gives the archive what the seed lacks (once; use a copy of the file): a
 // Spanish translation of every tenth article of the last full sitemap page and of every
-// hundredth elsewhere, so that pages, feeds and structured data list alternates.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+// hundredth elsewhere, so that pages, feeds and structured data list alternates. `--http` adds
+// feeds beside list pages over HTTP (distribution-cost.ts), R rounds.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { and, eq, getTableColumns, gt, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { closeDatabase, openDatabase } from '../../src/db/client.js'
 import { articles } from '../../src/db/schema.js'
 import { projectPath } from '../../src/paths.js'
+import { measureFeedCost } from './distribution-cost.js'
 import { distributionMarkdown, measureDistribution } from './distribution-reads.js'
 import { seedDatabase, type SeedResult } from './seed-data.js'
 
 function options(argv: string[]) {
-  const out = { db: projectPath('data/bench-distribution.sqlite'), articles: 100_000, seed: true, runs: 5, translations: false }
+  const out = { db: projectPath('data/bench-distribution.sqlite'), articles: 100_000, seed: true, runs: 5, translations: false, http: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const next = () => argv[++i] ?? ''
@@ -24,6 +28,7 @@ function options(argv: string[]) {
     else if (arg === '--runs') out.runs = Number(next())
     else if (arg === '--no-seed') out.seed = false
     else if (arg === '--translations') out.translations = true
+    else if (arg === '--http') out.http = true
     else throw new Error(`unknown option ${arg}`)
   }
   return out
@@ -77,4 +82,10 @@ function translate(path: string, count: number): void {
 }
 
 const report = await measureDistribution(opts.db, seed, opts.runs)
+if (opts.http) {
+  const mediaDir = mkdtempSync(join(tmpdir(), 'bench-distribution-'))
+  const env = { DATABASE_PATH: opts.db, MEDIA_DIR: mediaDir, LOG_LEVEL: 'warn', NODE_ENV: 'production', PUBLIC_URL: 'https://news.example' }
+  report.cost = { rows: await measureFeedCost(env, opts.runs, 2_000), rounds: opts.runs, requests: 2_000 }
+  rmSync(mediaDir, { recursive: true, force: true })
+}
 console.log(`\n${distributionMarkdown(report)}`)

@@ -17,6 +17,7 @@ import { median, type Sample, seedApart, type Server, SERVICE_ARGS, shoot, start
 import { newsroomMarkdown, type NewsroomReport, runNewsroom } from './newsroom.js'
 import { runSearch, searchMarkdown, type SearchReport } from './search.js'
 import type { SeedResult } from './seed-data.js'
+import { measureFeedCost } from './distribution-cost.js'
 import { type DistributionReport, distributionMarkdown, measureDistribution } from './distribution-reads.js'
 
 export const SCENARIOS = ['standard', 'newsroom', 'search', 'distribution'] as const
@@ -256,6 +257,9 @@ export async function runBench(options: Options): Promise<Report> {
     if (options.scenarios.has('distribution')) {
       log('Distribution (in-process)...')
       report.distribution = await measureDistribution(options.db, seed, options.rounds * 5)
+      log('Feeds beside list pages, over HTTP...')
+      const requests = Math.round(options.duration * 400)
+      report.distribution.cost = { rows: await measureFeedCost(serviceEnv, options.rounds, requests), rounds: options.rounds, requests }
     }
   } finally {
     rmSync(mediaDir, { recursive: true, force: true })

@@ -119,6 +119,17 @@ t.test('the newsroom, search and distribution scenarios report throughput, laten
   t.ok(names.some((name) => /^sitemap page 1 \(400 URLs\)$/.test(name)), 'the sitemap page of the whole small archive')
   for (const row of distribution.rows) t.ok(row.medianMs > 0 && row.slowestMs >= row.medianMs && row.bytes > 0, `${row.name}: timed`)
   t.match(markdown, /## Distribution/)
+  // Feeds beside lists over HTTP: the server's CPU for each, and each feed over its list.
+  const cost = distribution.cost!
+  t.same(
+    cost.rows.map((row) => row.name),
+    [50, 100].flatMap((n) => [`list page of ${n}`, `RSS, ${n} entries`, `Atom, ${n} entries`, `JSON Feed, ${n} entries`]),
+  )
+  for (const row of cost.rows) {
+    t.ok(row.cpuUs > 0 && row.bytes > 0, `${row.name}: the server's CPU counted`)
+    t.equal(row.ratio === null, row.name.startsWith('list'), `${row.name}: weighed against its list`)
+  }
+  t.match(markdown, /### Feeds beside list pages, over HTTP\n[^]*\| RSS, 100 entries \| \d+ µs \| \d+% \|/)
 })
 
 t.test('the search order check tells best match first from anything else', async (t) => {
