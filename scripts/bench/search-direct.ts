@@ -17,7 +17,7 @@ const option = (name: string, fallback: string) => {
 }
 const sqlite = new Database(option('--db', 'data/1m.sqlite'), { readonly: true })
 // The service's page cache (db/client.ts), so that the timings are the service's.
-sqlite.pragma('cache_size = -4000')
+sqlite.pragma('cache_size = -8000')
 const listQuery = createListQuery(drizzle({ client: sqlite, schema }) as Db)
 const queries = searchQueries(Number(option('--articles', '1000000')))
 const times = new Map<QueryKind, number[]>(QUERY_KINDS.map((kind) => [kind, []]))

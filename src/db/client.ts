@@ -33,12 +33,12 @@ export function openDatabase(path: string): Db {
   sqlite.pragma('temp_store = MEMORY')
   // A second process (a backup, the key command) may hold the lock for a moment.
   sqlite.pragma('busy_timeout = 5000')
-  // 4 MiB of page cache (better-sqlite3 builds SQLite with 16): the hot reads are answered from
+  // 8 MiB of page cache (better-sqlite3 builds SQLite with 16): the hot reads are answered from
   // the response cache, and a page that falls out is in the OS's file cache. 16 to 8 MiB left
-  // the process 5–10 MB smaller after a benchmark run at the same comments/s; 8 to 4 MiB another
-  // 3–5 MB at 1M articles, with the same comments/s and the same CPU per uncached list, tag and
-  // search read (docs/operations.md#memory).
-  sqlite.pragma('cache_size = -4000')
+  // the process 5–10 MB smaller after a benchmark run at the same comments/s and search speed;
+  // 4 MiB saved 3–5 MB more at 1M articles but halved the benchmark's cache-off search there
+  // (260–310 searches/s at 50 connections against 500–520; 16 MiB gave 450–480).
+  sqlite.pragma('cache_size = -8000')
   // Slugs made in SQL are the service's own: migration sections-from-articles makes sections'.
   sqlite.function('cms_slugify', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? slugify(text) : null))
   const db = drizzle({ client: sqlite, schema }) as Db
