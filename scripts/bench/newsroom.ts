@@ -136,6 +136,10 @@ async function cacheStats(base: string): Promise<{ hits: number; misses: number 
  */
 function writeLoop(base: string, token: string, stories: Story[], seed: number): { stop: () => Promise<WriteCounts> } {
   const rand = prng(seed)
+  // The texts follow the seed, so a run minutes after another would send the same comments from
+  // the same client again, and the spam check's repeat rule would rightly hold them (a held
+  // comment evicts nothing): each run's texts are its own.
+  const run = Math.random().toString(36).slice(2, 8)
   const counts: WriteCounts = { saves: 0, comments: 0, failed: 0, held: 0 }
   const pending = new Set<Promise<void>>()
   const started = performance.now()
@@ -167,7 +171,7 @@ function writeLoop(base: string, token: string, stories: Story[], seed: number):
     while (comments < Math.floor(seconds * COMMENTS_PER_SECOND)) {
       comments++
       const story = skewed(stories, rand)
-      const body = { authorName: `Reader ${comments}`, body: `On the ${words(3)}: ${words(10)}, says reader ${comments}.` }
+      const body = { authorName: `Reader ${comments}`, body: `On the ${words(3)}: ${words(10)}, says reader ${comments} of run ${run}.` }
       send(`/v1/articles/${story.id}/comments`, 'POST', body, 201, (answer) => {
         counts.comments++
         if ((answer as { status?: string } | null)?.status !== 'approved') counts.held++
