@@ -156,6 +156,27 @@ t.test('a change deletes exactly the renders that show what it touched', async (
   t.equal(after.json().body.length, 0, 'whose next render leaves the teaser out')
 })
 
+t.test('a feed entry names fewer keys than it shows, and is deleted by any of those it shows', async (t) => {
+  const { ta, write, rows, stored } = await twinApps(t)
+  const photo = await createMedia(ta, { caption: 'Lock gates' })
+  const publish = async (fields: Record<string, unknown>) => write('POST', `/v1/articles/${(await write('POST', '/v1/articles', fields)).id}/publish`)
+  const teased = await publish({ title: 'Canal reopens to barges' })
+  const story = await publish({ title: 'Lock repairs finished', leadMediaId: photo.id, body: [{ type: 'related', articleId: teased.id }] })
+  // Only the feed is read: no other render of the story holds the teased story's key for it.
+  const feed = await stored.inject({ url: '/v1/feeds/rss?limit=1' })
+  t.match(feed.body, /Canal reopens to barges/, 'the entry prints the story it teases')
+  t.same(rows().map((row) => row.kind), ['rss-item'])
+  const named = String(feed.headers['surrogate-key']).split(' ')
+  t.ok(named.includes(`media-${photo.id}`), 'the feed names the picture its entry prints')
+  t.notOk(named.includes(`article-${teased.id}`) || named.includes(`article-${story.id}`), 'but not the articles: `articles-content` covers them')
+  const again = await stored.inject({ url: '/v1/feeds/rss?limit=1' })
+  t.equal(again.headers['surrogate-key'], feed.headers['surrogate-key'], 'the stored entry names the same keys')
+
+  await write('PATCH', `/v1/articles/${teased.id}`, { title: 'Canal reopens to barges and kayaks' })
+  t.same(rows(), [], "retitling the teased story deleted the entry, by a key the feed does not name")
+  t.match((await stored.inject({ url: '/v1/feeds/rss?limit=1' })).body, /barges and kayaks/)
+})
+
 t.test('editors never read or write stored renders', async (t) => {
   const { ta, write, rows, stored } = await twinApps(t)
   const draft = await write('POST', '/v1/articles', { title: 'Draft teased' })

@@ -58,7 +58,7 @@ export const renders = sqliteTable(
     body: text('body').notNull(),
     /** The ETag of a whole answer (`article`), or the digest of a part of one (a summary, an entry). */
     etag: text('etag'),
-    /** Its surrogate keys, space-separated: what a page made of it adds to its own. */
+    /** The surrogate keys an answer made of it names, space-separated (a feed entry: its media's and authors'; what deletes it is in render_keys). */
     keys: text('keys').notNull(),
   },
   (t) => [primaryKey({ columns: [t.articleId, t.kind, t.base, t.generation] })],

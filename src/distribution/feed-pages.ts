@@ -1,7 +1,8 @@
 // A feed's page in any of its three formats: the list's newest articles, each printed as the
 // format's entry. An entry depends on its story alone, so it is kept as a stored render
-// (src/renders/) of its own kind: a feed is then the list's query, one lookup of its entries and
-// the document around them, and an edit re-prints only the entries of what it touched.
+// (src/renders/) of its own kind: a feed is then the list's query (only the articles' ids and last
+// changes), one lookup of its entries and the document around them, and an edit re-prints only the
+// entries of what it touched.
 import type { ArticlesRepository } from '../articles/repository.js'
 import { articleKey } from '../http/surrogate-keys.js'
 import { visibilityOf } from '../http/visibility.js'
@@ -31,7 +32,7 @@ export interface FeedPage {
 }
 
 export interface FeedPageDeps {
-  articles: Pick<ArticlesRepository, 'list'>
+  articles: Pick<ArticlesRepository, 'listEntries'>
   distribution: Pick<DistributionRepository, 'publishedByIds'>
   stories: Pick<Stories, 'fromPublished'>
   /** Null when STORED_RENDERS is off (or links have no fixed base): every entry is printed anew. */
@@ -61,14 +62,17 @@ export function createFeedPages({ articles, distribution, stories, renders }: Fe
   return {
     page(query: ListQuery, base: string, format: EntryFormat): FeedPage {
       const since = renders?.position() ?? 0
-      const list = articles.list(query, READERS).data
+      const list = articles.listEntries(query, READERS).data
       const parts = pageParts(renders, { kind: format.kind, base, since, ids: list.map((summary) => summary.id) }, (missing) =>
         stories
           .fromPublished(distribution.publishedByIds(missing), base)
-          .map((story) => ({ articleId: story.article.id, body: format.entry(story), keys: entryKeys(story) })),
+          .map((story) => {
+            const keys = entryKeys(story)
+            return { articleId: story.article.id, body: format.entry(story), keys, carried: printedKeys(keys) }
+          }),
       )
       const keys = listKeys()
-      for (const shown of parts.keys) keys.push(...printedKeys(shown))
+      for (const carried of parts.keys) keys.push(...carried)
       return { entries: parts.bodies, digests: parts.digests, updated: newestChange(list), keys }
     },
   }

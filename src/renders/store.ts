@@ -20,7 +20,7 @@ export interface Render {
   body: Buffer
   /** A whole answer's ETag, or a part's digest (composedEtag in src/http/conditional.ts). */
   etag: string | null
-  /** Space-separated surrogate keys. */
+  /** Space-separated surrogate keys that an answer made of it names (see MadePart's `carried`). */
   keys: string
 }
 
@@ -30,6 +30,8 @@ export interface NewRender extends Omit<Render, 'body'> {
   articleId: string
   kind: string
   base: string
+  /** Space-separated keys of everything it shows, whose changes delete it; when absent, `keys`. */
+  shows?: string
 }
 
 export type RenderStore = ReturnType<typeof createRenderStore>
@@ -90,7 +92,7 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
     if (later === null) return
     const changed = new Set(later.keys)
     for (const render of made) {
-      const keys = render.keys.split(' ')
+      const keys = (render.shows ?? render.keys).split(' ')
       if (keys.some((key) => changed.has(key))) continue
       upsert.run({ ...render })
       for (const key of keys) addKey.run({ key, articleId: render.articleId })
@@ -163,6 +165,11 @@ export interface MadePart {
   articleId: string
   body: string
   keys: readonly string[]
+  /**
+   * The keys a page that holds it names, when not all of `keys` (a feed names its entries' media
+   * but not their articles): chosen once, when the part is made, not on every read of the page.
+   */
+  carried?: readonly string[]
 }
 
 /**
@@ -182,9 +189,10 @@ export function pageParts(
   if (missing.length > 0) {
     const made: NewRender[] = []
     for (const part of make(missing)) {
-      const render = { etag: digest(part.body), keys: [...new Set(part.keys)].join(' ') }
+      const shows = [...new Set(part.keys)].join(' ')
+      const render = { etag: digest(part.body), keys: part.carried === undefined ? shows : [...new Set(part.carried)].join(' ') }
       found.set(part.articleId, { ...render, body: Buffer.from(part.body) })
-      made.push({ ...render, body: part.body, articleId: part.articleId, kind, base })
+      made.push({ ...render, shows, body: part.body, articleId: part.articleId, kind, base })
     }
     renders?.put(made, since)
   }
@@ -194,7 +202,7 @@ export function pageParts(
     if (render === undefined) continue
     parts.bodies.push(render.body)
     parts.digests.push(render.etag!)
-    parts.keys.push(render.keys.split(' '))
+    parts.keys.push(render.keys === '' ? [] : render.keys.split(' '))
   }
   return parts
 }
