@@ -122,10 +122,12 @@ t.test('hot read paths use indexes', async (t) => {
         t.ok(plan.some((line) => line.includes('COVERING INDEX articles_sitemap_idx')), `${name}: a sitemap never reads the rows\n${shown}`)
       }
       // Case-insensitive (COLLATE NOCASE), and still a seek in the index declared the same way.
-      if (name.startsWith('section') && /from "articles"/i.test(sql)) {
+      // (The list's statement: the summaries it has no stored render of are then read by id.)
+      const listed = /from "articles"/i.test(sql) && /order by/i.test(sql)
+      if (name.startsWith('section') && listed) {
         t.ok(plan.some((line) => line.includes('USING INDEX articles_section_nocase_idx (section=? AND status=?)')), `${name}: the NOCASE index serves it\n${shown}`)
       }
-      if (name.startsWith('locale') && /from "articles"/i.test(sql)) {
+      if (name.startsWith('locale') && listed) {
         t.ok(plan.some((line) => line.includes('USING INDEX articles_locale_sort_idx (locale=? AND status=?')), `${name}: the locale index serves it\n${shown}`)
       }
       if (name === 'translation group' && /coalesce/i.test(sql)) {

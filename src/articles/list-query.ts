@@ -288,22 +288,26 @@ export function createListQuery(db: Db) {
     return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
   }
 
+  function list(query: ListQuery, visibility: Visibility): { data: StoredSummary[]; nextCursor: string | null } {
+    const status = visibility.includeUnpublished ? query.status : 'published'
+    if (query.q !== undefined) {
+      const fts = toFtsQuery(query.q, prefixTerms)
+      return fts === null ? { data: [], nextCursor: null } : search(query, status, fts)
+    }
+    return listed(summaryStatement, query, status)
+  }
+
   return {
-    list(query: ListQuery, visibility: Visibility): { data: StoredSummary[]; nextCursor: string | null } {
-      const status = visibility.includeUnpublished ? query.status : 'published'
-      if (query.q !== undefined) {
-        const fts = toFtsQuery(query.q, prefixTerms)
-        return fts === null ? { data: [], nextCursor: null } : search(query, status, fts)
-      }
-      return listed(summaryStatement, query, status)
-    },
+    list,
 
     /**
-     * The page `list` gives for a query without `q`, but only each article's id and last change:
-     * what a page made of stored renders needs (a feed), read without the columns stored after
-     * the body (reading those walks its overflow pages: at 100 articles, two thirds of the query).
+     * The page `list` gives, but of a list without `q` only each article's id and last change:
+     * what a page made of stored renders needs (a list page, a feed), read without the columns
+     * stored after the body (reading those walks its overflow pages: at 100 articles, two thirds
+     * of the query). A search ranks whole rows anyway, and gives them.
      */
     listEntries(query: ListQuery, visibility: Visibility): { data: ListEntry[]; nextCursor: string | null } {
+      if (query.q !== undefined) return list(query, visibility)
       return listed(entryStatement, query, visibility.includeUnpublished ? query.status : 'published')
     },
 

@@ -144,9 +144,9 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
       if (request.query.status !== undefined && request.query.status !== 'published' && !visibility.includeUnpublished) {
         throw forbidden('Only editors may list articles that are not published.')
       }
-      const load = () => articles.list({ ...request.query, limit: request.query.limit ?? 20 }, visibility)
-      if (!visibility.includeUnpublished) return stored.page(reply, context(request), load, membershipKeys(request.query))
-      const page = load()
+      const query = { ...request.query, limit: request.query.limit ?? 20 }
+      if (!visibility.includeUnpublished) return stored.page(reply, context(request), () => articles.listEntries(query, visibility), membershipKeys(request.query))
+      const page = articles.list(query, visibility)
       const data = embed.summaries(page.data, context(request))
       setSurrogateKeys(reply, () => listKeys(request.query, data))
       return { data, nextCursor: page.nextCursor }

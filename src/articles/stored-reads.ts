@@ -10,7 +10,7 @@ import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { framed, pageParts, type Render, type RenderStore } from '../renders/store.js'
 import type { EmbedContext, ArticleEmbedder } from './embed.js'
-import type { StoredSummary } from './list-query.js'
+import type { ListEntry } from './list-query.js'
 import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
 import { articleKeys, summaryKeys } from './surrogate-keys.js'
 
@@ -45,24 +45,24 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
     },
 
     /**
-     * A page of summaries (`load` runs the list query) as the list's JSON, each summary its
-     * stored render; `membership` are the keys of the list itself.
+     * A page of the list (`load` runs the list query: ids, and the cursor) as the list's JSON,
+     * each summary its stored render, or made from the article's row when there is none;
+     * `membership` are the keys of the list itself.
      */
     page(
       reply: FastifyReply,
       ctx: EmbedContext,
-      load: () => { data: StoredSummary[]; nextCursor: string | null },
+      load: () => { data: readonly ListEntry[]; nextCursor: string | null },
       membership: string[],
     ): FastifyReply {
       const since = renders?.position() ?? 0
       const page = load()
       const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
-      const parts = pageParts(renders, { kind: 'summary', base: ctx.base, since, ids: page.data.map((summary) => summary.id) }, (missing) => {
-        const wanted = new Set(missing)
-        return embed
-          .summaries(page.data.filter((summary) => wanted.has(summary.id)), ctx)
-          .map((summary) => ({ articleId: summary.id, body: serialize(summary), keys: summaryKeys(summary, []) }))
-      })
+      const parts = pageParts(renders, { kind: 'summary', base: ctx.base, since, ids: page.data.map((entry) => entry.id) }, (missing) =>
+        // Visible ones only: the row is read after the list's query, and another process may
+        // have unpublished the article in between.
+        [...embed.targets(missing, ctx).values()].map((summary) => ({ articleId: summary.id, body: serialize(summary), keys: summaryKeys(summary, []) })),
+      )
       const keys = membership
       for (const shown of parts.keys) keys.push(...shown)
       const cursor = JSON.stringify(page.nextCursor)
