@@ -37,9 +37,12 @@ const summaryColumns = {
   updatedAt: articles.updatedAt,
 } satisfies Record<keyof StoredSummary, unknown>
 
-/** An article of a page made of stored renders: which one, and when it last changed. */
+/** An article of a page made of stored renders (a list page): which one. */
+export type ListId = Pick<StoredSummary, 'id'>
+const idColumns = { id: articles.id } satisfies Record<keyof ListId, unknown>
+/** An article of a feed's page: which one, and when it last changed (the feed's own `updated`). */
 export type ListEntry = Pick<StoredSummary, 'id' | 'updatedAt'>
-const entryColumns = { id: articles.id, updatedAt: articles.updatedAt } satisfies Record<keyof ListEntry, unknown>
+const entryColumns = { ...idColumns, updatedAt: articles.updatedAt } satisfies Record<keyof ListEntry, unknown>
 
 // Search ranks an article by the fields that hold every word of the query, title first, then
 // newest first. bm25 was the obvious choice, but its scores depend on the whole index, so every
@@ -137,6 +140,7 @@ export function createListQuery(db: Db) {
       return fastRows(statement, fields)
     })
   const summaryStatement = listStatements(summaryColumns)
+  const idStatement = listStatements(idColumns)
   const entryStatement = listStatements(entryColumns)
 
   // FTS5 walks a doclist from its start to reach a lower rowid bound (measured at a million
@@ -301,11 +305,17 @@ export function createListQuery(db: Db) {
     list,
 
     /**
-     * The page `list` gives, but of a list without `q` only each article's id and last change:
-     * what a page made of stored renders needs (a list page, a feed), read without the columns
-     * stored after the body (reading those walks its overflow pages: at 100 articles, two thirds
-     * of the query). A search ranks whole rows anyway, and gives them.
+     * The page `list` gives, but of a list without `q` only each article's id: what a page made
+     * of stored renders needs, read without the columns stored after the body (reading those
+     * walks its overflow pages: at 100 articles, two thirds of the query). A search ranks whole
+     * rows anyway, and gives them.
      */
+    listIds(query: ListQuery, visibility: Visibility): { data: ListId[]; nextCursor: string | null } {
+      if (query.q !== undefined) return list(query, visibility)
+      return listed(idStatement, query, visibility.includeUnpublished ? query.status : 'published')
+    },
+
+    /** As `listIds`, with each article's last change (a feed says when it last changed). */
     listEntries(query: ListQuery, visibility: Visibility): { data: ListEntry[]; nextCursor: string | null } {
       if (query.q !== undefined) return list(query, visibility)
       return listed(entryStatement, query, visibility.includeUnpublished ? query.status : 'published')

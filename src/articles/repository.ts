@@ -22,7 +22,7 @@ import type { ArticleCreate, ArticlePatch, StoredArticle } from './schemas.js'
 import { slugify } from './slug.js'
 
 export { filterKey } from './normalize.js'
-export { type ListEntry, type ListQuery, SEARCH_WINDOW, type StoredSummary } from './list-query.js'
+export { type ListEntry, type ListId, type ListQuery, SEARCH_WINDOW, type StoredSummary } from './list-query.js'
 
 /** An article's id, state and comment settings: what a comment on it is checked against. */
 export type ArticleGate = Pick<StoredArticle, 'id' | 'status' | 'publishedAt' | 'commentsEnabled'>
@@ -88,7 +88,8 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
   const logSearchKeys = createSearchKeyLog(db)
   const revisions = createRevisions(db)
   const references = createReferenceCheck(db)
-  const { list, listEntries, summariesByIds } = createListQuery(db)
+  // The list, search, and summaries by id, as createListQuery gives them.
+  const listQuery = createListQuery(db)
 
   const byId = fastRows(db.select(storedColumns).from(articles).where(eq(articles.id, sql.placeholder('id'))).prepare(), storedColumns)
   const bySlug = fastRows(
@@ -360,9 +361,7 @@ export function createArticlesRepository(db: Db, recordEvent: RecordEvent, optio
     unpublish,
     remove,
     restore,
-    list,
-    listEntries,
-    summariesByIds,
+    ...listQuery,
 
     /** What comments need to know of an article, without reading (and parsing) its body. */
     gate(id: string): ArticleGate | null {

@@ -145,7 +145,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         throw forbidden('Only editors may list articles that are not published.')
       }
       const query = { ...request.query, limit: request.query.limit ?? 20 }
-      if (!visibility.includeUnpublished) return stored.page(reply, context(request), () => articles.listEntries(query, visibility), membershipKeys(request.query))
+      if (!visibility.includeUnpublished) return stored.page(reply, context(request), () => articles.listIds(query, visibility), membershipKeys(request.query))
       const page = articles.list(query, visibility)
       const data = embed.summaries(page.data, context(request))
       setSurrogateKeys(reply, () => listKeys(request.query, data))

@@ -10,7 +10,7 @@ import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
 import { framed, pageParts, type Render, type RenderStore } from '../renders/store.js'
 import type { EmbedContext, ArticleEmbedder } from './embed.js'
-import type { ListEntry } from './list-query.js'
+import type { ListId } from './list-query.js'
 import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
 import { articleKeys, summaryKeys } from './surrogate-keys.js'
 
@@ -52,7 +52,7 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
     page(
       reply: FastifyReply,
       ctx: EmbedContext,
-      load: () => { data: readonly ListEntry[]; nextCursor: string | null },
+      load: () => { data: readonly ListId[]; nextCursor: string | null },
       membership: string[],
     ): FastifyReply {
       const since = renders?.position() ?? 0
