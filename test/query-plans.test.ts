@@ -37,8 +37,9 @@ t.test('hot read paths use indexes', async (t) => {
     }
     return statement
   }) as typeof sqlite.prepare
-  // The response cache off, so that every path runs its queries each time it is read.
-  const app = await buildApp(testConfig({ DATABASE_PATH: path, RESPONSE_CACHE_MB: '0' }), { db })
+  // The response cache off, so that every path runs its queries each time it is read; a fixed
+  // base URL, so that readers' pages are read with their stored renders, as in production.
+  const app = await buildApp(testConfig({ DATABASE_PATH: path, RESPONSE_CACHE_MB: '0', PUBLIC_URL: 'https://news.example' }), { db })
   t.teardown(() => app.close())
   await app.ready()
 
@@ -99,6 +100,7 @@ t.test('hot read paths use indexes', async (t) => {
     ['ninjs', `/v1/articles/${id}/ninjs`, false],
     ['change feed', '/v1/changes', true],
   ]
+  let pageStatements = 0
   for (const [name, url, list] of paths) {
     executed.length = 0
     const response = await app.inject({ url })
@@ -106,6 +108,8 @@ t.test('hot read paths use indexes', async (t) => {
     const selects = executed.filter((e) => /^\s*(SELECT|WITH)/i.test(e.sql))
     t.ok(selects.length > 0, `${name}: ran at least one query`)
     for (const { sql, args } of selects) {
+      // A bare bound LIMIT makes SQLite prepare the statement again on every run (statement-replans.test.ts).
+      t.notMatch(sql, /\blimit \?(?!\s*\+)/i, `${name}: no LIMIT from a bare placeholder\n${sql.slice(0, 160)}`)
       const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((row) => row.detail)
       const shown = `${name}\n${sql.replace(/\s+/g, ' ').slice(0, 160)}\n  ${plan.join('\n  ')}`
       // A scan is fine through an index (ordered, stopped by LIMIT), of a CTE or of a table-valued
@@ -115,7 +119,7 @@ t.test('hot read paths use indexes', async (t) => {
       const fullScans = plan.filter(
         (line) =>
           /^SCAN (?!.*USING)/.test(line) &&
-          !/^SCAN (hits|recent|w\b|articles_fts VIRTUAL TABLE|articles_fts_tags VIRTUAL TABLE INDEX \d+:M|articles_fts_(vocab|instances) VIRTUAL TABLE INDEX [1-9]|json_each|\(subquery|CONSTANT|sitemap_blocks$)/.test(line),
+          !/^SCAN (hits|recent|w\b|page$|articles_fts VIRTUAL TABLE|articles_fts_tags VIRTUAL TABLE INDEX \d+:M|articles_fts_(vocab|instances) VIRTUAL TABLE INDEX [1-9]|json_each|\(subquery|CONSTANT|sitemap_blocks$)/.test(line),
       )
       t.same(fullScans, [], `${name}: no table scan\n${shown}`)
       if (sql.includes('articles_sitemap_idx')) {
@@ -129,6 +133,13 @@ t.test('hot read paths use indexes', async (t) => {
       }
       if (name.startsWith('locale') && listed) {
         t.ok(plan.some((line) => line.includes('USING INDEX articles_locale_sort_idx (locale=? AND status=?')), `${name}: the locale index serves it\n${shown}`)
+      }
+      // A readers' page and its stored renders in one statement: the list's ordered range walked
+      // once, as the outer loop, and each article's render one seek in the renders' key.
+      if (/left join "renders"/i.test(sql)) {
+        t.equal(plan[0], 'CO-ROUTINE page', `${name}: the page is read in its order, not gathered first\n${shown}`)
+        t.ok(plan.includes('SEARCH renders USING INDEX sqlite_autoindex_renders_1 (article_id=? AND kind=? AND base=? AND generation=?) LEFT-JOIN'), `${name}: a render is a seek\n${shown}`)
+        pageStatements++
       }
       if (name === 'translation group' && /coalesce/i.test(sql)) {
         t.ok(plan.some((line) => line.includes('USING INDEX articles_translation_group_uq')), `${name}: one seek in the group index\n${shown}`)
@@ -149,6 +160,7 @@ t.test('hot read paths use indexes', async (t) => {
       }
     }
   }
+  t.ok(pageStatements >= 15, `list pages and feeds were read with their renders in one statement (${pageStatements})`)
 })
 
 // Every write runs the triggers of the rows it touches, and a scan inside a trigger body shows in

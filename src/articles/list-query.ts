@@ -1,6 +1,6 @@
 // The article list and search (filters, keyset paging, ranking), and summaries by id.
 import { and, desc, eq, exists, gte, inArray, lt, lte, max, type SQL, sql } from 'drizzle-orm'
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import type { SQLiteColumn, SubqueryWithSelection } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client.js'
 import { articleAuthors, articles, articleTags } from '../db/schema.js'
 import { articleAuthorProfiles, articleSections } from '../db/schema-authors-sections.js'
@@ -14,6 +14,7 @@ import { sectionSlug } from '../sections/slug.js'
 import { cleanSection, filterKey } from './normalize.js'
 import type { ArticleQuery, ArticleStatus, ArticleSummary, StoredArticle } from './schemas.js'
 import { toFtsQuery } from './search.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type ListQuery = Omit<ArticleQuery, 'limit'> & { limit: number }
 
@@ -43,6 +44,21 @@ const idColumns = { id: articles.id } satisfies Record<keyof ListId, unknown>
 /** An article of a feed's page: which one, and when it last changed (the feed's own `updated`). */
 export type ListEntry = Pick<StoredSummary, 'id' | 'updatedAt'>
 const entryColumns = { ...idColumns, updatedAt: articles.updatedAt } satisfies Record<keyof ListEntry, unknown>
+
+/**
+ * A page of the list as a subquery, for a statement that reads what is stored of each of its
+ * articles (src/renders/): each one's id and place in the order (sort key and number), newest
+ * first, the page and one more; its last change when asked for (else null).
+ */
+export type ListPage = SubqueryWithSelection<
+  { id: SQL.Aliased<string>; sortAt: SQL.Aliased<string>; seq: SQL.Aliased<number>; updatedAt: SQL.Aliased<string | null> },
+  'page'
+>
+
+/** A statement over a ListPage that gives one row. */
+interface OneRow<Row> {
+  get(values: Record<string, unknown>): Row | undefined
+}
 
 // Search ranks an article by the fields that hold every word of the query, title first, then
 // newest first. bm25 was the obvious choice, but its scores depend on the whole index, so every
@@ -118,27 +134,46 @@ export function createListQuery(db: Db) {
     return where
   }
 
+  /** What a shape's page reads from: the driving table (null: articles), its order's columns, and its conditions. */
+  function pageOf(shape: Shape) {
+    const rows = shape.drive === 'articles' ? null : ROW_FILTERS[shape.drive].table
+    const sortAt = rows?.sortAt ?? articles.sortAt
+    const seq = rows?.articleSeq ?? articles.seq
+    const where = filtersOf(shape)
+    // A row-value comparison has no Drizzle operator; SQLite reads it as one index range bound.
+    if (shape.cursor) where.push(sql`(${sortAt}, ${seq}) < (${ph('sortAt')}, ${ph('seq')})`)
+    return { rows, sortAt, seq, where: and(...where) }
+  }
+
   /** The list's statements, one per shape, reading `columns` of each article. */
   const listStatements = <Columns extends Record<string, SQLiteColumn>>(columns: Columns) =>
     perShape((shape) => {
-      const rows = shape.drive === 'articles' ? null : ROW_FILTERS[shape.drive].table
-      const sortAt = rows?.sortAt ?? articles.sortAt
-      const seq = rows?.articleSeq ?? articles.seq
-      const where = filtersOf(shape)
-      // A row-value comparison has no Drizzle operator; SQLite reads it as one index range bound.
-      if (shape.cursor) where.push(sql`(${sortAt}, ${seq}) < (${ph('sortAt')}, ${ph('seq')})`)
+      const { rows, sortAt, seq, where } = pageOf(shape)
       const fields = { summary: columns, sortAt, seq }
       const from =
         rows === null
           ? db.select(fields).from(articles).$dynamic()
           : db.select(fields).from(rows).innerJoin(articles, eq(articles.seq, rows.articleSeq)).$dynamic()
-      const statement = from
-        .where(and(...where))
-        .orderBy(desc(sortAt), desc(seq))
-        .limit(ph('limit'))
-        .prepare()
-      return fastRows(statement, fields)
+      return fastRows(from.where(where).orderBy(desc(sortAt), desc(seq)).limit(boundLimit()).prepare(), fields)
     })
+
+  /** The page of a shape as a subquery (ListPage); its last change read only when asked (it sits after the body). */
+  function pageSubquery(shape: Shape, lastChange: boolean): ListPage {
+    const { rows, sortAt, seq, where } = pageOf(shape)
+    const fields = {
+      id: sql<string>`${articles.id}`.as('id'),
+      sortAt: sql<string>`${sortAt}`.as('sort_at'),
+      seq: sql<number>`${seq}`.as('seq'),
+      // Raw: a constant column has no other Drizzle form.
+      updatedAt: (lastChange ? sql<string | null>`${articles.updatedAt}` : sql<string | null>`null`).as('updated_at'),
+    }
+    const from =
+      rows === null
+        ? db.select(fields).from(articles).$dynamic()
+        : db.select(fields).from(rows).innerJoin(articles, eq(articles.seq, rows.articleSeq)).$dynamic()
+    return from.where(where).orderBy(desc(sortAt), desc(seq)).limit(boundLimit()).as('page')
+  }
+
   const summaryStatement = listStatements(summaryColumns)
   const idStatement = listStatements(idColumns)
   const entryStatement = listStatements(entryColumns)
@@ -156,7 +191,7 @@ export function createListQuery(db: Db) {
     .select({ term: articlesFtsInstances.term })
     .from(articlesFtsInstances)
     .where(and(gte(articlesFtsInstances.term, ph('from')), lt(articlesFtsInstances.term, ph('to'))))
-    .limit(1)
+    .limit(fixedLimit(1))
     .prepare()
   /**
    * The index's terms that start with `word`, one seek each, for a word that the tokenizer
@@ -217,7 +252,7 @@ export function createListQuery(db: Db) {
         .crossJoin(articles)
         .where(and(...where))
         .orderBy(desc(hits.score), desc(articles.sortAt), desc(articles.seq))
-        .limit(ph('limit'))
+        .limit(boundLimit())
         .prepare(),
       fields,
     )
@@ -275,20 +310,26 @@ export function createListQuery(db: Db) {
 
   const summariesIn = lookupByIds((ids) => fastRows(db.select(summaryColumns).from(articles).where(inArray(articles.id, ids)).prepare(), summaryColumns))
 
+  /** A list's (no search) shape and the values of its statement's placeholders. */
+  function shapeOf(query: ListQuery, status: ArticleStatus | undefined): { shape: Shape; values: Record<string, unknown> } {
+    const [drive = 'articles', ...checked] = rowFiltersOf(query)
+    const shape: Shape = { drive, status: status !== undefined, checked, locale: query.locale !== undefined, cursor: query.cursor !== undefined }
+    const values = filterValues(query, status)
+    if (query.cursor !== undefined) {
+      const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]
+      Object.assign(values, { sortAt, seq })
+    }
+    return { shape, values }
+  }
+
   /** A page of the list (no search) by the statement for its shape. */
   function listed<Row>(
     statementFor: (shape: Shape) => { all(values: Record<string, unknown>): { summary: Row; sortAt: string; seq: number }[] },
     query: ListQuery,
     status: ArticleStatus | undefined,
   ): { data: Row[]; nextCursor: string | null } {
-    const [drive = 'articles', ...checked] = rowFiltersOf(query)
-    const statement = statementFor({ drive, status: status !== undefined, checked, locale: query.locale !== undefined, cursor: query.cursor !== undefined })
-    const values = filterValues(query, status)
-    if (query.cursor !== undefined) {
-      const [sortAt, seq] = decodeCursor(query.cursor, ['string', 'number']) as [string, number]
-      Object.assign(values, { sortAt, seq })
-    }
-    const page = toPage(statement.all(values), query.limit, (last) => [last.sortAt, last.seq])
+    const { shape, values } = shapeOf(query, status)
+    const page = toPage(statementFor(shape).all(values), query.limit, (last) => [last.sortAt, last.seq])
     return { data: page.data.map((row) => row.summary), nextCursor: page.nextCursor }
   }
 
@@ -319,6 +360,20 @@ export function createListQuery(db: Db) {
     listEntries(query: ListQuery, visibility: Visibility): { data: ListEntry[]; nextCursor: string | null } {
       if (query.q !== undefined) return list(query, visibility)
       return listed(entryStatement, query, visibility.includeUnpublished ? query.status : 'published')
+    },
+
+    /**
+     * Readers' pages of the list (no search), each read in one statement with what is stored of
+     * its articles: `read` makes that statement over the page as a subquery (ListPage), once per
+     * shape of the list; `lastChange` puts each article's last change in it. The function given
+     * back runs it for a query, with `values` for `read`'s own placeholders.
+     */
+    storedPages<Row>(read: (page: ListPage) => OneRow<Row>, lastChange: boolean): (query: ListQuery, values: Record<string, unknown>) => Row | undefined {
+      const statements = perShape((shape) => read(pageSubquery(shape, lastChange)))
+      return (query, values) => {
+        const { shape, values: filters } = shapeOf(query, 'published')
+        return statements(shape).get({ ...filters, ...values })
+      }
     },
 
     /** Summaries of the given articles, for embedding; the caller filters by visibility. */

@@ -6,6 +6,7 @@ import type { Db } from '../db/client.js'
 import { articleRevisions } from '../db/schema.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { ArticleRevision, StoredArticle } from './schemas.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 // db/schema.ts types a snapshot as a plain record (db/ knows nothing of articles); every one was
 // written by record() below, so reads take it as a Snapshot.
@@ -60,7 +61,7 @@ export function createRevisions(db: Db) {
     .from(articleRevisions)
     .where(and(eq(articleId, sql.placeholder('id')), lt(revision, sql.placeholder('before'))))
     .orderBy(desc(revision))
-    .limit(sql.placeholder('limit'))
+    .limit(boundLimit())
     .prepare()
 
   return {

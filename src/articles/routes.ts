@@ -41,7 +41,7 @@ export interface ArticleRouteDeps {
 
 export async function articleRoutes(app: FastifyInstance, { config, articles, embed, bodyHtml, renders }: ArticleRouteDeps) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>()
-  const stored = createStoredReads(renders, embed)
+  const stored = createStoredReads(renders, embed, articles)
   const tags = ['articles']
   const editorOnly = requireRole('editor')
 
@@ -145,7 +145,7 @@ export async function articleRoutes(app: FastifyInstance, { config, articles, em
         throw forbidden('Only editors may list articles that are not published.')
       }
       const query = { ...request.query, limit: request.query.limit ?? 20 }
-      if (!visibility.includeUnpublished) return stored.page(reply, context(request), () => articles.listIds(query, visibility), membershipKeys(request.query))
+      if (!visibility.includeUnpublished) return stored.page(reply, context(request), query, membershipKeys(request.query))
       const page = articles.list(query, visibility)
       const data = embed.summaries(page.data, context(request))
       setSurrogateKeys(reply, () => listKeys(request.query, data))

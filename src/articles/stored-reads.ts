@@ -6,11 +6,13 @@
 // unpublished teasers.
 import type { FastifyReply } from 'fastify'
 import { composedEtag, makeEtag } from '../http/conditional.js'
+import { toPage } from '../http/cursor.js'
 import { ref } from '../http/schemas.js'
 import { setSurrogateKeys } from '../http/surrogate-keys.js'
-import { framed, pageParts, type Render, type RenderStore } from '../renders/store.js'
+import { visibilityOf } from '../http/visibility.js'
+import { framed, type MadePart, pageParts, type Parts, type Render, type RenderStore, storedPage, storedPageParts } from '../renders/store.js'
 import type { EmbedContext, ArticleEmbedder } from './embed.js'
-import type { ListId } from './list-query.js'
+import type { createListQuery, ListQuery } from './list-query.js'
 import { ArticleSummary, type Article, type StoredArticle } from './schemas.js'
 import { articleKeys, summaryKeys } from './surrogate-keys.js'
 
@@ -20,7 +22,29 @@ const SUMMARY = { ...ref(ArticleSummary) }
 
 export type StoredReads = ReturnType<typeof createStoredReads>
 
-export function createStoredReads(renders: RenderStore | null, embed: ArticleEmbedder) {
+/** What readers' list pages read of the list: ids (a search, or without stored renders), or pages with their renders. */
+type Lists = Pick<ReturnType<typeof createListQuery>, 'listIds' | 'storedPages'>
+
+const READERS = visibilityOf({ role: 'anonymous' })
+// The list's JSON between its summaries: what the page statement joins them with.
+const SEPARATOR = ','
+
+export function createStoredReads(renders: RenderStore | null, embed: ArticleEmbedder, lists: Lists) {
+  const readPage = renders === null ? null : lists.storedPages(renders.pageStatement, false)
+
+  /** A readers' page's summaries, as parts (stored renders or made now), and the list's cursor. */
+  function summaries(ctx: EmbedContext, query: ListQuery, make: (missing: string[]) => MadePart[]): { parts: Parts; nextCursor: string | null } {
+    const page = { kind: 'summary', base: ctx.base, since: renders?.position() ?? 0 }
+    if (renders === null || readPage === null || query.q !== undefined) {
+      const list = lists.listIds(query, READERS)
+      return { parts: pageParts(renders, { ...page, ids: list.data.map((entry) => entry.id) }, make), nextCursor: list.nextCursor }
+    }
+    // The page, its renders and their bytes joined, in one statement.
+    const stored = storedPage(readPage(query, { kind: page.kind, base: page.base, separator: SEPARATOR }), SEPARATOR)
+    const { nextCursor } = toPage(stored.entries, query.limit, (last) => [last.sortAt, last.seq])
+    return { parts: storedPageParts(renders, page, stored, query.limit, make), nextCursor }
+  }
+
   return {
     /**
      * One article: `find`'s stored render, or `make`'s article serialized as the route does
@@ -45,28 +69,20 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
     },
 
     /**
-     * A page of the list (`load` runs the list query: ids, and the cursor) as the list's JSON,
-     * each summary its stored render, or made from the article's row when there is none;
-     * `membership` are the keys of the list itself.
+     * A readers' page of the list as the list's JSON, each summary its stored render, or made
+     * from the article's row when there is none; `membership` are the keys of the list itself.
      */
-    page(
-      reply: FastifyReply,
-      ctx: EmbedContext,
-      load: () => { data: readonly ListId[]; nextCursor: string | null },
-      membership: string[],
-    ): FastifyReply {
-      const since = renders?.position() ?? 0
-      const page = load()
+    page(reply: FastifyReply, ctx: EmbedContext, query: ListQuery, membership: string[]): FastifyReply {
       const serialize = reply.compileSerializationSchema(SUMMARY) as (summary: unknown) => string
-      const parts = pageParts(renders, { kind: 'summary', base: ctx.base, since, ids: page.data.map((entry) => entry.id) }, (missing) =>
+      const { parts, nextCursor } = summaries(ctx, query, (missing) =>
         // Visible ones only: the row is read after the list's query, and another process may
         // have unpublished the article in between.
         [...embed.targets(missing, ctx).values()].map((summary) => ({ articleId: summary.id, body: serialize(summary), keys: summaryKeys(summary, []) })),
       )
       const keys = membership
       for (const shown of parts.keys) keys.push(...shown)
-      const cursor = JSON.stringify(page.nextCursor)
-      const body = framed({ open: '{"data":[', separator: ',', close: `],"nextCursor":${cursor}}` }, parts.bodies)
+      const cursor = JSON.stringify(nextCursor)
+      const body = framed({ open: '{"data":[', separator: SEPARATOR, close: `],"nextCursor":${cursor}}` }, parts)
       return send(reply, body, keys, composedEtag(cursor, parts.digests))
     },
   }

@@ -12,6 +12,7 @@ import { cleanText, stripTags } from '../text/sanitize.js'
 import { slugify } from '../text/slug.js'
 import { authorColumns, createAuthorLookup } from './lookup.js'
 import type { AuthorCreate, AuthorPatch, StoredAuthor } from './schemas.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type AuthorsRepository = ReturnType<typeof createAuthorsRepository>
 
@@ -29,7 +30,7 @@ export function createAuthorsRepository(db: Db) {
     .from(articleAuthorProfiles)
     .innerJoin(articles, eq(articles.seq, articleAuthorProfiles.articleSeq))
     .where(eq(articleAuthorProfiles.authorId, ph('id')))
-    .limit(5)
+    .limit(fixedLimit(5))
     .prepare()
   const page = (after: boolean) =>
     db
@@ -37,7 +38,7 @@ export function createAuthorsRepository(db: Db) {
       .from(authors)
       .where(after ? gt(authors.slug, ph('slug')) : undefined)
       .orderBy(asc(authors.slug))
-      .limit(ph('limit'))
+      .limit(boundLimit())
       .prepare()
   const firstPage = page(false)
   const laterPage = page(true)

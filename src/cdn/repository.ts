@@ -5,6 +5,7 @@
 import { and, asc, eq, gt, inArray, lte, min, notInArray, sql } from 'drizzle-orm'
 import { type Db, transactional } from '../db/client.js'
 import { cdnPurgeCursors, invalidations } from '../db/schema-background.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export type PurgeOutbox = ReturnType<typeof createPurgeOutbox>
 
@@ -28,7 +29,7 @@ export function createPurgeOutbox(db: Db) {
     .from(invalidations)
     .where(gt(invalidations.seq, p('seq')))
     .orderBy(asc(invalidations.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
     .prepare()
 
   const track = transactional(db, (urls: readonly string[], now: string) => {

@@ -4,6 +4,7 @@ import { and, asc, gt, gte, isNotNull, lt, lte, max, min, sql } from 'drizzle-or
 import { type Db, transactional } from '../db/client.js'
 import { changes } from '../db/schema-distribution.js'
 import type { Visibility } from '../http/visibility.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type ChangesRepository = ReturnType<typeof createChangesRepository>
 
@@ -41,7 +42,7 @@ export function createChangesRepository(db: Db) {
     .from(changes)
     .where(and(gt(changes.seq, p('after')), lte(changes.seq, p('until'))))
     .orderBy(asc(changes.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
     .prepare()
   // Readers see articles only, as their published state says; the partial index holds just those
   // rows. The action is the public one, never null here (the sql template only says so to the types).
@@ -50,9 +51,9 @@ export function createChangesRepository(db: Db) {
     .from(changes)
     .where(and(gt(changes.seq, p('after')), lte(changes.seq, p('until')), isNotNull(changes.publicAction)))
     .orderBy(asc(changes.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
     .prepare()
-  const firstKept = db.select({ seq: changes.seq }).from(changes).where(gte(changes.at, p('cutoff'))).orderBy(asc(changes.seq)).limit(1).prepare()
+  const firstKept = db.select({ seq: changes.seq }).from(changes).where(gte(changes.at, p('cutoff'))).orderBy(asc(changes.seq)).limit(fixedLimit(1)).prepare()
   const deleteBefore = db.delete(changes).where(lt(changes.seq, p('seq'))).prepare()
 
   const pruneBatch = transactional(db, (keepFrom: number): number => {

@@ -6,6 +6,7 @@ import { comments } from '../db/schema.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { CommentStatus } from './moderation.js'
 import type { StoredComment } from './schemas.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export interface PageOptions {
   limit: number
@@ -43,7 +44,7 @@ export function createCommentQueries(db: Db) {
         ),
       )
       .orderBy(asc(seq))
-      .limit(p('limit'))
+      .limit(boundLimit())
       .prepare()
   }
   // One statement per combination of filters, prepared up front: four.

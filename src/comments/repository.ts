@@ -18,6 +18,7 @@ import { RecentCopies } from './recent-copies.js'
 import { type StoredComment, toPublic } from './schemas.js'
 import { REMEMBERED_COPIES, REPEAT_WINDOW_MS, withRepeats } from './spam.js'
 import { bound, plus } from '../db/sql-values.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export type { ModerationOptions } from './moderator-decisions.js'
 export type { PageOptions, QueueOptions } from './queries.js'
@@ -101,7 +102,7 @@ export function createCommentsRepository(db: Db, recordEvent: RecordEvent) {
     .from(comments)
     .where(lt(comments.seq, p('before')))
     .orderBy(desc(comments.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
     .prepare()
 
   const queries = createCommentQueries(db)

@@ -11,6 +11,7 @@ import { conflict, invalidField, notFound, preconditionFailed } from '../http/pr
 import { sanitizeInline, stripTags } from '../text/sanitize.js'
 import { correctionColumns } from './reader.js'
 import type { Correction, CorrectionCreate, CorrectionPatch } from './schemas.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export type CorrectionsRepository = ReturnType<typeof createCorrectionsRepository>
 
@@ -60,7 +61,7 @@ export function createCorrectionsRepository(db: Db, articles: ArticlesRepository
         ),
       )
       .orderBy(desc(articleCorrections.at), desc(articleCorrections.seq))
-      .limit(ph('limit'))
+      .limit(boundLimit())
       .prepare()
   const firstPage = pageOf(false)
   const nextPage = pageOf(true)

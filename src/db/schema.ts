@@ -94,12 +94,14 @@ export const articles = sqliteTable(
     // Covers what a comment submission checks of its article: status and settings are stored
     // after the body, so reading them from the row would walk the body's overflow pages.
     index('articles_gate_idx').on(t.id, t.status, t.publishedAt, t.commentsEnabled),
-    // Published articles in the order they were made, with what a sitemap URL needs: a sitemap
-    // page is a range of it, never a read of the rows (status and dates sit after the body).
-    // translation_of names each entry's group, whose other members are its hreflang alternates.
-    index('articles_sitemap_idx')
-      .on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt, t.translationOf)
-      .where(sql`status = 'published'`),
+    // Articles in the order they were made, with what a sitemap URL needs: a sitemap page is a
+    // range of it, its published ones read from it, never from the rows (status and dates sit
+    // after the body). translation_of names each entry's group, whose other members are its
+    // hreflang alternates. Not a partial index (WHERE status = 'published'): SQLite re-prepares,
+    // on every run, each statement that compares the status of `articles` with a bound value, in
+    // case the value lets it use such an index; the stored read of an article by slug took 16 µs
+    // instead of 4.5 (test/schema-indexes.test.ts keeps partial indexes off hot tables).
+    index('articles_sitemap_idx').on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt, t.translationOf),
   ],
 )
 

@@ -6,8 +6,8 @@
 import type { ArticlesRepository } from '../articles/repository.js'
 import { articleKey } from '../http/surrogate-keys.js'
 import { visibilityOf } from '../http/visibility.js'
-import { pageParts, type RenderStore } from '../renders/store.js'
-import { newestChange } from './feeds.js'
+import { type MadePart, pageParts, type Parts, type RenderStore, storedPage, storedPageParts } from '../renders/store.js'
+import { NEVER, newestChange } from './feeds.js'
 import { type DistributionRepository, groupOf } from './repository.js'
 import type { Stories, Story } from './stories.js'
 import { listKeys, storyKeys, translationsKey } from './surrogate-keys.js'
@@ -15,24 +15,23 @@ import type { ListQuery } from '../articles/repository.js'
 
 const READERS = visibilityOf({ role: 'anonymous' })
 
-/** One feed format's entry: its kind of stored render, and how a story is printed as one. */
+/** One feed format's entry: its kind of stored render, how a story is printed as one, and what the document puts between two. */
 export interface EntryFormat {
   kind: string
   entry: (story: Story) => string
+  separator: string
 }
 
 export interface FeedPage {
-  /** The entries' bytes, newest first. */
-  entries: Buffer[]
-  /** Their digests, for the feed's ETag (composedEtag). */
-  digests: string[]
+  /** The entries, newest first: their bytes (joined when they were read so) and digests (for the feed's ETag, composedEtag). */
+  entries: Pick<Parts, 'bodies' | 'joined' | 'digests'>
   /** The newest change among them. */
   updated: string
   keys: string[]
 }
 
 export interface FeedPageDeps {
-  articles: Pick<ArticlesRepository, 'listEntries'>
+  articles: Pick<ArticlesRepository, 'listEntries' | 'storedPages'>
   distribution: Pick<DistributionRepository, 'publishedByIds'>
   stories: Pick<Stories, 'fromPublished'>
   /** Null when STORED_RENDERS is off (or links have no fixed base): every entry is printed anew. */
@@ -59,21 +58,32 @@ function entryKeys(story: Story): string[] {
 const printedKeys = (keys: readonly string[]): string[] => keys.filter((key) => key.startsWith('media-') || key.startsWith('author-'))
 
 export function createFeedPages({ articles, distribution, stories, renders }: FeedPageDeps) {
+  // A feed says when it last changed: its page is read with each article's last change.
+  const readPage = renders === null ? null : articles.storedPages(renders.pageStatement, true)
+
   return {
     page(query: ListQuery, base: string, format: EntryFormat): FeedPage {
-      const since = renders?.position() ?? 0
-      const list = articles.listEntries(query, READERS).data
-      const parts = pageParts(renders, { kind: format.kind, base, since, ids: list.map((summary) => summary.id) }, (missing) =>
-        stories
-          .fromPublished(distribution.publishedByIds(missing), base)
-          .map((story) => {
-            const keys = entryKeys(story)
-            return { articleId: story.article.id, body: format.entry(story), keys, carried: printedKeys(keys) }
-          }),
-      )
+      const page = { kind: format.kind, base, since: renders?.position() ?? 0 }
+      const make = (missing: string[]): MadePart[] =>
+        stories.fromPublished(distribution.publishedByIds(missing), base).map((story) => {
+          const keys = entryKeys(story)
+          return { articleId: story.article.id, body: format.entry(story), keys, carried: printedKeys(keys) }
+        })
+      let parts: Parts
+      let updated: string
+      if (renders === null || readPage === null) {
+        const list = articles.listEntries(query, READERS).data
+        parts = pageParts(renders, { ...page, ids: list.map((entry) => entry.id) }, make)
+        updated = newestChange(list)
+      } else {
+        // The page, its entries and their bytes joined, in one statement.
+        const stored = storedPage(readPage(query, { kind: page.kind, base, separator: format.separator }), format.separator)
+        parts = storedPageParts(renders, page, stored, query.limit, make)
+        updated = newestChange(stored.entries.slice(0, query.limit).map((entry) => ({ updatedAt: entry.updatedAt ?? NEVER })))
+      }
       const keys = listKeys()
       for (const carried of parts.keys) keys.push(...carried)
-      return { entries: parts.bodies, digests: parts.digests, updated: newestChange(list), keys }
+      return { entries: parts, updated, keys }
     },
   }
 }

@@ -25,6 +25,9 @@ export interface FeedMeta {
 /** Every format names an entry by the same stable id, an IRI (Atom requires one) made of the article id. */
 export const entryId = (articleId: string): string => `urn:cms:article:${articleId}`
 
+/** What comes between two entries of an RSS or Atom document: nothing. */
+export const XML_SEPARATOR = ''
+
 /** The time an empty feed gives as its last change: fixed, so its ETag stays put too. */
 export const NEVER = '1970-01-01T00:00:00.000Z'
 
@@ -84,7 +87,7 @@ export function rss(meta: FeedMeta): Frame {
   channel += xmlElement('lastBuildDate', rfc822(meta.updated))
   channel += xmlElement('generator', 'newsroom-cms')
   channel += xmlElement('atom:link', null, { href: meta.self, rel: 'self', type: 'application/rss+xml' })
-  return { open: `${XML_DECLARATION}<rss${namespaces}><channel>${channel}`, separator: '', close: '</channel></rss>\n' }
+  return { open: `${XML_DECLARATION}<rss${namespaces}><channel>${channel}`, separator: XML_SEPARATOR, close: '</channel></rss>\n' }
 }
 
 /** One story as an Atom entry, a fragment like `rssItem`'s. */
@@ -123,5 +126,5 @@ export function atom(meta: FeedMeta): Frame {
   // Atom wants an author for every entry: the publication stands in for a story without a byline.
   feed += `<author>${xmlElement('name', meta.siteName)}</author>`
   feed += xmlElement('generator', 'newsroom-cms')
-  return { open: `${XML_DECLARATION}<feed${namespaces}>${feed}`, separator: '', close: '</feed>\n' }
+  return { open: `${XML_DECLARATION}<feed${namespaces}>${feed}`, separator: XML_SEPARATOR, close: '</feed>\n' }
 }

@@ -41,6 +41,9 @@ function item(story: Story): Item {
   return out
 }
 
+/** What comes between two items of a JSON Feed document. */
+export const JSON_SEPARATOR = ','
+
 /** A JSON Feed document, around items made by `jsonFeedItem`. */
 export function jsonFeed(meta: FeedMeta): Frame {
   const head: Omit<JsonFeed, 'items'> = {
@@ -53,5 +56,5 @@ export function jsonFeed(meta: FeedMeta): Frame {
     authors: [{ name: meta.siteName, url: meta.home }],
   }
   // The items last, as the schema (JsonFeed) lists them: the head's object without its closing brace.
-  return { open: `${JSON.stringify(head).slice(0, -1)},"items":[`, separator: ',', close: ']}' }
+  return { open: `${JSON.stringify(head).slice(0, -1)},"items":[`, separator: JSON_SEPARATOR, close: ']}' }
 }

@@ -9,6 +9,7 @@ import type { UrlField } from './canonical-url.js'
 import { lookupByIds } from '../db/lookup-by-ids.js'
 import { articles } from '../db/schema.js'
 import { sitemapBlocks } from '../db/schema-distribution.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type DistributionRepository = ReturnType<typeof createDistributionRepository>
 
@@ -58,9 +59,6 @@ const published = eq(articles.status, 'published')
 // Raw: INDEXED BY has no Drizzle form. The planner would otherwise take the primary key for a
 // range of seq and read each row, walking the body's overflow pages to reach its status.
 const sitemapIndex = sql`${articles} INDEXED BY articles_sitemap_idx`
-// Raw: the partial index serves only a query whose condition is its own, word for word; a bound
-// 'published' (what eq() writes) cannot be known to match it when the statement is prepared.
-const inSitemapIndex = sql`${articles.status} = 'published'`
 // Raw: Drizzle has no coalesce. The group index's own expression, so that SQLite seeks in it.
 const groupKey = sql<string>`coalesce(${articles.translationOf}, ${articles.id})`
 
@@ -76,7 +74,7 @@ export function createDistributionRepository(db: Db) {
     publishedAt: sql<string | null>`${articles.publishedAt}`,
     translationOf: sql<string | null>`${articles.translationOf}`,
   }
-  const inRange = and(inSitemapIndex, gt(articles.seq, p('after')), lte(articles.seq, p('until')))
+  const inRange = and(published, gt(articles.seq, p('after')), lte(articles.seq, p('until')))
   // The id is always read: with translation_of it names the entry's translation group.
   const others = (fields: readonly UrlField[]) => fields.filter((field) => field !== 'id')
   // A statement per set of fields a URL template reads: a million strings not made is time saved.
@@ -89,7 +87,7 @@ export function createDistributionRepository(db: Db) {
       ['id', sitemapFields.id],
       ...others(fields).map((field) => [field, sitemapFields[field]]),
     ])
-    return db.select(columns).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(p('limit')).prepare()
+    return db.select(columns).from(sitemapIndex).where(inRange).orderBy(asc(articles.seq)).limit(boundLimit()).prepare()
   }
   const state = db
     // Raw: Drizzle's sum() is SQL's sum(), null over no rows; total() is 0 there.
@@ -105,16 +103,16 @@ export function createDistributionRepository(db: Db) {
     .select({ count: count(), lastmod: max(m.updatedAt), seqs: sql<number>`total(${m.seq})` })
     .from(sitemapAlias('a'))
     .innerJoin(g, and(eq(sql`coalesce(${g.translationOf}, ${g.id})`, sql`coalesce(${a.translationOf}, ${a.id})`), ne(g.seq, a.seq)))
-    .innerJoin(sitemapAlias('m'), and(eq(m.seq, g.seq), sql`${m.status} = 'published'`))
-    .where(and(sql`${a.status} = 'published'`, gt(a.seq, p('after')), lte(a.seq, p('until'))))
+    .innerJoin(sitemapAlias('m'), and(eq(m.seq, g.seq), eq(m.status, 'published')))
+    .where(and(eq(a.status, 'published'), gt(a.seq, p('after')), lte(a.seq, p('until'))))
     .prepare()
   // The members of groups, from the group index alone (its expression and the row's number).
   const membersOf = lookupByIds((keys) => db.select({ group: groupKey, seq: articles.seq }).from(articles).where(inArray(groupKey, keys)).prepare())
   const publishedBySeqs = lookupByIds<SitemapRow, number>((seqs) =>
-    db.select(sitemapFields).from(sitemapIndex).where(and(inSitemapIndex, inArray(articles.seq, seqs))).prepare(),
+    db.select(sitemapFields).from(sitemapIndex).where(and(published, inArray(articles.seq, seqs))).prepare(),
   )
   // Only the indexed column: a seek in articles_translation_of_idx, where a table scan would read every row to find none.
-  const translated = db.select({ original: articles.translationOf }).from(articles).where(isNotNull(articles.translationOf)).limit(1).prepare()
+  const translated = db.select({ original: articles.translationOf }).from(articles).where(isNotNull(articles.translationOf)).limit(fixedLimit(1)).prepare()
   /** Whether any article translates another: on a site without translations, their lookups read nothing more. */
   const anyTranslation = (): boolean => translated.get() !== undefined
   const lastSeq = db.select({ seq: max(articles.seq) }).from(articles).prepare()
@@ -125,7 +123,7 @@ export function createDistributionRepository(db: Db) {
     .from(articles)
     .where(and(published, gte(articles.sortAt, p('since'))))
     .orderBy(desc(articles.sortAt), desc(articles.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
     .prepare()
 
   return {

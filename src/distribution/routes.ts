@@ -16,8 +16,8 @@ import { type Frame, framed } from '../renders/store.js'
 import { problems } from '../http/schemas.js'
 import { type CanonicalUrl, siteHome } from './canonical-url.js'
 import type { EntryFormat, FeedPage, FeedPages } from './feed-pages.js'
-import { atom, atomEntry, type FeedMeta, rss, rssItem } from './feeds.js'
-import { jsonFeed, jsonFeedItem } from './json-feed.js'
+import { atom, atomEntry, type FeedMeta, rss, rssItem, XML_SEPARATOR } from './feeds.js'
+import { JSON_SEPARATOR, jsonFeed, jsonFeedItem } from './json-feed.js'
 import type { DistributionRepository } from './repository.js'
 import { FeedQuery, JsonFeed, SitemapPageParams } from './schemas.js'
 import type { Sitemaps } from './sitemaps.js'
@@ -43,9 +43,9 @@ export const MEDIA_TYPES = {
 
 /** Each feed format's entries, stored as renders of their own kind. */
 const FORMATS = {
-  rss: { kind: 'rss-item', entry: rssItem },
-  atom: { kind: 'atom-entry', entry: atomEntry },
-  json: { kind: 'json-feed-item', entry: jsonFeedItem },
+  rss: { kind: 'rss-item', entry: rssItem, separator: XML_SEPARATOR },
+  atom: { kind: 'atom-entry', entry: atomEntry, separator: XML_SEPARATOR },
+  json: { kind: 'json-feed-item', entry: jsonFeedItem, separator: JSON_SEPARATOR },
 } as const satisfies Record<string, EntryFormat>
 
 /** The article list's query for a feed's filters: the one place where feed filters meet the list's (authorId joins here). */
@@ -96,7 +96,7 @@ export async function distributionRoutes(app: FastifyInstance, deps: Distributio
   /** A feed document made of stored entries; its ETag from theirs and the rest (composedEtag). */
   function sendFeed(reply: FastifyReply, type: string, page: FeedPage, document: Frame) {
     tagAnswer(reply, () => page.keys)
-    return reply.header('etag', composedEtag(document.open + document.close, page.digests)).type(type).send(framed(document, page.entries))
+    return reply.header('etag', composedEtag(document.open + document.close, page.entries.digests)).type(type).send(framed(document, page.entries))
   }
 
   const tags = ['distribution']

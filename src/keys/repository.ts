@@ -7,6 +7,7 @@ import type { Role } from '../http/auth.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { ApiKey, ApiKeyWithToken } from './schemas.js'
 import { hashToken, newToken } from './tokens.js'
+import { fixedLimit } from '../db/bound-limit.js'
 
 export type KeysRepository = ReturnType<typeof createKeysRepository>
 
@@ -65,7 +66,7 @@ export function createKeysRepository(db: Db) {
           ),
         )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .limit(limit + 1)
+        .limit(fixedLimit(limit + 1))
         .all()
       return toPage(rows, limit, (last) => [last.createdAt, last.id])
     },

@@ -12,6 +12,7 @@ import { decodeCursor, toPage } from '../http/cursor.js'
 import { conflict, notFound, preconditionFailed } from '../http/problems.js'
 import type { RecordEvent } from '../webhooks/outbox.js'
 import { type Media, type MediaKindName, type MediaPatch, TEXT_FIELD_NAMES } from './schemas.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type MediaRepository = ReturnType<typeof createMediaRepository>
 
@@ -89,8 +90,8 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
     .where(and(eq(media.id, p('id')), eq(media.version, p('previousVersion'))))
     .prepare()
   const deleteById = db.delete(media).where(eq(media.id, p('id'))).prepare()
-  const users = db.select({ articleId: articleMedia.articleId }).from(articleMedia).where(eq(articleMedia.mediaId, p('id'))).limit(5).prepare()
-  const shaUsed = db.select({ id: media.id }).from(media).where(eq(media.sha256, p('sha256'))).limit(1).prepare()
+  const users = db.select({ articleId: articleMedia.articleId }).from(articleMedia).where(eq(articleMedia.mediaId, p('id'))).limit(fixedLimit(5)).prepare()
+  const shaUsed = db.select({ id: media.id }).from(media).where(eq(media.sha256, p('sha256'))).limit(fixedLimit(1)).prepare()
 
   /** Newest first, by (created_at, id), with the filters asked for. */
   function listStatement(byKind: boolean, bySha: boolean, after: boolean) {
@@ -106,7 +107,7 @@ export function createMediaRepository(db: Db, recordEvent: RecordEvent = () => {
         ),
       )
       .orderBy(desc(media.createdAt), desc(media.id))
-      .limit(p('limit'))
+      .limit(boundLimit())
       .prepare()
   }
   // One statement per combination of filters, prepared up front: eight.

@@ -13,6 +13,7 @@ import { type CheckedLink, checkLink, checkList, type LinkInput, linkKey, MAX_LI
 import type { RelatedLink } from './schemas.js'
 import { createSuggestions, jsonValues } from './suggestions.js'
 import { fastRows } from '../db/row-mapper.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export type RelatedLinksRepository = ReturnType<typeof createRelatedLinksRepository>
 export type { SuggestionPage, SuggestionQuery } from './suggestions.js'
@@ -79,7 +80,7 @@ export function createRelatedLinksRepository(db: Db) {
         .leftJoin(target, targetOf)
         .where(and(eq(relatedLinks.articleId, p('articleId')), gt(relatedLinks.position, p('after')), visible))
         .orderBy(asc(relatedLinks.position), asc(relatedLinks.id))
-        .limit(p('limit'))
+        .limit(boundLimit())
         .prepare(),
       one: db
         .select(storedLink)

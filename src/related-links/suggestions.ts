@@ -14,6 +14,7 @@ import { articlesFts, articlesFtsVocab } from '../db/search-index.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import { invalidField } from '../http/problems.js'
 import { candidateTerms, MAX_QUERY_TERMS, pickQueryTerms, POSTING_BUDGET, type ScoredTerm, scoreTerms, toMatchEntries } from './terms.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export interface SuggestionQuery {
   limit: number
@@ -116,7 +117,7 @@ export function suggestionQueries(db: Db) {
       ),
     )
     .orderBy(desc(hits.score), desc(articles.seq))
-    .limit(p('limit'))
+    .limit(boundLimit())
   /** Document frequencies of the candidate terms: one vocabulary lookup per term, one statement. */
   const termFrequencies = db
     .select({ term: articlesFtsVocab.term, doc: articlesFtsVocab.doc })

@@ -7,6 +7,7 @@
 // writes (this process, another worker, the command line), and a change costs the next reader
 // one render, not a rebuild of everything that embeds what changed.
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { ListPage } from '../articles/list-query.js'
 import type { Db } from '../db/client.js'
 import { transactional } from '../db/client.js'
 import { digest } from '../http/conditional.js'
@@ -78,6 +79,20 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
       .where(and(inArray(renders.articleId, ids), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
       .prepare(),
   )
+  // A page's renders read with the page itself, in one statement: the list's page (a subquery,
+  // newest first) joined to its articles' renders of `kind`. The left side of a LEFT JOIN stays
+  // the outer loop, so the aggregates meet the page's rows in its order (storedPage checks it),
+  // and the page's bytes come out joined as they are sent. An article without a render gives a
+  // line with no length. Raw fragments as in byIds: Drizzle has no aggregate but count and sum.
+  const pageStatement = (page: ListPage) =>
+    db
+      .select({
+        bodies: sql<Buffer | null>`CAST(group_concat(${renders.body}, ${ph('separator')}) AS BLOB)`,
+        index: sql<string | null>`group_concat(${page.id} || char(9) || coalesce(${page.sortAt}, '') || char(9) || ${page.seq} || char(9) || coalesce(${page.updatedAt}, '') || char(9) || coalesce(length(CAST(${renders.body} AS BLOB)), '') || char(9) || coalesce(${renders.etag}, '') || char(9) || coalesce(${renders.keys}, ''), char(10))`,
+      })
+      .from(page)
+      .leftJoin(renders, and(eq(renders.articleId, page.id), eq(renders.kind, ph('kind')), eq(renders.base, ph('base')), ours))
+      .prepare()
   const upsert = db
     .insert(renders)
     .values({ articleId: ph('articleId'), kind: ph('kind'), base: ph('base'), generation, body: ph('body'), etag: ph('etag'), keys: ph('keys') })
@@ -111,6 +126,13 @@ export function createRenderStore(db: Db, log: InvalidationFeed, generation: str
     bySlug(kind: string, base: string, locale: string, slug: string): Render | null {
       return bySlug.get({ kind, base, locale, slug }) ?? null
     },
+
+    /**
+     * The statement that reads a page of the list with its renders (the list's `storedPages`
+     * takes it): its placeholders `kind`, `base` and `separator` (what the page's document puts
+     * between two parts). Its row is read by `storedPage`.
+     */
+    pageStatement,
 
     /** The renders found of these articles, by id. */
     byIds(kind: string, base: string, ids: readonly string[]): Map<string, Render> {
@@ -158,6 +180,8 @@ export interface Parts {
   bodies: Buffer[]
   digests: string[]
   keys: string[][]
+  /** All the bodies as one, joined by `separator`, when they were read so (storedPageParts). */
+  joined: { bytes: Buffer; separator: string } | null
 }
 
 /** A part made anew: the article it prints, its bytes and the keys of what it shows. */
@@ -183,8 +207,17 @@ export function pageParts(
   page: { kind: string; base: string; since: number; ids: readonly string[] },
   make: (missing: string[]) => MadePart[],
 ): Parts {
+  return partsOf(renders, page, renders?.byIds(page.kind, page.base, page.ids) ?? new Map<string, Render>(), make)
+}
+
+/** A page's parts from the renders `found` of its articles (the made ones are added to it), the missing ones made by `make` and stored. */
+function partsOf(
+  renders: RenderStore | null,
+  page: { kind: string; base: string; since: number; ids: readonly string[] },
+  found: Map<string, Render>,
+  make: (missing: string[]) => MadePart[],
+): Parts {
   const { kind, base, since, ids } = page
-  const found = renders?.byIds(kind, base, ids) ?? new Map<string, Render>()
   const missing = ids.filter((id) => !found.has(id))
   if (missing.length > 0) {
     const made: NewRender[] = []
@@ -196,13 +229,85 @@ export function pageParts(
     }
     renders?.put(made, since)
   }
-  const parts: Parts = { bodies: [], digests: [], keys: [] }
+  const parts: Parts = { bodies: [], digests: [], keys: [], joined: null }
   for (const id of ids) {
     const render = found.get(id)
     if (render === undefined) continue
     parts.bodies.push(render.body)
     parts.digests.push(render.etag!)
     parts.keys.push(render.keys === '' ? [] : render.keys.split(' '))
+  }
+  return parts
+}
+
+/** An article of a page read with its renders (RenderStore.pageStatement). */
+export interface PageEntry {
+  id: string
+  /** Its place in the list's order. */
+  sortAt: string
+  seq: number
+  /** Its last change, when the page was read with it; else null. */
+  updatedAt: string | null
+  render: Render | null
+}
+
+/** A page of the list read with its renders. */
+export interface StoredPage {
+  /** Its articles, in the list's order (newest first). */
+  entries: PageEntry[]
+  /** The bytes of the renders found, joined by `separator` in that order; null when the rows came in another. */
+  joined: { bytes: Buffer; separator: string } | null
+}
+
+/** The row of RenderStore.pageStatement read: `separator` as the statement was given it. */
+export function storedPage(row: { bodies: Buffer | null; index: string | null } | undefined, separator: string): StoredPage {
+  if (row === undefined || row.index === null) return { entries: [], joined: null }
+  const joined = row.bodies ?? Buffer.alloc(0)
+  const between = Buffer.byteLength(separator)
+  const entries: PageEntry[] = []
+  let offset = 0
+  let ordered = true
+  for (const line of row.index.split('\n')) {
+    const [id, sortAt, seq, updatedAt, length, etag, keys] = line.split('\t') as [string, string, string, string, string, string, string]
+    let render: Render | null = null
+    if (length !== '') {
+      if (offset > 0) offset += between
+      const end = offset + Number(length)
+      render = { body: joined.subarray(offset, end), etag: etag === '' ? null : etag, keys }
+      offset = end
+    }
+    const entry = { id, sortAt, seq: Number(seq), updatedAt: updatedAt === '' ? null : updatedAt, render }
+    const previous = entries[entries.length - 1]
+    if (previous !== undefined && !(previous.sortAt > sortAt || (previous.sortAt === sortAt && previous.seq > entry.seq))) ordered = false
+    entries.push(entry)
+  }
+  // SQLite gives a join's rows in its loops' order, which no statement promises: should that ever
+  // change, the page is put back in order and made of its parts one by one.
+  if (ordered) return { entries, joined: { bytes: joined, separator } }
+  entries.sort((a, b) => (a.sortAt === b.sortAt ? b.seq - a.seq : a.sortAt < b.sortAt ? 1 : -1))
+  return { entries, joined: null }
+}
+
+/**
+ * The parts of the first `limit` articles of a page read with its renders, as pageParts makes
+ * them (the missing ones made by `make` and stored); `joined` kept when every one was found.
+ */
+export function storedPageParts(
+  renders: RenderStore | null,
+  page: { kind: string; base: string; since: number },
+  stored: StoredPage,
+  limit: number,
+  make: (missing: string[]) => MadePart[],
+): Parts {
+  const entries = stored.entries.slice(0, limit)
+  const found = new Map<string, Render>()
+  for (const entry of entries) if (entry.render !== null) found.set(entry.id, entry.render)
+  const whole = found.size === entries.length
+  const parts = partsOf(renders, { ...page, ids: entries.map((entry) => entry.id) }, found, make)
+  const last = entries[entries.length - 1]?.render
+  if (stored.joined !== null && whole && last != null) {
+    const { bytes, separator } = stored.joined
+    parts.joined = { bytes: bytes.subarray(0, last.body.byteOffset - bytes.byteOffset + last.body.length), separator }
   }
   return parts
 }
@@ -215,12 +320,15 @@ export interface Frame {
 }
 
 /** The document with these parts in it, as the bytes sent: one copy of each part. */
-export function framed(frame: Frame, parts: readonly Buffer[]): Buffer {
+export function framed(frame: Frame, parts: Pick<Parts, 'bodies' | 'joined'>): Buffer {
+  if (parts.joined !== null && parts.joined.separator === frame.separator) {
+    return Buffer.concat([Buffer.from(frame.open), parts.joined.bytes, Buffer.from(frame.close)])
+  }
   const pieces: Buffer[] = [Buffer.from(frame.open)]
   const separator = Buffer.from(frame.separator)
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i < parts.bodies.length; i++) {
     if (i > 0 && separator.length > 0) pieces.push(separator)
-    pieces.push(parts[i]!)
+    pieces.push(parts.bodies[i]!)
   }
   pieces.push(Buffer.from(frame.close))
   return Buffer.concat(pieces)

@@ -12,6 +12,7 @@ import { cleanText } from '../text/sanitize.js'
 import { slugify } from '../text/slug.js'
 import type { Section, SectionCreate, SectionPatch } from './schemas.js'
 import { createSectionTree, lineageOf } from './tree.js'
+import { boundLimit, fixedLimit } from '../db/bound-limit.js'
 
 export type SectionsRepository = ReturnType<typeof createSectionsRepository>
 
@@ -41,13 +42,13 @@ export function createSectionsRepository(db: Db) {
     .from(sections)
     .where(eq(sections.slug, ph('slug')))
     .prepare()
-  const childCount = db.select({ slug: sections.slug }).from(sections).where(eq(sections.parentSlug, ph('slug'))).limit(5).prepare()
+  const childCount = db.select({ slug: sections.slug }).from(sections).where(eq(sections.parentSlug, ph('slug'))).limit(fixedLimit(5)).prepare()
   const articlesIn = db
     .select({ id: articles.id })
     .from(articleSections)
     .innerJoin(articles, eq(articles.seq, articleSections.articleSeq))
     .where(eq(articleSections.section, ph('slug')))
-    .limit(5)
+    .limit(fixedLimit(5))
     .prepare()
   const deleteSection = db.delete(sections).where(eq(sections.slug, ph('slug'))).prepare()
   // The articles below a moved section are those with a row for it; they leave its old
@@ -95,7 +96,7 @@ export function createSectionsRepository(db: Db) {
         ),
       )
       .orderBy(asc(sections.path))
-      .limit(ph('limit'))
+      .limit(boundLimit())
       .prepare()
   }
   const statements = new Map<string, ReturnType<typeof listStatement>>()

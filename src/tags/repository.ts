@@ -6,6 +6,7 @@ import { articles, articleTags } from '../db/schema.js'
 import { filterKey } from '../articles/normalize.js'
 import { decodeCursor, toPage } from '../http/cursor.js'
 import type { TagCount } from './schemas.js'
+import { boundLimit } from '../db/bound-limit.js'
 
 export type TagsRepository = ReturnType<typeof createTagsRepository>
 
@@ -41,7 +42,7 @@ export function createTagsRepository(db: Db) {
       )
       .groupBy(articleTags.tag)
       .orderBy(asc(articleTags.tag))
-      .limit(ph('limit'))
+      .limit(boundLimit())
       .prepare()
   }
   const statements = new Map<string, ReturnType<typeof listStatement>>()

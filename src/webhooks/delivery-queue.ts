@@ -8,6 +8,7 @@ import { bound } from '../db/sql-values.js'
 import { webhookAttempts, webhookDeliveries, webhookEvents, webhooks } from '../db/schema.js'
 import type { EventType } from './outbox.js'
 import { addSeconds, honouredPrevious } from './repository.js'
+import { fixedLimit } from '../db/bound-limit.js'
 
 export type DeliveryQueue = ReturnType<typeof createDeliveryQueue>
 
@@ -48,7 +49,7 @@ export function createDeliveryQueue(db: Db) {
     .from(head)
     .where(and(eq(head.webhookId, webhooks.id), eq(head.status, 'pending')))
     .orderBy(asc(head.seq))
-    .limit(1)
+    .limit(fixedLimit(1))
   const dueHeads = db
     .select({
       seq: webhookDeliveries.seq,
@@ -125,7 +126,7 @@ export function createDeliveryQueue(db: Db) {
           .select({ id: old.id })
           .from(old)
           .where(and(lt(old.createdAt, sql.placeholder('before')), notExists(owed)))
-          .limit(PRUNE_BATCH),
+          .limit(fixedLimit(PRUNE_BATCH)),
       ),
     )
     .prepare()

@@ -9,6 +9,7 @@ import { notFound, preconditionFailed } from '../http/problems.js'
 import type { EventType } from './outbox.js'
 import type { Webhook, WebhookAttempt, WebhookCreate, WebhookDelivery, WebhookPatch, WebhookWithSecret } from './schemas.js'
 import { newSecret } from './signature.js'
+import { fixedLimit } from '../db/bound-limit.js'
 
 export type WebhooksRepository = ReturnType<typeof createWebhooksRepository>
 
@@ -120,7 +121,7 @@ export function createWebhooksRepository(db: Db) {
         .from(webhooks)
         .where(after && or(lt(webhooks.createdAt, after[0]), and(eq(webhooks.createdAt, after[0]), lt(webhooks.id, after[1]))))
         .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
-        .limit(limit + 1)
+        .limit(fixedLimit(limit + 1))
         .all()
       const time = now()
       const page = toPage(rows, limit, (last) => [last.createdAt, last.id])
@@ -188,7 +189,7 @@ export function createWebhooksRepository(db: Db) {
           ),
         )
         .orderBy(desc(a.attemptedAt), desc(a.id))
-        .limit(query.limit + 1)
+        .limit(fixedLimit(query.limit + 1))
         .all()
       const page = toPage(rows, query.limit, (last) => [last.attemptedAt, last.id])
       const data = page.data.map((row) => ({ ...row, eventType: row.eventType as EventType, succeeded: row.error === null }))
