@@ -1,12 +1,13 @@
 // What a feed costs the server beside a list page of the same length, over HTTP: the service as
 // `npm start` runs it (response cache off, so every answer runs its queries) answers a fixed
-// number of requests for each URL, and the CPU time the kernel charged its process for them
-// (user and system, /proc/PID/stat) is divided by their number. Time to the last byte would
+// number of requests for each URL, and the CPU time its threads spent on them (the kernel's
+// nanosecond count per thread, /proc/PID/task/TID/schedstat: the 10 ms ticks of /proc/PID/stat
+// were a twentieth of a round) is divided by their number. Time to the last byte would
 // charge the answer's size to whoever reads it (in-process, light-my-request copies a body byte
 // by byte; over a socket, the load generator shares the two cores); the server's CPU is what a
-// newsroom pays. Part of the `distribution` scenario of `npm run bench`. Linux only (/proc).
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+// newsroom pays. A feed carries each story's whole body, so it is also set beside the list per
+// kilobyte sent. Part of the `distribution` scenario of `npm run bench`. Linux only (/proc).
+import { readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { SERVER_LIMITS } from '../../src/app.js'
 import { median, SERVICE_ARGS, start, stop, waitFor } from './harness.js'
@@ -18,6 +19,8 @@ export interface CostRow {
   /** Over the list page of the same length. */
   ratio: number | null
   bytes: number
+  /** Over the list page of the same length, per byte sent. */
+  ratioPerByte: number | null
 }
 
 const LENGTHS = [50, 100] as const
@@ -28,13 +31,17 @@ const FORMATS = [
 ] as const
 const CONNECTIONS = 4
 
-/** The CPU time (user + system) the kernel has charged process `pid`, in microseconds. */
-function cpuTimeUs(pid: number, ticksPerSecond: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, counted after the command's closing parenthesis.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12])
-  return (ticks * 1_000_000) / ticksPerSecond
+/** The CPU time the threads of process `pid` have run, in microseconds (a thread that ended takes its count with it: the service's live for its life). */
+function cpuTimeUs(pid: number): number {
+  let ns = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1000
 }
 
 async function fire(url: string, amount: number): Promise<number> {
@@ -54,8 +61,6 @@ export async function measureFeedCost(serviceEnv: Record<string, string>, rounds
   try {
     await waitFor(`${service.base}/health`, service.child)
     const pid = service.child.pid!
-    // The kernel's clock ticks per second (USER_HZ), in which /proc counts CPU time.
-    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
     const costs = new Map<string, number[]>(targets.map((target) => [target.name, []]))
     const bytes = new Map<string, number>()
     for (const target of targets) {
@@ -66,16 +71,19 @@ export async function measureFeedCost(serviceEnv: Record<string, string>, rounds
     // Interleaved rounds: a drift of the machine falls on every URL alike.
     for (let round = 0; round < rounds; round++) {
       for (const target of targets) {
-        const before = cpuTimeUs(pid, ticks)
+        const before = cpuTimeUs(pid)
         const answered = await fire(`${service.base}${target.path}`, requests)
-        costs.get(target.name)!.push((cpuTimeUs(pid, ticks) - before) / answered)
+        costs.get(target.name)!.push((cpuTimeUs(pid) - before) / answered)
       }
     }
     const cpuOf = (name: string) => median(costs.get(name)!)
     return targets.map((target) => {
       const cpuUs = cpuOf(target.name)
       const list = `list page of ${target.length}`
-      return { name: target.name, cpuUs, ratio: target.name === list ? null : cpuUs / cpuOf(list), bytes: bytes.get(target.name)! }
+      const own = bytes.get(target.name)!
+      if (target.name === list) return { name: target.name, cpuUs, ratio: null, bytes: own, ratioPerByte: null }
+      const ratio = cpuUs / cpuOf(list)
+      return { name: target.name, cpuUs, ratio, bytes: own, ratioPerByte: ratio / (own / bytes.get(list)!) }
     })
   } finally {
     await stop(service)
@@ -83,14 +91,16 @@ export async function measureFeedCost(serviceEnv: Record<string, string>, rounds
 }
 
 export function feedCostMarkdown(rows: readonly CostRow[], rounds: number, requests: number): string {
+  const percent = (ratio: number | null) => (ratio === null ? '' : `${(ratio * 100).toFixed(0)}%`)
   return `### Feeds beside list pages, over HTTP
 
-Server CPU per request (user + system time of the service's process, /proc), the service as \`npm start\` runs it with
+Server CPU per request (the CPU time of the service's threads, /proc schedstat), the service as \`npm start\` runs it with
 RESPONSE_CACHE_MB=0, ${requests.toLocaleString('en')} requests per URL per round from ${CONNECTIONS} connections, median of ${rounds} interleaved rounds.
-Target: a feed costs no more than a list page of the same length (ratio ≤ 100%).
+Target: a feed costs no more than a list page of the same length (ratio ≤ 100%). A feed's entry carries the story's
+whole body as HTML, a list's summary none of it: the last column sets the two side by side per byte sent.
 
-| read | CPU per request | over the list | bytes |
-| --- | ---: | ---: | ---: |
-${rows.map((row) => `| ${row.name} | ${row.cpuUs.toFixed(0)} µs | ${row.ratio === null ? '' : `${(row.ratio * 100).toFixed(0)}%`} | ${row.bytes.toLocaleString('en')} |`).join('\n')}
+| read | CPU per request | over the list | bytes | over the list, per byte |
+| --- | ---: | ---: | ---: | ---: |
+${rows.map((row) => `| ${row.name} | ${row.cpuUs.toFixed(0)} µs | ${percent(row.ratio)} | ${row.bytes.toLocaleString('en')} | ${percent(row.ratioPerByte)} |`).join('\n')}
 `
 }
