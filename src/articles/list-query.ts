@@ -366,7 +366,8 @@ export function createListQuery(db: Db) {
      * Readers' pages of the list (no search), each read in one statement with what is stored of
      * its articles: `read` makes that statement over the page as a subquery (ListPage), once per
      * shape of the list; `lastChange` puts each article's last change in it. The function given
-     * back runs it for a query, with `values` for `read`'s own placeholders.
+     * back runs it for a query, with `values` for `read`'s own placeholders; a `limit` among them
+     * replaces the page and one more (a feed has no next page to find).
      */
     storedPages<Row>(read: (page: ListPage) => OneRow<Row>, lastChange: boolean): (query: ListQuery, values: Record<string, unknown>) => Row | undefined {
       const statements = perShape((shape) => read(pageSubquery(shape, lastChange)))

@@ -76,8 +76,9 @@ export function createFeedPages({ articles, distribution, stories, renders }: Fe
         parts = pageParts(renders, { ...page, ids: list.map((entry) => entry.id) }, make)
         updated = newestChange(list)
       } else {
-        // The page, its entries and their bytes joined, in one statement.
-        const stored = storedPage(readPage(query, { kind: page.kind, base, separator: format.separator }), format.separator)
+        // The page, its entries and their bytes joined, in one statement (no entry past the page: a feed has no cursor).
+        const values = { kind: page.kind, base, separator: format.separator, limit: query.limit }
+        const stored = storedPage(readPage(query, values), format.separator)
         parts = storedPageParts(renders, page, stored, query.limit, make)
         updated = newestChange(stored.entries.slice(0, query.limit).map((entry) => ({ updatedAt: entry.updatedAt ?? NEVER })))
       }
