@@ -281,6 +281,9 @@ export function storedPage(row: { bodies: Buffer | null; index: string | null } 
     if (previous !== undefined && !(previous.sortAt > sortAt || (previous.sortAt === sortAt && previous.seq > entry.seq))) ordered = false
     entries.push(entry)
   }
+  // Lengths that do not add up to the bytes (a render stored empty would be joined without its
+  // separator) cannot be cut apart: then every part is made again, as if none was stored.
+  if (offset !== joined.length) return { entries: entries.map((entry) => ({ ...entry, render: null })), joined: null }
   // SQLite gives a join's rows in its loops' order, which no statement promises: should that ever
   // change, the page is put back in order and made of its parts one by one.
   if (ordered) return { entries, joined: { bytes: joined, separator } }
