@@ -35,7 +35,7 @@ export function createStoredReads(renders: RenderStore | null, embed: ArticleEmb
   /** A readers' page's summaries, as parts (stored renders or made now), and the list's cursor. */
   function summaries(ctx: EmbedContext, query: ListQuery, make: (missing: string[]) => MadePart[]): { parts: Parts; nextCursor: string | null } {
     const page = { kind: 'summary', base: ctx.base, since: renders?.position() ?? 0 }
-    if (renders === null || readPage === null || query.q !== undefined) {
+    if (readPage === null || query.q !== undefined) {
       const list = lists.listIds(query, READERS)
       return { parts: pageParts(renders, { ...page, ids: list.data.map((entry) => entry.id) }, make), nextCursor: list.nextCursor }
     }

@@ -100,7 +100,7 @@ export const articles = sqliteTable(
     // hreflang alternates. Not a partial index (WHERE status = 'published'): SQLite re-prepares,
     // on every run, each statement that compares the status of `articles` with a bound value, in
     // case the value lets it use such an index; the stored read of an article by slug took 16 µs
-    // instead of 4.5 (test/schema-indexes.test.ts keeps partial indexes off hot tables).
+    // instead of 4.5 (test/statement-replans.test.ts keeps partial indexes off hot tables).
     index('articles_sitemap_idx').on(t.seq, t.status, t.updatedAt, t.id, t.slug, t.section, t.locale, t.publishedAt, t.translationOf),
   ],
 )

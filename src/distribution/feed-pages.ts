@@ -7,7 +7,7 @@ import type { ArticlesRepository } from '../articles/repository.js'
 import { articleKey } from '../http/surrogate-keys.js'
 import { visibilityOf } from '../http/visibility.js'
 import { type MadePart, pageParts, type Parts, type RenderStore, storedPage, storedPageParts } from '../renders/store.js'
-import { NEVER, newestChange } from './feeds.js'
+import { newestChange } from './feeds.js'
 import { type DistributionRepository, groupOf } from './repository.js'
 import type { Stories, Story } from './stories.js'
 import { listKeys, storyKeys, translationsKey } from './surrogate-keys.js'
@@ -71,7 +71,7 @@ export function createFeedPages({ articles, distribution, stories, renders }: Fe
         })
       let parts: Parts
       let updated: string
-      if (renders === null || readPage === null) {
+      if (readPage === null) {
         const list = articles.listEntries(query, READERS).data
         parts = pageParts(renders, { ...page, ids: list.map((entry) => entry.id) }, make)
         updated = newestChange(list)
@@ -80,7 +80,7 @@ export function createFeedPages({ articles, distribution, stories, renders }: Fe
         const values = { kind: page.kind, base, separator: format.separator, limit: query.limit }
         const stored = storedPage(readPage(query, values), format.separator)
         parts = storedPageParts(renders, page, stored, query.limit, make)
-        updated = newestChange(stored.entries.slice(0, query.limit).map((entry) => ({ updatedAt: entry.updatedAt ?? NEVER })))
+        updated = newestChange(stored.entries)
       }
       const keys = listKeys()
       for (const carried of parts.keys) keys.push(...carried)

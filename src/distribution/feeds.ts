@@ -31,8 +31,8 @@ export const XML_SEPARATOR = ''
 /** The time an empty feed gives as its last change: fixed, so its ETag stays put too. */
 export const NEVER = '1970-01-01T00:00:00.000Z'
 
-export const newestChange = (articles: readonly { updatedAt: string }[]): string =>
-  articles.reduce((newest, article) => (article.updatedAt > newest ? article.updatedAt : newest), NEVER)
+export const newestChange = (articles: readonly { updatedAt: string | null }[]): string =>
+  articles.reduce((newest, article) => (article.updatedAt !== null && article.updatedAt > newest ? article.updatedAt : newest), NEVER)
 
 const rfc822 = (iso: string): string => new Date(iso).toUTCString()
 
